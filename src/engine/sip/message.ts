@@ -1,0 +1,185 @@
+/**
+ * The SIP message model shared by every engine layer.
+ *
+ * Headers keep their order and their spelling as received (so what the app sees over the wire
+ * protocol is what the peer sent); lookups are case-insensitive and compact-form aware.
+ */
+
+/** Compact header forms (RFC 3261 §7.3.3 and extensions) → canonical lower-case long name. */
+export const COMPACT_FORMS: Readonly<Record<string, string>> = Object.freeze({
+  a: 'accept-contact',
+  b: 'referred-by',
+  c: 'content-type',
+  d: 'request-disposition',
+  e: 'content-encoding',
+  f: 'from',
+  i: 'call-id',
+  j: 'reject-contact',
+  k: 'supported',
+  l: 'content-length',
+  m: 'contact',
+  n: 'identity-info',
+  o: 'event',
+  r: 'refer-to',
+  s: 'subject',
+  t: 'to',
+  u: 'allow-events',
+  v: 'via',
+  x: 'session-expires',
+  y: 'identity',
+});
+
+/** Lower-case long name for any spelling (compact or long, any case). */
+export function canonicalName(name: string): string {
+  const lower = name.trim().toLowerCase();
+  return COMPACT_FORMS[lower] ?? lower;
+}
+
+/** Headers whose values may not be split on commas (they contain commas in their grammar). */
+const UNSPLITTABLE = new Set([
+  'www-authenticate', 'authorization', 'proxy-authenticate', 'proxy-authorization',
+  'date', 'call-id', 'cseq', 'from', 'to', 'content-length', 'content-type', 'user-agent',
+  'server', 'subject', 'organization', 'retry-after', 'timestamp', 'reason',
+]);
+
+export interface HeaderField {
+  /** Name as it appeared on the wire (or as the app wrote it). */
+  name: string;
+  value: string;
+}
+
+/** Ordered, case-insensitive header list. */
+export class SipHeaders {
+  private readonly fields: HeaderField[];
+
+  constructor(fields: HeaderField[] = []) {
+    this.fields = fields;
+  }
+
+  /** First value of the header, or undefined. */
+  get(name: string): string | undefined {
+    const want = canonicalName(name);
+    for (const f of this.fields) if (canonicalName(f.name) === want) return f.value;
+    return undefined;
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  /**
+   * Every value of the header, with comma-separated lists split into separate values
+   * (commas inside quotes or <> are respected). Headers whose grammar contains commas are not split.
+   */
+  getAll(name: string): string[] {
+    const want = canonicalName(name);
+    const out: string[] = [];
+    for (const f of this.fields) {
+      if (canonicalName(f.name) !== want) continue;
+      if (UNSPLITTABLE.has(want)) out.push(f.value);
+      else out.push(...splitHeaderList(f.value));
+    }
+    return out;
+  }
+
+  /** Replace every occurrence of the header with one value. */
+  set(name: string, value: string): void {
+    const want = canonicalName(name);
+    const idx = this.fields.findIndex((f) => canonicalName(f.name) === want);
+    this.remove(name);
+    const at = idx === -1 ? this.fields.length : Math.min(idx, this.fields.length);
+    this.fields.splice(at, 0, { name, value });
+  }
+
+  append(name: string, value: string): void {
+    this.fields.push({ name, value });
+  }
+
+  /** Insert before every other header of the same name (used for Via and Record-Route). */
+  prepend(name: string, value: string): void {
+    const want = canonicalName(name);
+    const idx = this.fields.findIndex((f) => canonicalName(f.name) === want);
+    this.fields.splice(idx === -1 ? this.fields.length : idx, 0, { name, value });
+  }
+
+  remove(name: string): void {
+    const want = canonicalName(name);
+    for (let i = this.fields.length - 1; i >= 0; i--) {
+      if (canonicalName(this.fields[i]!.name) === want) this.fields.splice(i, 1);
+    }
+  }
+
+  /** Remove only the first value (e.g. a proxy popping its own Via); splits a comma list. */
+  removeFirst(name: string): void {
+    const want = canonicalName(name);
+    const idx = this.fields.findIndex((f) => canonicalName(f.name) === want);
+    if (idx === -1) return;
+    const parts = splitHeaderList(this.fields[idx]!.value);
+    if (parts.length <= 1) this.fields.splice(idx, 1);
+    else this.fields[idx] = { name: this.fields[idx]!.name, value: parts.slice(1).join(', ') };
+  }
+
+  entries(): readonly HeaderField[] {
+    return this.fields;
+  }
+
+  clone(): SipHeaders {
+    return new SipHeaders(this.fields.map((f) => ({ ...f })));
+  }
+}
+
+/** Split a comma-separated header value, ignoring commas inside quotes or angle brackets. */
+export function splitHeaderList(value: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\' && quoted) { i++; continue; }
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c === '<') depth++;
+    else if (!quoted && c === '>') depth = Math.max(0, depth - 1);
+    else if (!quoted && depth === 0 && c === ',') {
+      const part = value.slice(start, i).trim();
+      if (part) out.push(part);
+      start = i + 1;
+    }
+  }
+  const last = value.slice(start).trim();
+  if (last) out.push(last);
+  return out;
+}
+
+export interface SipRequest {
+  kind: 'request';
+  method: string;
+  uri: string;
+  version: string;
+  headers: SipHeaders;
+  body: Buffer;
+}
+
+export interface SipResponse {
+  kind: 'response';
+  status: number;
+  reason: string;
+  version: string;
+  headers: SipHeaders;
+  body: Buffer;
+}
+
+export type SipMessage = SipRequest | SipResponse;
+
+export type TransportProtocol = 'udp' | 'tcp';
+
+/** Where a message came from or goes to. */
+export interface Target {
+  protocol: TransportProtocol;
+  address: string;
+  port: number;
+}
+
+export function isRequest(m: SipMessage): m is SipRequest {
+  return m.kind === 'request';
+}

@@ -1,0 +1,91 @@
+/**
+ * Contracts between the transaction layer (RFC 3261 §17) and the layers around it.
+ *
+ * The transaction layer owns retransmission and timers A–K (plus RFC 6026's L and M); it never parses
+ * or builds headers beyond what §17 requires (the ACK for a non-2xx, the 100 Trying). Everything it
+ * needs from outside comes through these interfaces, so the state machines run under a fake clock in
+ * unit tests and under the real one in the engine.
+ */
+import type { SipRequest, SipResponse, Target } from '../sip/message';
+
+export interface TimerHandle {
+  cancel(): void;
+}
+
+/** Time source; the engine uses real timers, tests use a fake clock they advance by hand. */
+export interface Clock {
+  now(): number;
+  setTimer(ms: number, fn: () => void): TimerHandle;
+}
+
+/** RFC 3261 timer base values in milliseconds (§17.1.1.1, Table 4). */
+export interface TimerConfig {
+  T1: number;
+  T2: number;
+  T4: number;
+}
+
+export const DEFAULT_TIMERS: Readonly<TimerConfig> = Object.freeze({ T1: 500, T2: 4000, T4: 5000 });
+
+/** What the transaction layer sends through. A failed send is reported asynchronously via onTransportError. */
+export interface TransactionTransport {
+  send(msg: SipRequest | SipResponse, target: Target): void;
+  /** true for TCP (no retransmissions, timers D/I/J/K are zero). */
+  isReliable(target: Target): boolean;
+}
+
+export type ClientTransactionState = 'calling' | 'trying' | 'proceeding' | 'accepted' | 'completed' | 'terminated';
+export type ServerTransactionState = 'trying' | 'proceeding' | 'accepted' | 'completed' | 'confirmed' | 'terminated';
+
+/** Why a client transaction gave up without a final response from the peer. */
+export type ClientFailure = 'timeout' | 'transport-error';
+
+/** Events a client transaction reports to its user (the UA core). */
+export interface ClientTransactionUser {
+  /** Every provisional and final response that the TU must see (first final + 2xx retransmissions). */
+  onResponse(res: SipResponse): void;
+  /** Timer B/F fired, or the transport failed: the core synthesises 408 / 503. */
+  onFailure(reason: ClientFailure): void;
+  /** The transaction reached Terminated and can be forgotten. */
+  onTerminated(): void;
+}
+
+/** Events a server transaction reports to its user. */
+export interface ServerTransactionUser {
+  /** INVITE server: timer H fired with no ACK (for a 2xx as well as a non-2xx). */
+  onAckTimeout?(): void;
+  /** INVITE server: ACK matched the transaction (non-2xx ACK absorbed here; 2xx ACK handed over). */
+  onAck?(ack: SipRequest): void;
+  onTransportError?(): void;
+  onTerminated(): void;
+}
+
+export interface ClientTransaction {
+  readonly id: string;
+  readonly state: ClientTransactionState;
+  readonly request: SipRequest;
+  readonly target: Target;
+  /** Feed a response whose branch/method matched this transaction. */
+  receiveResponse(res: SipResponse): void;
+  /** Transport reported a failure sending to target. */
+  transportError(): void;
+  /** Stop all timers and terminate silently (engine shutdown). */
+  destroy(): void;
+}
+
+export interface ServerTransaction {
+  readonly id: string;
+  readonly state: ServerTransactionState;
+  readonly request: SipRequest;
+  readonly source: Target;
+  /** A retransmission of the request arrived; the last response is re-sent where §17.2 says so. */
+  receiveRequest(req: SipRequest): void;
+  /** ACK for this INVITE transaction (non-2xx: absorbed; 2xx: stops 2xx retransmission). */
+  receiveAck(ack: SipRequest): void;
+  /** The TU responds; provisional or final. */
+  respond(res: SipResponse): void;
+  transportError(): void;
+  destroy(): void;
+  /** Last response sent, if any (needed to answer CANCEL and to build 487). */
+  readonly lastResponse: SipResponse | undefined;
+}
