@@ -1,0 +1,56 @@
+/**
+ * What the server side and the client side of the engine core share: the layers below and above,
+ * configuration, and small helpers for talking to applications.
+ */
+import type { SipMessage, Target } from '../sip/message';
+import type { Clock, TimerConfig } from '../transaction/types';
+import type { TransportLayer, LocalPoint } from '../transport/layer';
+import type { WireClient, WireServer } from '../wire/server';
+import type { DialogStore } from '../dialog/dialog';
+import type { EngineLogger } from '../logger';
+import { serializeMessage } from '../sip/serializer';
+import { wireTime, type MsgMeta } from '../wire/protocol';
+import type { CdrEmitter } from './cdr';
+
+export interface EngineBehaviour {
+  /** OPTIONS whose User-Agent contains this string get 200 even with no app routed (drachtio config). */
+  userAgentOptionsAutoRespond: string | undefined;
+  /** Requests whose header matches are rejected or dropped (drachtio's <spammers>). */
+  spammers: { action: 'reject' | 'discard'; tcpOnly: boolean; headers: Array<{ name: string; values: string[] }> } | undefined;
+  /** Sent as Server/User-Agent when the app gave none; undefined = do not add. */
+  userAgent: string | undefined;
+}
+
+export interface CoreContext {
+  transport: TransportLayer;
+  wire: WireServer;
+  dialogs: DialogStore;
+  clock: Clock;
+  timers: TimerConfig;
+  logger: EngineLogger;
+  behaviour: EngineBehaviour;
+  cdr: CdrEmitter;
+}
+
+export function metaFor(source: MsgMeta['source'], target: Target, bytes: number): MsgMeta {
+  return { source, bytes, protocol: target.protocol, address: target.address, port: target.port, time: wireTime() };
+}
+
+/** Serialize for the app, and the byte count drachtio reports. */
+export function encode(msg: SipMessage): { text: string; bytes: number } {
+  const buf = serializeMessage(msg);
+  return { text: buf.toString('utf8'), bytes: buf.length };
+}
+
+export function hostport(p: LocalPoint): string {
+  return p.address.includes(':') ? `[${p.address}]:${p.port}` : `${p.address}:${p.port}`;
+}
+
+/** Our Contact for a transport: `<sip:host:port>` (UDP) or `<sip:host:port;transport=tcp>`. */
+export function contactFor(p: LocalPoint): string {
+  return p.protocol === 'udp' ? `<sip:${hostport(p)}>` : `<sip:${hostport(p)};transport=${p.protocol}>`;
+}
+
+export function safeSend(client: WireClient | undefined, payload: string): void {
+  if (client?.alive) client.send(payload);
+}

@@ -1,0 +1,102 @@
+/**
+ * The embedded SIP engine: transports + transactions + dialogs + the drachtio wire-protocol server.
+ * An unchanged drachtio-srf application connects to it exactly as to drachtio-server.
+ */
+import type { TimerConfig } from '../transaction/types';
+import { DEFAULT_TIMERS } from '../transaction/types';
+import { realClock } from '../transaction/clock';
+import { DEFAULT_LIMITS, TransportLayer, type ListenSpec, type LocalPoint, type TransportLimits } from '../transport/layer';
+import { WireServer, type WireClient } from '../wire/server';
+import { DialogStore } from '../dialog/dialog';
+import { silentLogger, type EngineLogger } from '../logger';
+import { CdrEmitter } from './cdr';
+import { hostport, type CoreContext, type EngineBehaviour } from './context';
+import { ServerSide } from './server-side';
+import { ClientSide } from './client-side';
+
+/** Reported to applications in the authenticate answer; srf parses the leading vX.Y.Z. */
+export const ENGINE_VERSION = 'v0.9.4-trunkwise';
+
+export interface EngineOptions {
+  sip: ListenSpec[];
+  wire: { host: string; port: number; secret: string };
+  limits?: Partial<TransportLimits>;
+  timers?: Partial<TimerConfig>;
+  behaviour?: Partial<EngineBehaviour>;
+  logger?: EngineLogger;
+}
+
+export interface EngineAddresses {
+  wire: { address: string; port: number };
+  sip: LocalPoint[];
+}
+
+export interface EngineStats {
+  dialogs: number;
+  serverTransactions: number;
+  clientTransactions: number;
+  applications: number;
+  transport: TransportLayer['stats'];
+}
+
+export class SipEngine {
+  private readonly ctx: CoreContext;
+  private readonly server: ServerSide;
+  private readonly client: ClientSide;
+  private readonly wire: WireServer;
+  private readonly transport: TransportLayer;
+
+  constructor(opts: EngineOptions) {
+    const logger = opts.logger ?? silentLogger;
+    const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.transport = new TransportLayer(opts.sip, limits, logger, (m) => {
+      if (m.message.kind === 'request') this.server.onRequest(m);
+      else this.client.onResponse(m);
+    });
+    this.wire = new WireServer({
+      host: opts.wire.host, port: opts.wire.port, secret: opts.wire.secret, version: ENGINE_VERSION, logger,
+      hostports: () => this.transport.listeners().map((l) => `${l.protocol}/${hostport(l)}`).join(','),
+      localHostports: () => this.transport.listeners().map((l) => `${l.protocol}/${hostport(l)}`).join(','),
+    }, {
+      onSip: (c: WireClient, msgId, txnId, dialogId, routeUri, sip) => {
+        if (sip.startsWith('SIP/')) this.server.respondFromApp(c, msgId, txnId, sip);
+        else this.client.requestFromApp(c, msgId, txnId, dialogId, routeUri, sip);
+      },
+      onClientGone: (c) => this.server.onClientGone(c),
+    });
+    this.ctx = {
+      transport: this.transport, wire: this.wire, dialogs: new DialogStore(), clock: realClock,
+      timers: { ...DEFAULT_TIMERS, ...opts.timers }, logger,
+      behaviour: { userAgentOptionsAutoRespond: undefined, spammers: undefined, userAgent: undefined, ...opts.behaviour },
+      cdr: new CdrEmitter(this.wire),
+    };
+    this.client = new ClientSide(this.ctx);
+    this.server = new ServerSide(this.ctx, {
+      onAckTimeout: (d) => {
+        logger.warn({ dialogId: d.id }, 'no ACK for 2xx (timer H): sending BYE');
+        void this.client.engineBye(d, 'SIP;cause=408;text="ACK timeout"');
+      },
+    });
+  }
+
+  async start(): Promise<EngineAddresses> {
+    await this.transport.start();
+    const wire = await this.wire.listen();
+    return { wire, sip: this.transport.listeners() };
+  }
+
+  async stop(): Promise<void> {
+    await this.wire.close();
+    await this.transport.stop();
+  }
+
+  stats(): EngineStats {
+    return {
+      dialogs: this.ctx.dialogs.size,
+      serverTransactions: this.server.pendingCount,
+      clientTransactions: this.client.pendingCount,
+      applications: this.wire.clientCount,
+      transport: { ...this.transport.stats },
+    };
+  }
+}

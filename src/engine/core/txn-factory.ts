@@ -1,0 +1,38 @@
+/**
+ * Builds transaction state machines bound to the transport layer. The per-transaction transport
+ * adapter turns an asynchronous send failure into transportError() on that transaction.
+ */
+import type { SipRequest, Target } from '../sip/message';
+import type {
+  ClientTransaction, ClientTransactionUser, ServerTransaction, ServerTransactionUser, TransactionTransport,
+} from '../transaction/types';
+import { InviteClientTransaction } from '../transaction/invite-client';
+import { NonInviteClientTransaction } from '../transaction/non-invite-client';
+import { InviteServerTransaction } from '../transaction/invite-server';
+import { NonInviteServerTransaction } from '../transaction/non-invite-server';
+import type { CoreContext } from './context';
+
+function adapter(ctx: CoreContext, onFail: () => void): TransactionTransport {
+  return {
+    send: (msg, target) => void ctx.transport.send(msg, target, onFail),
+    isReliable: (target) => ctx.transport.isReliable(target),
+  };
+}
+
+export function createClientTxn(ctx: CoreContext, request: SipRequest, target: Target, user: ClientTransactionUser): ClientTransaction {
+  let txn: ClientTransaction | undefined;
+  const transport = adapter(ctx, () => txn?.transportError());
+  const opts = { request, target, transport, clock: ctx.clock, timers: ctx.timers, user };
+  txn = request.method === 'INVITE' ? new InviteClientTransaction(opts) : new NonInviteClientTransaction(opts);
+  return txn;
+}
+
+export function createServerTxn(ctx: CoreContext, request: SipRequest, source: Target, user: ServerTransactionUser): ServerTransaction {
+  let txn: ServerTransaction | undefined;
+  const transport = adapter(ctx, () => txn?.transportError());
+  const opts = { request, source, transport, clock: ctx.clock, timers: ctx.timers, user };
+  txn = request.method === 'INVITE'
+    ? new InviteServerTransaction({ ...opts, autoTrying: true })
+    : new NonInviteServerTransaction(opts);
+  return txn;
+}

@@ -1,0 +1,92 @@
+/**
+ * Dialog state (RFC 3261 §12) and the store that finds a dialog for an in-dialog request.
+ *
+ * Dialog ids follow drachtio-server: `<Call-ID>;from-tag=<tag of the party that sent the INVITE>`.
+ */
+import type { SipRequest, Target } from '../sip/message';
+import type { WireClient } from '../wire/server';
+
+export type DialogRole = 'uac' | 'uas';
+
+export interface Dialog {
+  readonly id: string;
+  readonly role: DialogRole;
+  readonly callId: string;
+  readonly localTag: string;
+  remoteTag: string;
+  /** From/To header values (name-addr, without tag) of each side. */
+  readonly localUri: string;
+  readonly remoteUri: string;
+  localSeq: number;
+  remoteSeq: number | undefined;
+  remoteTarget: string;
+  routeSet: string[];
+  readonly localContact: string;
+  /** Protocol the dialog's requests use. */
+  protocol: Target['protocol'];
+  client: WireClient | undefined;
+  state: 'early' | 'confirmed';
+  /** CSeq number of the last INVITE we sent in this dialog (ACK reuses it). */
+  lastInviteSeq: number;
+  /** Final status of the last INVITE we sent (app's ACK for a non-2xx gets NOK). */
+  lastInviteStatus: number;
+  /** Last ACK we sent for a 2xx, re-sent when the 2xx is retransmitted. */
+  lastAck: { ack: SipRequest; target: Target } | undefined;
+  /** An INVITE we received is not yet ACKed (a second one gets 491). */
+  inviteInProgressIn: boolean;
+  /** Wire transaction id of the INVITE server transaction waiting for the ACK of our 2xx. */
+  awaitingAckTxn: string | undefined;
+}
+
+export function dialogId(callId: string, initiatorFromTag: string): string {
+  return `${callId};from-tag=${initiatorFromTag}`;
+}
+
+export class DialogStore {
+  private readonly byId = new Map<string, Dialog>();
+  private readonly byTags = new Map<string, Dialog>();
+  private readonly byCallId = new Map<string, Dialog>();
+
+  add(d: Dialog): void {
+    this.byId.set(d.id, d);
+    this.byTags.set(tagKey(d.callId, d.localTag, d.remoteTag), d);
+    this.byCallId.set(d.callId, d);
+  }
+
+  /** The remote tag becomes known (or changes, for a fork) after the dialog was added. */
+  setRemoteTag(d: Dialog, remoteTag: string): void {
+    this.byTags.delete(tagKey(d.callId, d.localTag, d.remoteTag));
+    d.remoteTag = remoteTag;
+    this.byTags.set(tagKey(d.callId, d.localTag, d.remoteTag), d);
+  }
+
+  get(id: string): Dialog | undefined {
+    return this.byId.get(id);
+  }
+
+  /** For a request received: our tag is in To, theirs in From. */
+  findForRequest(callId: string, toTag: string, fromTag: string): Dialog | undefined {
+    return this.byTags.get(tagKey(callId, toTag, fromTag));
+  }
+
+  findByCallId(callId: string): Dialog | undefined {
+    return this.byCallId.get(callId);
+  }
+
+  remove(d: Dialog): void {
+    if (this.byId.get(d.id) !== d) return;
+    this.byId.delete(d.id);
+    this.byTags.delete(tagKey(d.callId, d.localTag, d.remoteTag));
+    if (this.byCallId.get(d.callId) === d) this.byCallId.delete(d.callId);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  all(): IterableIterator<Dialog> {
+    return this.byId.values();
+  }
+}
+
+const tagKey = (callId: string, localTag: string, remoteTag: string): string => `${callId}\n${localTag}\n${remoteTag}`;
