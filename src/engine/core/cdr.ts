@@ -8,7 +8,7 @@ import { cdrEvent, wireTime } from '../wire/protocol';
 export type CdrStopReason = 'call-rejected' | 'call-canceled' | 'normal-release' | 'session-expired' | 'ack-timeout' | 'system-error';
 
 export class CdrEmitter {
-  constructor(private readonly wire: WireServer) {}
+  constructor(private readonly wire: WireServer, private readonly enabled: () => boolean) {}
 
   attempt(source: 'network' | 'application', sip: string): void {
     this.emit('attempt', source, undefined, sip);
@@ -23,6 +23,7 @@ export class CdrEmitter {
   }
 
   private emit(kind: 'attempt' | 'start' | 'stop', source: string, extra: string | undefined, sip: string): void {
+    if (!this.enabled()) return;
     const clients = this.wire.clientsFor(`cdr:${kind}`);
     if (clients.length === 0) return;
     const payload = cdrEvent(kind, source, wireTime(), extra, sip);

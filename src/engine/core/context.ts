@@ -12,11 +12,20 @@ import { serializeMessage } from '../sip/serializer';
 import { wireTime, type MsgMeta } from '../wire/protocol';
 import type { CdrEmitter } from './cdr';
 
+export interface SpammerRules {
+  udpAction: 'reject' | 'discard';
+  tcpAction: 'reject' | 'discard';
+  /** Lower-case header name → substrings that mark a spammer. */
+  headers: ReadonlyArray<{ name: string; values: readonly string[] }>;
+}
+
 export interface EngineBehaviour {
   /** OPTIONS whose User-Agent contains this string get 200 even with no app routed (drachtio config). */
   userAgentOptionsAutoRespond: string | undefined;
-  /** Requests whose header matches are rejected or dropped (drachtio's <spammers>). */
-  spammers: { action: 'reject' | 'discard'; tcpOnly: boolean; headers: Array<{ name: string; values: string[] }> } | undefined;
+  /** Requests whose header matches are rejected (603) or dropped (drachtio's <spammers>). */
+  spammers: SpammerRules | undefined;
+  /** drachtio's <cdrs>: cdr:* events are sent only when enabled. */
+  cdrs: boolean;
   /** Sent as Server/User-Agent when the app gave none; undefined = do not add. */
   userAgent: string | undefined;
 }

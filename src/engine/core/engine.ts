@@ -67,8 +67,8 @@ export class SipEngine {
     this.ctx = {
       transport: this.transport, wire: this.wire, dialogs: new DialogStore(), clock: realClock,
       timers: { ...DEFAULT_TIMERS, ...opts.timers }, logger,
-      behaviour: { userAgentOptionsAutoRespond: undefined, spammers: undefined, userAgent: undefined, ...opts.behaviour },
-      cdr: new CdrEmitter(this.wire),
+      behaviour: { userAgentOptionsAutoRespond: undefined, spammers: undefined, userAgent: undefined, cdrs: false, ...opts.behaviour },
+      cdr: new CdrEmitter(this.wire, () => this.ctx.behaviour.cdrs),
     };
     this.client = new ClientSide(this.ctx);
     this.server = new ServerSide(this.ctx, {

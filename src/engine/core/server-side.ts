@@ -283,14 +283,15 @@ export class ServerSide {
 
   private isSpam(req: SipRequest, m: InboundMessage): boolean {
     const sp = this.ctx.behaviour.spammers;
-    if (!sp || (sp.tcpOnly && m.source.protocol !== 'tcp')) return false;
+    if (!sp) return false;
     const hit = sp.headers.some((h) => {
       const v = (req.headers.get(h.name) ?? '').toLowerCase();
       return v !== '' && h.values.some((x) => v.includes(x.toLowerCase()));
     });
     if (!hit) return false;
-    this.ctx.logger.info({ source: m.source, method: req.method }, `spammer ${sp.action === 'reject' ? 'rejected' : 'discarded'}`);
-    if (sp.action === 'reject' && req.method !== 'ACK') {
+    const action = m.source.protocol === 'udp' ? sp.udpAction : sp.tcpAction;
+    this.ctx.logger.info({ source: m.source, method: req.method }, `spammer ${action === 'reject' ? 'rejected' : 'discarded'}`);
+    if (action === 'reject' && req.method !== 'ACK') {
       this.ctx.transport.send(buildResponse(req, 603, 'Decline', { toTag: generateTag() }), responseTarget(req, m.source));
     }
     return true;

@@ -1,0 +1,6 @@
+/** Public surface of the embedded SIP engine; the application imports nothing else from src/engine. */
+export { SipEngine, ENGINE_VERSION } from './core/engine';
+export type { EngineOptions, EngineAddresses, EngineStats } from './core/engine';
+export type { ListenSpec, TransportLimits } from './transport/layer';
+export { parseDrachtioConfig, parseContact } from './drachtio-config';
+export type { EngineLogger } from './logger';

@@ -1,0 +1,71 @@
+/**
+ * The smallest drachtio-srf B2BUA (srf.createB2BUA): every INVITE goes to one fixed target, BYE and
+ * re-INVITE are passed across, OPTIONS answered 200. Used by the engine's integration tests and the
+ * engine benchmark; it touches only drachtio-srf's public API, so it runs unchanged against the
+ * embedded engine or a real drachtio-server.
+ */
+import Srf from 'drachtio-srf';
+
+export interface MinimalB2bua {
+  srf: Srf;
+  stats: { invites: number; connected: number; failed: number; reinvites: number };
+  stop(): void;
+}
+
+export interface MinimalB2buaOptions {
+  host: string;
+  port: number;
+  secret: string;
+  /** SIP URI the B leg is sent to, e.g. sip:127.0.0.1:5090;transport=tcp. */
+  target: string;
+}
+
+export async function startMinimalB2bua(opts: MinimalB2buaOptions): Promise<MinimalB2bua> {
+  const srf = new Srf();
+  const stats = { invites: 0, connected: 0, failed: 0, reinvites: 0 };
+
+  srf.options((_req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+    res.send(200);
+  });
+
+  srf.invite((req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+    stats.invites++;
+    const user = /^sips?:([^@;>]+)@/.exec(req.uri)?.[1];
+    const uri = user ? opts.target.replace(/^sip:/, `sip:${user}@`) : opts.target;
+    srf.createB2BUA(req, res, uri, { proxyRequestHeaders: ['X-Test'] })
+      .then(({ uas, uac }) => {
+        stats.connected++;
+        uas.on('destroy', () => uac.destroy().catch(() => undefined));
+        uac.on('destroy', () => uas.destroy().catch(() => undefined));
+        uas.on('modify', (mreq: Srf.SrfRequest, mres: Srf.SrfResponse) => {
+          stats.reinvites++;
+          uac.modify(mreq.body).then((sdp: string) => mres.send(200, { body: sdp }), () => mres.send(500));
+        });
+        uac.on('modify', (mreq: Srf.SrfRequest, mres: Srf.SrfResponse) => {
+          stats.reinvites++;
+          uas.modify(mreq.body).then((sdp: string) => mres.send(200, { body: sdp }), () => mres.send(500));
+        });
+      })
+      .catch(() => {
+        stats.failed++;
+      });
+  });
+
+  await connectSrf(srf, opts);
+  return { srf, stats, stop: () => srf.disconnect() };
+}
+
+/** srf.connect reports through events: 'connect' (err, hostport) once authenticated, 'error' on socket failure. */
+export function connectSrf(srf: Srf, opts: { host: string; port: number; secret: string }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    srf.once('error', onError);
+    srf.once('connect', (err: Error | null, hostport: string) => {
+      srf.off('error', onError);
+      srf.on('error', () => undefined); // reconnects are srf's business; an unhandled 'error' would throw
+      if (err) reject(err);
+      else resolve(hostport);
+    });
+    srf.connect({ host: opts.host, port: opts.port, secret: opts.secret });
+  });
+}
