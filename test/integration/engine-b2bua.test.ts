@@ -1,0 +1,123 @@
+/**
+ * Issue 2's "done means": an unchanged drachtio-srf B2BUA (srf.createB2BUA) on the engine carries
+ * SIPp UAC → engine → SIPp UAS calls over UDP and TCP. Runs against the embedded engine, or against
+ * a real drachtio-server when DRACHTIO_HOST/PORT/SECRET are set.
+ */
+import t from 'tap';
+import path from 'node:path';
+import { runSipp, startSippServer, freePorts, killAll } from '../helpers/sipp';
+import { startEngineUnderTest, parseHostports, type EngineUnderTest } from '../helpers/engine-under-test';
+import { startMinimalB2bua, connectSrf, type MinimalB2bua } from '../apps/minimal-b2bua';
+import Srf from 'drachtio-srf';
+
+const SC = (name: string): string => path.join(__dirname, '..', 'scenarios', name);
+
+let engine: EngineUnderTest;
+let sip: EngineUnderTest['sip'];
+
+t.before(async () => {
+  engine = await startEngineUnderTest();
+  // Learn the SIP addresses from the server itself (works for drachtio-server too).
+  const probe = new Srf();
+  sip = parseHostports(await connectSrf(probe, engine.wire));
+  probe.disconnect();
+});
+
+t.teardown(async () => {
+  killAll();
+  await engine.stop();
+});
+
+type Proto = 'udp' | 'tcp';
+
+async function withB2bua<T>(proto: Proto, uasScenario: string, fn: (uasPort: number, app: MinimalB2bua) => Promise<T>, uasArgs: string[] = []): Promise<T> {
+  const [uasPort] = await freePorts(1);
+  const uas = await startSippServer({
+    scenario: SC(uasScenario), localPort: uasPort!, transport: proto === 'udp' ? 'u1' : 't1', extraArgs: uasArgs, timeoutMs: 300_000,
+  });
+  const app = await startMinimalB2bua({ ...engine.wire, target: `sip:127.0.0.1:${uasPort};transport=${proto}` });
+  try {
+    return await fn(uasPort!, app);
+  } finally {
+    app.stop();
+    await uas.stop();
+  }
+}
+
+function remote(proto: Proto): string {
+  const a = sip[proto];
+  if (!a) throw new Error(`server reported no ${proto} listener`);
+  return `${a.address}:${a.port}`;
+}
+
+for (const proto of ['udp', 'tcp'] as const) {
+  t.test(`1,000 calls at 100 calls/s over ${proto.toUpperCase()} with 0 failures`, async (t) => {
+    await withB2bua(proto, 'uas-carrier-answer.xml', async (_uasPort, app) => {
+      const r = await runSipp({
+        scenario: SC('uac-basic-call.xml'), remote: remote(proto), transport: proto === 'udp' ? 'u1' : 't1',
+        rate: 100, calls: 1000, concurrent: 400, duration: 200, timeoutMs: 120_000,
+      });
+      t.equal(r.failed, 0, 'no failed calls');
+      t.equal(r.successful, 1000, 'all 1,000 calls completed');
+      t.equal(app.stats.connected, 1000, 'the B2BUA bridged every call');
+    });
+  });
+}
+
+t.test('CANCEL before answer propagates to the far end', async (t) => {
+  await withB2bua('udp', 'uas-carrier-ring-forever.xml', async () => {
+    const r = await runSipp({ scenario: SC('uac-cancel-before-answer.xml'), remote: remote('udp'), calls: 10, rate: 10, timeoutMs: 60_000 });
+    t.equal(r.successful, 10);
+    t.equal(r.failed, 0);
+  });
+});
+
+for (const code of [486, 503] as const) {
+  t.test(`${code} from the far end is relayed to the caller`, async (t) => {
+    await withB2bua('udp', `uas-carrier-reject-${code}.xml`, async () => {
+      const r = await runSipp({ scenario: SC(`uac-expect-${code}.xml`), remote: remote('udp'), calls: 10, rate: 10, timeoutMs: 60_000 });
+      t.equal(r.successful, 10);
+      t.equal(r.failed, 0);
+    });
+  });
+}
+
+t.test('far-end BYE reaches the caller', async (t) => {
+  await withB2bua('udp', 'uas-carrier-hangup.xml', async () => {
+    const r = await runSipp({ scenario: SC('uac-remote-bye.xml'), remote: remote('udp'), calls: 10, rate: 10, timeoutMs: 60_000 });
+    t.equal(r.successful, 10);
+    t.equal(r.failed, 0);
+  });
+});
+
+t.test('re-INVITE is passed through both dialogs', async (t) => {
+  await withB2bua('udp', 'uas-carrier-answer.xml', async (_p, app) => {
+    const r = await runSipp({ scenario: SC('uac-reinvite.xml'), remote: remote('udp'), calls: 5, rate: 5, timeoutMs: 60_000 });
+    t.equal(r.successful, 5);
+    t.equal(r.failed, 0);
+    t.equal(app.stats.reinvites, 5);
+  });
+});
+
+t.test('OPTIONS answered', async (t) => {
+  await withB2bua('udp', 'uas-carrier-answer.xml', async () => {
+    const r = await runSipp({ scenario: SC('uac-options.xml'), remote: remote('udp'), calls: 5, rate: 5, timeoutMs: 30_000 });
+    t.equal(r.successful, 5);
+  });
+});
+
+t.test('10 % packet loss on both far ends: calls complete through retransmissions', async (t) => {
+  await withB2bua('udp', 'uas-carrier-answer.xml', async () => {
+    const r = await runSipp({
+      scenario: SC('uac-basic-call.xml'), remote: remote('udp'), calls: 100, rate: 20, concurrent: 200, duration: 200, lost: 10, timeoutMs: 240_000,
+    });
+    t.equal(r.failed, 0, 'no failed calls');
+    t.equal(r.successful, 100);
+    t.ok(r.retransmissions > 0, `retransmissions happened (${r.retransmissions})`);
+  }, ['-lost', '10']);
+});
+
+t.test('no dialog is left behind', { skip: !process.env.DRACHTIO_HOST ? false : 'embedded engine only' }, async (t) => {
+  const s = engine.embedded!.stats();
+  t.equal(s.dialogs, 0, 'dialogs all released');
+});
