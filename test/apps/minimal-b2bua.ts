@@ -24,7 +24,7 @@ export async function startMinimalB2bua(opts: MinimalB2buaOptions): Promise<Mini
   const srf = new Srf();
   const stats = { invites: 0, connected: 0, failed: 0, reinvites: 0 };
 
-  srf.options((_req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+  srf.use('options', (_req: Srf.SrfRequest, res: Srf.SrfResponse) => {
     res.send(200);
   });
 
@@ -35,8 +35,9 @@ export async function startMinimalB2bua(opts: MinimalB2buaOptions): Promise<Mini
     srf.createB2BUA(req, res, uri, { proxyRequestHeaders: ['X-Test'] })
       .then(({ uas, uac }) => {
         stats.connected++;
-        uas.on('destroy', () => uac.destroy().catch(() => undefined));
-        uac.on('destroy', () => uas.destroy().catch(() => undefined));
+        // The callback form: a BYE that fails (dialog already gone) must not become an unhandled rejection.
+        uas.on('destroy', () => uac.destroy({ headers: {} }, () => undefined));
+        uac.on('destroy', () => uas.destroy({ headers: {} }, () => undefined));
         uas.on('modify', (mreq: Srf.SrfRequest, mres: Srf.SrfResponse) => {
           stats.reinvites++;
           uac.modify(mreq.body).then((sdp: string) => mres.send(200, { body: sdp }), () => mres.send(500));

@@ -20,19 +20,21 @@ function adapter(ctx: CoreContext, onFail: () => void): TransactionTransport {
 }
 
 export function createClientTxn(ctx: CoreContext, request: SipRequest, target: Target, user: ClientTransactionUser): ClientTransaction {
-  let txn: ClientTransaction | undefined;
-  const transport = adapter(ctx, () => txn?.transportError());
+  const ref: { txn?: ClientTransaction } = {};
+  const transport = adapter(ctx, () => ref.txn?.transportError());
   const opts = { request, target, transport, clock: ctx.clock, timers: ctx.timers, user };
-  txn = request.method === 'INVITE' ? new InviteClientTransaction(opts) : new NonInviteClientTransaction(opts);
+  const txn = request.method === 'INVITE' ? new InviteClientTransaction(opts) : new NonInviteClientTransaction(opts);
+  ref.txn = txn;
   return txn;
 }
 
 export function createServerTxn(ctx: CoreContext, request: SipRequest, source: Target, user: ServerTransactionUser): ServerTransaction {
-  let txn: ServerTransaction | undefined;
-  const transport = adapter(ctx, () => txn?.transportError());
+  const ref: { txn?: ServerTransaction } = {};
+  const transport = adapter(ctx, () => ref.txn?.transportError());
   const opts = { request, source, transport, clock: ctx.clock, timers: ctx.timers, user };
-  txn = request.method === 'INVITE'
+  const txn = request.method === 'INVITE'
     ? new InviteServerTransaction({ ...opts, autoTrying: true })
     : new NonInviteServerTransaction(opts);
+  ref.txn = txn;
   return txn;
 }

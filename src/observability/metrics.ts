@@ -1,0 +1,47 @@
+/**
+ * Every Prometheus metric trunkwise exports, declared in one place (STYLE.md 9): call code receives
+ * this typed object and never invents metric names of its own.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  callsIn: Counter<'source'>;
+  callsAdmitted: Counter<never>;
+  callsRejected: Counter<'reason'>;
+  callsCompleted: Counter<'outcome'>;
+  cps: Gauge<never>;
+  carrierAttempts: Counter<'carrier'>;
+  carrierOutcomes: Counter<'carrier' | 'class'>;
+  carrierActiveCalls: Gauge<'carrier'>;
+  carrierSetupSeconds: Histogram<'carrier'>;
+  carrierScore: Gauge<'carrier'>;
+  carrierState: Gauge<'carrier' | 'state'>;
+  crankbacks: Counter<'from_carrier' | 'reason'>;
+  engineDialogs: Gauge<never>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'trunkwise_process_' });
+  const r = [registry];
+  return {
+    registry,
+    callsIn: new Counter({ name: 'trunkwise_calls_in_total', help: 'INVITEs received from the IVR platform', labelNames: ['source'], registers: r }),
+    callsAdmitted: new Counter({ name: 'trunkwise_calls_admitted_total', help: 'Calls that passed admission', registers: r }),
+    callsRejected: new Counter({ name: 'trunkwise_calls_rejected_total', help: 'Calls refused at admission', labelNames: ['reason'], registers: r }),
+    callsCompleted: new Counter({ name: 'trunkwise_calls_completed_total', help: 'Calls by final outcome', labelNames: ['outcome'], registers: r }),
+    cps: new Gauge({ name: 'trunkwise_cps', help: 'New calls per second over the last second', registers: r }),
+    carrierAttempts: new Counter({ name: 'trunkwise_carrier_attempts_total', help: 'Outbound attempts per carrier', labelNames: ['carrier'], registers: r }),
+    carrierOutcomes: new Counter({ name: 'trunkwise_carrier_outcomes_total', help: 'Attempt outcomes per carrier by status class (2xx, 4xx, 5xx, 6xx, timeout, transport)', labelNames: ['carrier', 'class'], registers: r }),
+    carrierActiveCalls: new Gauge({ name: 'trunkwise_carrier_active_calls', help: 'Calls up on each carrier', labelNames: ['carrier'], registers: r }),
+    carrierSetupSeconds: new Histogram({
+      name: 'trunkwise_carrier_setup_seconds', help: 'INVITE to 200 OK per carrier', labelNames: ['carrier'], registers: r,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30],
+    }),
+    carrierScore: new Gauge({ name: 'trunkwise_carrier_score', help: 'Health score 0..1 per carrier', labelNames: ['carrier'], registers: r }),
+    carrierState: new Gauge({ name: 'trunkwise_carrier_state', help: '1 for the state each carrier is in', labelNames: ['carrier', 'state'], registers: r }),
+    crankbacks: new Counter({ name: 'trunkwise_crankbacks_total', help: 'Failovers to the next carrier within a call', labelNames: ['from_carrier', 'reason'], registers: r }),
+    engineDialogs: new Gauge({ name: 'trunkwise_engine_dialogs', help: 'Dialogs held by the embedded SIP engine', registers: r }),
+  };
+}
