@@ -1,0 +1,114 @@
+/**
+ * One outbound attempt to one carrier: INVITE via srf.createUAC, settled by whichever comes first —
+ * the carrier's answer or final response, the per-attempt timers (no provisional within N ms, no
+ * answer within M ms after ringing), the caller's CANCEL, or the call's setup deadline.
+ *
+ * An abandoned attempt is CANCELled; should its 200 still arrive, the engine ACKs and BYEs it
+ * (drachtio's CANCEL/200 race handling) and the late dialog is destroyed here as well.
+ */
+import type Srf from 'drachtio-srf';
+
+export type AttemptOutcome =
+  | { kind: 'answered'; dialog: Srf.Dialog; status: 200 }
+  | { kind: 'response'; status: number; reason: string }
+  | { kind: 'timeout'; phase: 'no-provisional' | 'no-answer' | 'deadline' }
+  | { kind: 'transport-error' }
+  | { kind: 'cancelled' };
+
+export interface AttemptTimers {
+  noProvisionalMs: number;
+  noAnswerMs: number;
+  /** Time left before the call's setup deadline. */
+  remainingMs: number;
+}
+
+export interface AttemptHooks {
+  /** A provisional > 100 arrived (180/183), for relaying to the caller. */
+  onProvisional(res: Srf.SrfResponse): void;
+  /** First provisional of any kind (100 included): the carrier is alive. */
+  onFirstProvisional(ms: number): void;
+}
+
+export interface AttemptHandle {
+  done: Promise<AttemptOutcome>;
+  /** The caller cancelled: CANCEL this attempt and settle as 'cancelled'. */
+  cancel(): void;
+}
+
+interface SipErrorLike {
+  status?: number;
+  reason?: string;
+  res?: { get(name: string): string | undefined };
+}
+
+export function startAttempt(srf: Srf, uri: string, opts: Srf.CreateUACOptions, timers: AttemptTimers, hooks: AttemptHooks): AttemptHandle {
+  const started = Date.now();
+  let uacReq: Srf.SrfRequest | undefined;
+  let settled = false;
+  let provisional = false;
+  let timer: NodeJS.Timeout | undefined;
+  let resolveDone: (o: AttemptOutcome) => void = () => undefined;
+  const done = new Promise<AttemptOutcome>((r) => (resolveDone = r));
+
+  const settle = (o: AttemptOutcome): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    clearTimeout(deadline);
+    resolveDone(o);
+  };
+  const abandon = (o: AttemptOutcome): void => {
+    if (settled) return;
+    // srf's cancel() sends CANCEL now, or the engine holds it until a provisional (RFC 3261 §9.1).
+    const r = uacReq as unknown as { cancel?: (cb?: () => void) => void } | undefined;
+    r?.cancel?.(() => undefined);
+    settle(o);
+  };
+  const arm = (ms: number, phase: 'no-provisional' | 'no-answer'): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => abandon({ kind: 'timeout', phase }), ms);
+  };
+  arm(Math.min(timers.noProvisionalMs, timers.remainingMs), 'no-provisional');
+  const deadline = setTimeout(() => abandon({ kind: 'timeout', phase: 'deadline' }), timers.remainingMs);
+
+  srf.createUAC(uri, opts, {
+    cbRequest: (r: Srf.SrfRequest) => {
+      uacReq = r;
+      if (settled) abandon({ kind: 'cancelled' });
+    },
+    cbProvisional: (p: Srf.SrfResponse) => {
+      if (settled) return;
+      if (!provisional) {
+        provisional = true;
+        hooks.onFirstProvisional(Date.now() - started);
+        arm(timers.noAnswerMs, 'no-answer');
+      }
+      if (p.status > 100) hooks.onProvisional(p);
+    },
+  }).then(
+    (dialog) => {
+      if (settled) {
+        dialog.destroy({ headers: {} }, () => undefined); // a late answer to an abandoned attempt
+        return;
+      }
+      settle({ kind: 'answered', dialog, status: 200 });
+    },
+    (err: SipErrorLike) => settle(classifyFailure(err)),
+  );
+
+  return { done, cancel: () => abandon({ kind: 'cancelled' }) };
+}
+
+/**
+ * The engine (like drachtio-server) reports its own timeouts and transport failures as 408 / 503
+ * responses. Those carry no To tag — a real carrier's final response always does — which is how a
+ * synthetic 503 (unreachable) is told apart from a carrier's own 503.
+ */
+export function classifyFailure(err: SipErrorLike): AttemptOutcome {
+  const status = err.status ?? 500;
+  const to = err.res?.get('To') ?? err.res?.get('to') ?? '';
+  const fromPeer = /;\s*tag=/i.test(to);
+  if (!fromPeer && status === 503) return { kind: 'transport-error' };
+  if (!fromPeer && status === 408) return { kind: 'timeout', phase: 'no-provisional' };
+  return { kind: 'response', status, reason: err.reason ?? '' };
+}

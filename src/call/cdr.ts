@@ -1,0 +1,37 @@
+/**
+ * One structured CDR line per call (pino): call id, route, every attempt with carrier, status and
+ * timings, the final outcome and the duration. Built incrementally by the call, written once.
+ */
+import type { Logger } from '../observability/logger';
+
+export interface AttemptRecord {
+  carrier: string;
+  uri: string;
+  startedAt: number;
+  /** ms from INVITE sent to first provisional / final. */
+  provisionalMs?: number;
+  finalMs?: number;
+  status?: number;
+  outcome: 'answered' | 'rejected' | 'timeout' | 'transport-error' | 'cancelled' | 'abandoned';
+  reason?: string;
+}
+
+export interface CdrRecord {
+  callId: string;
+  route: string;
+  source: string;
+  to: string;
+  startedAt: number;
+  attempts: AttemptRecord[];
+  outcome: 'answered' | 'failed' | 'cancelled' | 'rejected-at-admission';
+  finalStatus?: number;
+  answeredAt?: number;
+  endedAt?: number;
+  endedBy?: 'caller' | 'carrier' | 'system';
+  durationMs?: number;
+  setupMs?: number;
+}
+
+export function writeCdr(logger: Logger, cdr: CdrRecord): void {
+  logger.info({ cdr }, 'cdr');
+}

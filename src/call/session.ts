@@ -1,0 +1,198 @@
+/**
+ * One alarm call through trunkwise: try the route's carriers in order (crankback), relay ringing,
+ * answer the caller with the winning carrier's SDP, bridge, and write the CDR when it ends.
+ *
+ * The decision to try another carrier is not made here: `decide` is the route's pure crankback
+ * function (src/routing), so every clause is unit-tested on its own.
+ */
+import type Srf from 'drachtio-srf';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { CarrierRegistry } from '../carriers/runtime';
+import { startAttempt, type AttemptOutcome, type AttemptHandle } from './attempt';
+import { bridge } from './bridge';
+import { writeCdr, type CdrRecord, type AttemptRecord } from './cdr';
+
+export interface PlannedAttempt {
+  carrier: string;
+  uri: string;
+  headers: Record<string, string>;
+  auth?: { username: string; password: string };
+}
+
+export interface CallTimers {
+  noProvisionalMs: number;
+  noAnswerMs: number;
+  setupDeadlineMs: number;
+}
+
+export type CrankbackDecision = { action: 'retry'; reason: string } | { action: 'fail'; status: number; reason: string };
+
+export interface DecisionInput {
+  outcome: AttemptOutcome;
+  callerCancelled: boolean;
+  earlyMediaSent: boolean;
+  attemptsMade: number;
+  remainingCarriers: number;
+  msUntilDeadline: number;
+  history: AttemptOutcome[];
+}
+
+export interface CallDeps {
+  srf: Srf;
+  logger: Logger;
+  metrics: Metrics;
+  carriers: CarrierRegistry;
+  decide(input: DecisionInput): CrankbackDecision;
+  /** Called when the call ends (answered call hung up, or setup failed). */
+  onFinished?(cdr: CdrRecord): void;
+}
+
+export interface CallPlan {
+  route: string;
+  attempts: PlannedAttempt[];
+  timers: CallTimers;
+}
+
+export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfResponse, plan: CallPlan): Promise<void> {
+  const log = deps.logger.child({ callId: req.get('Call-ID'), route: plan.route });
+  const started = Date.now();
+  const cdr: CdrRecord = {
+    callId: req.get('Call-ID'), route: plan.route, source: req.source_address, to: req.uri, startedAt: started,
+    attempts: [], outcome: 'failed',
+  };
+  let callerCancelled = false;
+  let earlyMediaSent = false;
+  let ringingSent = false;
+  let current: AttemptHandle | undefined;
+  const history: AttemptOutcome[] = [];
+  req.on('cancel', () => {
+    callerCancelled = true;
+    current?.cancel();
+  });
+
+  const finish = (status: number, outcome: CdrRecord['outcome']): void => {
+    cdr.outcome = outcome;
+    cdr.finalStatus = status;
+    cdr.endedAt = Date.now();
+    deps.metrics.callsCompleted.inc({ outcome });
+    writeCdr(log, cdr);
+    deps.onFinished?.(cdr);
+  };
+
+  for (let i = 0; i < plan.attempts.length; i++) {
+    const a = plan.attempts[i]!;
+    const remainingMs = started + plan.timers.setupDeadlineMs - Date.now();
+    if (callerCancelled || remainingMs <= 0) break;
+    const rec: AttemptRecord = { carrier: a.carrier, uri: a.uri, startedAt: Date.now(), outcome: 'timeout' };
+    cdr.attempts.push(rec);
+    deps.carriers.attemptStarted(a.carrier, rec.startedAt);
+    deps.metrics.carrierAttempts.inc({ carrier: a.carrier });
+    const opts: Srf.CreateUACOptions = { localSdp: req.body, headers: a.headers };
+    if (a.auth) opts.auth = a.auth;
+    current = startAttempt(deps.srf, a.uri, opts, { noProvisionalMs: plan.timers.noProvisionalMs, noAnswerMs: plan.timers.noAnswerMs, remainingMs }, {
+      onFirstProvisional: (ms) => (rec.provisionalMs = ms),
+      onProvisional: (p) => {
+        if (callerCancelled) return;
+        // SDP in a provisional is early media: the caller may be hearing this carrier, so no crankback after it.
+        if (p.body && p.body.length > 0) {
+          earlyMediaSent = true;
+          res.send(183, { body: p.body });
+        } else if (!ringingSent) {
+          ringingSent = true;
+          res.send(180);
+        }
+      },
+    });
+    const outcome = await current.done;
+    current = undefined;
+    rec.finalMs = Date.now() - rec.startedAt;
+    history.push(outcome);
+
+    if (outcome.kind === 'answered') {
+      rec.outcome = 'answered';
+      rec.status = 200;
+      deps.carriers.outcome(a.carrier, '2xx', true);
+      deps.metrics.carrierOutcomes.inc({ carrier: a.carrier, class: '2xx' });
+      deps.metrics.carrierSetupSeconds.observe({ carrier: a.carrier }, rec.finalMs / 1000);
+      return answer(deps, log, req, res, outcome.dialog, a.carrier, cdr, finish);
+    }
+    recordFailure(deps, a.carrier, rec, outcome);
+    const decision = deps.decide({
+      outcome, callerCancelled, earlyMediaSent, attemptsMade: i + 1, remainingCarriers: plan.attempts.length - i - 1,
+      msUntilDeadline: started + plan.timers.setupDeadlineMs - Date.now(), history,
+    });
+    if (decision.action === 'fail') {
+      log.info({ carrier: a.carrier, reason: decision.reason, status: decision.status }, 'call failed');
+      if (!callerCancelled) res.send(decision.status);
+      return finish(decision.status, callerCancelled ? 'cancelled' : 'failed');
+    }
+    const next = plan.attempts[i + 1];
+    log.info({ carrier: a.carrier, next: next?.carrier, reason: decision.reason }, 'crankback');
+    deps.metrics.crankbacks.inc({ from_carrier: a.carrier, reason: decision.reason });
+  }
+  // Loop ended without a decision to fail: the caller cancelled, the deadline passed, or no carrier was left.
+  const status = callerCancelled ? 487 : lastMeaningful(deps, history);
+  if (!callerCancelled) res.send(status);
+  finish(status, callerCancelled ? 'cancelled' : 'failed');
+}
+
+function lastMeaningful(deps: CallDeps, history: AttemptOutcome[]): number {
+  if (history.length === 0) return 503;
+  const d = deps.decide({
+    outcome: history[history.length - 1]!, callerCancelled: false, earlyMediaSent: false, attemptsMade: history.length,
+    remainingCarriers: 0, msUntilDeadline: 0, history,
+  });
+  return d.action === 'fail' ? d.status : 503;
+}
+
+function recordFailure(deps: CallDeps, carrier: string, rec: AttemptRecord, o: AttemptOutcome): void {
+  let cls: string;
+  switch (o.kind) {
+    case 'response':
+      rec.outcome = 'rejected';
+      rec.status = o.status;
+      cls = `${Math.floor(o.status / 100)}xx`;
+      break;
+    case 'timeout':
+      rec.outcome = 'timeout';
+      rec.reason = o.phase;
+      cls = 'timeout';
+      break;
+    case 'transport-error':
+      rec.outcome = 'transport-error';
+      cls = 'transport';
+      break;
+    default:
+      rec.outcome = 'cancelled';
+      cls = 'cancelled';
+  }
+  deps.carriers.outcome(carrier, cls, false);
+  deps.metrics.carrierOutcomes.inc({ carrier, class: cls });
+}
+
+async function answer(
+  deps: CallDeps, log: Logger, req: Srf.SrfRequest, res: Srf.SrfResponse, uac: Srf.Dialog, carrier: string,
+  cdr: CdrRecord, finish: (status: number, outcome: CdrRecord['outcome']) => void,
+): Promise<void> {
+  let uas: Srf.Dialog;
+  try {
+    uas = await deps.srf.createUAS(req, res, { localSdp: uac.remote.sdp });
+  } catch (err) {
+    // The caller went away (CANCEL crossed our answer): release the carrier leg.
+    log.info({ err: (err as Error).message }, 'caller leg could not be answered');
+    uac.destroy({ headers: {} }, () => undefined);
+    return finish(487, 'cancelled');
+  }
+  cdr.answeredAt = Date.now();
+  cdr.setupMs = cdr.answeredAt - cdr.startedAt;
+  deps.carriers.callUp(carrier);
+  deps.metrics.carrierActiveCalls.inc({ carrier });
+  bridge(uas, uac, (by) => {
+    deps.carriers.callDown(carrier);
+    deps.metrics.carrierActiveCalls.dec({ carrier });
+    cdr.endedBy = by;
+    cdr.durationMs = Date.now() - (cdr.answeredAt ?? Date.now());
+    finish(200, 'answered');
+  });
+}

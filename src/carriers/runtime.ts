@@ -1,0 +1,84 @@
+/**
+ * Live per-carrier counters the router needs (active calls, calls started in the last second) and
+ * the operator's manual states (drained, disabled). Health (score, automatic state) is owned by
+ * src/health and read through `health`; until that lands every carrier reports score 1, active.
+ */
+export type ManualState = 'in-service' | 'drained' | 'disabled';
+
+export interface CarrierCounters {
+  attempts: number;
+  answered: number;
+  failed: number;
+  byClass: Record<string, number>;
+}
+
+export interface CarrierRuntime {
+  readonly id: string;
+  activeCalls: number;
+  manual: ManualState;
+  counters: CarrierCounters;
+  /** Start times (ms) of attempts in the last second, oldest first. */
+  recentStarts: number[];
+}
+
+export class CarrierRegistry {
+  private readonly carriers = new Map<string, CarrierRuntime>();
+
+  /** Keep runtime state across reloads for carriers that still exist; add new ones; drop removed ones. */
+  sync(ids: readonly string[]): void {
+    for (const id of ids) if (!this.carriers.has(id)) this.carriers.set(id, fresh(id));
+    for (const id of [...this.carriers.keys()]) if (!ids.includes(id)) this.carriers.delete(id);
+  }
+
+  get(id: string): CarrierRuntime | undefined {
+    return this.carriers.get(id);
+  }
+
+  all(): CarrierRuntime[] {
+    return [...this.carriers.values()];
+  }
+
+  /** Attempts started on a carrier within the last second at `now`. */
+  cps(id: string, now: number): number {
+    const c = this.carriers.get(id);
+    if (!c) return 0;
+    while (c.recentStarts.length && now - c.recentStarts[0]! >= 1000) c.recentStarts.shift();
+    return c.recentStarts.length;
+  }
+
+  attemptStarted(id: string, now: number): void {
+    const c = this.carriers.get(id);
+    if (!c) return;
+    c.counters.attempts++;
+    c.recentStarts.push(now);
+  }
+
+  outcome(id: string, cls: string, answered: boolean): void {
+    const c = this.carriers.get(id);
+    if (!c) return;
+    c.counters.byClass[cls] = (c.counters.byClass[cls] ?? 0) + 1;
+    if (answered) c.counters.answered++;
+    else c.counters.failed++;
+  }
+
+  callUp(id: string): void {
+    const c = this.carriers.get(id);
+    if (c) c.activeCalls++;
+  }
+
+  callDown(id: string): void {
+    const c = this.carriers.get(id);
+    if (c) c.activeCalls = Math.max(0, c.activeCalls - 1);
+  }
+
+  setManual(id: string, state: ManualState): boolean {
+    const c = this.carriers.get(id);
+    if (!c) return false;
+    c.manual = state;
+    return true;
+  }
+}
+
+function fresh(id: string): CarrierRuntime {
+  return { id, activeCalls: 0, manual: 'in-service', counters: { attempts: 0, answered: 0, failed: 0, byClass: {} }, recentStarts: [] };
+}
