@@ -1,0 +1,113 @@
+/**
+ * Typed views of the headers the engine needs: Via, name-addr (From/To/Contact/Route), CSeq, and the
+ * identifiers it generates (tags, branches, Call-IDs).
+ */
+import { randomBytes } from 'node:crypto';
+import type { SipMessage } from './message';
+import { formatParams, parseParams } from './uri';
+
+export { parseSipUri, formatSipUri, type SipUri } from './uri';
+
+export const MAGIC_COOKIE = 'z9hG4bK';
+
+export interface Via {
+  protocol: string;
+  host: string;
+  port?: number;
+  params: Map<string, string | null>;
+  branch?: string;
+}
+
+/** `SIP/2.0/UDP host[:port];params` */
+export function parseVia(value: string): Via | undefined {
+  const m = /^\s*SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z]+)\s+(\[[^\]]+\]|[^\s;:]+)(?:\s*:\s*(\d{1,5}))?\s*(;.*)?$/i.exec(value);
+  if (!m) return undefined;
+  const params = parseParams(m[4] ? m[4].slice(1) : '');
+  const via: Via = { protocol: m[1]!.toUpperCase(), host: m[2]!, params };
+  if (m[3]) via.port = Number(m[3]);
+  const branch = params.get('branch');
+  if (branch) via.branch = branch;
+  return via;
+}
+
+export function formatVia(v: Via): string {
+  return `SIP/2.0/${v.protocol} ${v.host}${v.port !== undefined ? `:${v.port}` : ''}${formatParams(v.params)}`;
+}
+
+export interface NameAddr {
+  displayName?: string;
+  uri: string;
+  params: Map<string, string | null>;
+  tag?: string;
+}
+
+/** `"Name" <uri>;params`, `<uri>;params` or a bare addr-spec `uri;params` (params then belong to the header). */
+export function parseNameAddr(value: string): NameAddr | undefined {
+  const v = value.trim();
+  if (!v) return undefined;
+  let displayName: string | undefined;
+  let uri: string;
+  let rest: string;
+  const lt = findUnquoted(v, '<');
+  if (lt !== -1) {
+    const gt = v.indexOf('>', lt);
+    if (gt === -1) return undefined;
+    const dn = v.slice(0, lt).trim();
+    if (dn) displayName = dn.replace(/^"|"$/g, '');
+    uri = v.slice(lt + 1, gt).trim();
+    rest = v.slice(gt + 1);
+  } else {
+    const semi = v.indexOf(';');
+    uri = semi === -1 ? v : v.slice(0, semi);
+    rest = semi === -1 ? '' : v.slice(semi);
+  }
+  if (!uri || !uri.includes(':')) return undefined;
+  const params = parseParams(rest.trim().replace(/^;/, ''));
+  const out: NameAddr = { uri, params };
+  if (displayName !== undefined) out.displayName = displayName;
+  const tag = params.get('tag');
+  if (tag) out.tag = tag;
+  return out;
+}
+
+export function formatNameAddr(n: NameAddr): string {
+  const dn = n.displayName !== undefined ? `"${n.displayName}" ` : '';
+  return `${dn}<${n.uri}>${formatParams(n.params)}`;
+}
+
+function findUnquoted(s: string, ch: string): number {
+  let quoted = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\\' && quoted) i++;
+    else if (c === '"') quoted = !quoted;
+    else if (c === ch && !quoted) return i;
+  }
+  return -1;
+}
+
+export function parseCSeq(value: string): { seq: number; method: string } | undefined {
+  const m = /^\s*(\d{1,10})\s+([A-Za-z]+)\s*$/.exec(value);
+  if (!m) return undefined;
+  const seq = Number(m[1]);
+  if (seq > 2 ** 31 - 1) return undefined;
+  return { seq, method: m[2]!.toUpperCase() };
+}
+
+export const getCallId = (m: SipMessage): string | undefined => m.headers.get('call-id');
+export const getCSeq = (m: SipMessage): { seq: number; method: string } | undefined => {
+  const v = m.headers.get('cseq');
+  return v === undefined ? undefined : parseCSeq(v);
+};
+export const getFromTag = (m: SipMessage): string | undefined => parseNameAddr(m.headers.get('from') ?? '')?.tag;
+export const getToTag = (m: SipMessage): string | undefined => parseNameAddr(m.headers.get('to') ?? '')?.tag;
+export const getTopVia = (m: SipMessage): Via | undefined => {
+  const top = m.headers.getAll('via')[0];
+  return top === undefined ? undefined : parseVia(top);
+};
+export const getBranch = (m: SipMessage): string | undefined => getTopVia(m)?.branch;
+
+const rand = (bytes: number): string => randomBytes(bytes).toString('hex');
+export const generateTag = (): string => rand(6);
+export const generateBranch = (): string => `${MAGIC_COOKIE}${rand(8)}`;
+export const generateCallId = (): string => rand(12);

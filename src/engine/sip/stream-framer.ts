@@ -1,0 +1,75 @@
+/**
+ * Splits a TCP byte stream into SIP messages by the end of the header block and Content-Length
+ * (RFC 3261 §18.3: mandatory on streams). CRLF keep-alives (RFC 5626) are reported so the transport
+ * can answer them. Exceeding the size limits, or a missing/invalid Content-Length, is fatal for the
+ * connection: the stream can no longer be framed.
+ */
+import { findHeaderEnd } from './parser';
+
+export type FramerOutput =
+  | { kind: 'message'; data: Buffer }
+  | { kind: 'keepalive' }
+  | { kind: 'error'; error: string; fatal: boolean };
+
+export interface FramerOptions {
+  maxHeaderBytes?: number;
+  maxMessageBytes?: number;
+}
+
+const CONTENT_LENGTH = /^(?:content-length|l)[ \t]*:[ \t]*(\S*)[ \t]*$/im;
+
+export class StreamFramer {
+  private buf: Buffer = Buffer.alloc(0);
+  /** Body bytes still expected for the message whose header block is complete. */
+  private pending: { headerEnd: number; total: number } | undefined;
+  private readonly maxHeader: number;
+  private readonly maxMessage: number;
+  private dead = false;
+
+  constructor(opts: FramerOptions = {}) {
+    this.maxHeader = opts.maxHeaderBytes ?? 64 * 1024;
+    this.maxMessage = opts.maxMessageBytes ?? 1024 * 1024;
+  }
+
+  push(chunk: Buffer): FramerOutput[] {
+    if (this.dead) return [];
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    const out: FramerOutput[] = [];
+    for (;;) {
+      if (!this.pending) {
+        // Leading CRLFs between messages: a double CRLF is a keep-alive ping, single ones are skipped.
+        let skip = 0;
+        while (skip < this.buf.length && (this.buf[skip] === 0x0d || this.buf[skip] === 0x0a)) skip++;
+        if (skip) {
+          if (this.buf.subarray(0, skip).toString('latin1').includes('\r\n\r\n')) out.push({ kind: 'keepalive' });
+          this.buf = this.buf.subarray(skip);
+        }
+        if (this.buf.length === 0) break;
+        const end = findHeaderEnd(this.buf);
+        if (!end) {
+          if (this.buf.length > this.maxHeader) return this.fatal(out, `header block exceeds ${this.maxHeader} bytes`);
+          break;
+        }
+        if (end.index > this.maxHeader) return this.fatal(out, `header block exceeds ${this.maxHeader} bytes`);
+        const m = CONTENT_LENGTH.exec(this.buf.toString('latin1', 0, end.index));
+        if (!m || !/^\d{1,10}$/.test(m[1]!)) return this.fatal(out, m ? 'invalid Content-Length' : 'missing Content-Length on a stream transport');
+        const headerEnd = end.index + end.length;
+        const total = headerEnd + Number(m[1]);
+        if (total > this.maxMessage) return this.fatal(out, `message of ${total} bytes exceeds the ${this.maxMessage}-byte limit`);
+        this.pending = { headerEnd, total };
+      }
+      if (this.buf.length < this.pending.total) break;
+      out.push({ kind: 'message', data: Buffer.from(this.buf.subarray(0, this.pending.total)) });
+      this.buf = this.buf.subarray(this.pending.total);
+      this.pending = undefined;
+    }
+    return out;
+  }
+
+  private fatal(out: FramerOutput[], error: string): FramerOutput[] {
+    this.dead = true;
+    this.buf = Buffer.alloc(0);
+    out.push({ kind: 'error', error, fatal: true });
+    return out;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * INVITE client transaction (RFC 3261 §17.1.1, Figure 5, with RFC 6026's Accepted state).
+ *
+ *   calling ──1xx──▶ proceeding ──2xx──▶ accepted ──M──▶ terminated
+ *      │  └──2xx──▶ accepted                 ▲
+ *      │  └──300-699──▶ completed ──D──▶ terminated
+ *      └──B / transport error──▶ terminated (onFailure)
+ */
+import { SipHeaders, type SipRequest, type SipResponse, type Target } from '../sip/message';
+import { TransactionBase } from './base';
+import { timerValues } from './timers';
+import type { ClientTransaction, ClientTransactionState, ClientTransactionUser, Clock, TimerConfig, TransactionTransport } from './types';
+import { cseqNumber, topVia } from './util';
+
+export interface ClientTransactionOptions {
+  request: SipRequest;
+  target: Target;
+  transport: TransactionTransport;
+  clock: Clock;
+  timers: TimerConfig;
+  user: ClientTransactionUser;
+  /** Transaction id for logs; defaults to the branch. */
+  id?: string;
+}
+
+export class InviteClientTransaction extends TransactionBase<ClientTransactionState> implements ClientTransaction {
+  readonly id: string;
+  readonly request: SipRequest;
+  readonly target: Target;
+  private readonly user: ClientTransactionUser;
+  private readonly reliable: boolean;
+  private ack: SipRequest | undefined;
+
+  constructor(o: ClientTransactionOptions) {
+    const reliable = o.transport.isReliable(o.target);
+    super('calling', o.clock, o.transport, timerValues(o.timers, reliable));
+    this.reliable = reliable;
+    this.request = o.request;
+    this.target = o.target;
+    this.user = o.user;
+    this.id = o.id ?? topVia(o.request);
+    this.send(this.request, this.target);
+    if (!this.reliable) this.armA(this.t.A);
+    this.startTimer('B', this.t.B, () => this.fail('timeout'));
+  }
+
+  receiveResponse(res: SipResponse): void {
+    switch (this.state) {
+      case 'calling': return this.onResponseCalling(res);
+      case 'proceeding': return this.onResponseProceeding(res);
+      case 'accepted': return this.onResponseAccepted(res);
+      case 'completed': return this.onResponseCompleted(res);
+      default: return;
+    }
+  }
+
+  transportError(): void {
+    if (this.state === 'calling' || this.state === 'proceeding') this.fail('transport-error');
+  }
+
+  destroy(): void {
+    this.stopAllTimers();
+    this.state = 'terminated';
+  }
+
+  private onResponseCalling(res: SipResponse): void {
+    this.stopTimer('A');
+    this.stopTimer('B');
+    this.onResponseProceeding(res);
+  }
+
+  private onResponseProceeding(res: SipResponse): void {
+    if (res.status < 200) {
+      this.state = 'proceeding';
+      this.stopTimer('A');
+      this.stopTimer('B');
+      this.user.onResponse(res);
+    } else if (res.status < 300) {
+      this.enterAccepted(res);
+    } else {
+      this.enterCompleted(res);
+    }
+  }
+
+  /** RFC 6026: retransmitted 2xx (and 2xx from other forks) go to the TU, which ACKs them. */
+  private onResponseAccepted(res: SipResponse): void {
+    if (res.status >= 200 && res.status < 300) this.user.onResponse(res);
+  }
+
+  /** A retransmitted final: re-send the ACK, do not bother the TU again. */
+  private onResponseCompleted(res: SipResponse): void {
+    if (res.status >= 300 && this.ack) this.send(this.ack, this.target);
+  }
+
+  private enterAccepted(res: SipResponse): void {
+    this.state = 'accepted';
+    this.stopTimer('A');
+    this.stopTimer('B');
+    this.startTimer('M', this.t.M, () => this.terminate());
+    this.user.onResponse(res);
+  }
+
+  private enterCompleted(res: SipResponse): void {
+    this.state = 'completed';
+    this.stopTimer('A');
+    this.stopTimer('B');
+    this.ack = buildNon2xxAck(this.request, res);
+    this.send(this.ack, this.target);
+    this.user.onResponse(res);
+    if (this.t.D === 0) this.terminate();
+    else this.startTimer('D', this.t.D, () => this.terminate());
+  }
+
+  /** Timer A: retransmit, doubling the interval (RFC 3261 §17.1.1.2). */
+  private armA(interval: number): void {
+    this.startTimer('A', interval, () => {
+      if (this.state !== 'calling') return;
+      this.send(this.request, this.target);
+      this.armA(interval * 2);
+    });
+  }
+
+  private fail(reason: 'timeout' | 'transport-error'): void {
+    this.stopAllTimers();
+    this.state = 'terminated';
+    this.user.onFailure(reason);
+    this.reportTerminated();
+  }
+
+  private terminate(): void {
+    this.stopAllTimers();
+    this.state = 'terminated';
+    this.reportTerminated();
+  }
+
+  private reportTerminated(): void {
+    if (this.terminatedReported) return;
+    this.terminatedReported = true;
+    this.user.onTerminated();
+  }
+}
+
+/**
+ * The ACK for a non-2xx final (RFC 3261 §17.1.1.3): same Request-URI, Call-ID, From and CSeq number
+ * as the INVITE, To from the response (with its tag), the INVITE's top Via only, and its Route set.
+ */
+export function buildNon2xxAck(invite: SipRequest, res: SipResponse): SipRequest {
+  const h = new SipHeaders();
+  const via = invite.headers.getAll('via')[0];
+  if (via) h.append('Via', via);
+  h.append('Max-Forwards', '70');
+  h.append('From', invite.headers.get('from') ?? '');
+  h.append('To', res.headers.get('to') ?? invite.headers.get('to') ?? '');
+  h.append('Call-ID', invite.headers.get('call-id') ?? '');
+  h.append('CSeq', `${cseqNumber(invite)} ACK`);
+  for (const r of invite.headers.getAll('route')) h.append('Route', r);
+  return { kind: 'request', method: 'ACK', uri: invite.uri, version: 'SIP/2.0', headers: h, body: Buffer.alloc(0) };
+}

@@ -1,0 +1,139 @@
+/**
+ * INVITE server transaction (RFC 3261 §17.2.1, Figure 7, with RFC 6026's Accepted state).
+ *
+ *   proceeding ──2xx──▶ accepted (G retransmits 2xx until ACK; H → onAckTimeout; L → terminated)
+ *       └──300-699──▶ completed (G retransmits; H → onAckTimeout, terminated) ──ACK──▶ confirmed ──I──▶ terminated
+ */
+import type { SipRequest, SipResponse, Target } from '../sip/message';
+import { buildTrying } from './trying';
+import { TransactionBase } from './base';
+import { timerValues } from './timers';
+import type { Clock, ServerTransaction, ServerTransactionState, ServerTransactionUser, TimerConfig, TransactionTransport } from './types';
+import { topVia } from './util';
+
+export interface ServerTransactionOptions {
+  request: SipRequest;
+  /** Where responses are sent (the §18.2.2 response target). */
+  source: Target;
+  transport: TransactionTransport;
+  clock: Clock;
+  timers: TimerConfig;
+  user: ServerTransactionUser;
+  id?: string;
+}
+
+export class InviteServerTransaction extends TransactionBase<ServerTransactionState> implements ServerTransaction {
+  readonly id: string;
+  readonly request: SipRequest;
+  readonly source: Target;
+  private readonly user: ServerTransactionUser;
+  private readonly reliable: boolean;
+  private last: SipResponse | undefined;
+
+  /** autoTrying: send 100 Trying at once, before the TU has decided (drachtio-server does). */
+  constructor(o: ServerTransactionOptions & { autoTrying: boolean }) {
+    const reliable = o.transport.isReliable(o.source);
+    super('proceeding', o.clock, o.transport, timerValues(o.timers, reliable));
+    this.reliable = reliable;
+    this.request = o.request;
+    this.source = o.source;
+    this.user = o.user;
+    this.id = o.id ?? topVia(o.request);
+    if (o.autoTrying) this.respond(buildTrying(o.request));
+  }
+
+  get lastResponse(): SipResponse | undefined {
+    return this.last;
+  }
+
+  receiveRequest(_req: SipRequest): void {
+    switch (this.state) {
+      case 'proceeding':
+      case 'accepted':
+      case 'completed':
+        if (this.last) this.send(this.last, this.source);
+        return;
+      default:
+        return; // confirmed / terminated: absorbed
+    }
+  }
+
+  receiveAck(ack: SipRequest): void {
+    switch (this.state) {
+      case 'accepted': return this.onAckAccepted(ack);
+      case 'completed': return this.onAckCompleted(ack);
+      default: return;
+    }
+  }
+
+  respond(res: SipResponse): void {
+    if (this.state !== 'proceeding') return;
+    this.last = res;
+    this.send(res, this.source);
+    if (res.status < 200) return;
+    if (res.status < 300) this.enterAccepted(res);
+    else this.enterCompleted(res);
+  }
+
+  transportError(): void {
+    if (this.state === 'terminated') return;
+    this.user.onTransportError?.();
+    this.terminate();
+  }
+
+  destroy(): void {
+    this.stopAllTimers();
+    this.state = 'terminated';
+  }
+
+  private enterAccepted(res: SipResponse): void {
+    this.state = 'accepted';
+    if (!this.reliable) this.armG(res, this.t.G);
+    this.startTimer('H', this.t.H, () => {
+      this.stopTimer('G');
+      this.user.onAckTimeout?.();
+    });
+    this.startTimer('L', this.t.L, () => this.terminate());
+  }
+
+  private enterCompleted(res: SipResponse): void {
+    this.state = 'completed';
+    if (!this.reliable) this.armG(res, this.t.G);
+    this.startTimer('H', this.t.H, () => {
+      this.user.onAckTimeout?.();
+      this.terminate();
+    });
+  }
+
+  private onAckAccepted(ack: SipRequest): void {
+    if (!this.hasTimer('H')) return; // a retransmitted ACK: already handed over
+    this.stopTimer('G');
+    this.stopTimer('H');
+    this.user.onAck?.(ack);
+  }
+
+  private onAckCompleted(ack: SipRequest): void {
+    this.state = 'confirmed';
+    this.stopTimer('G');
+    this.stopTimer('H');
+    this.user.onAck?.(ack);
+    if (this.t.I === 0) this.terminate();
+    else this.startTimer('I', this.t.I, () => this.terminate());
+  }
+
+  /** Timer G: retransmit the final response, doubling up to T2 (§17.2.1). */
+  private armG(res: SipResponse, interval: number): void {
+    this.startTimer('G', interval, () => {
+      this.send(res, this.source);
+      this.armG(res, Math.min(interval * 2, this.t.T2));
+    });
+  }
+
+  private terminate(): void {
+    this.stopAllTimers();
+    this.state = 'terminated';
+    if (this.terminatedReported) return;
+    this.terminatedReported = true;
+    this.user.onTerminated();
+  }
+}

@@ -1,0 +1,26 @@
+/** RFC 3261 Table 4 (and RFC 6026's L and M) from the base values T1, T2, T4. */
+import type { TimerConfig } from './types';
+
+export interface TimerValues {
+  /** INVITE retransmit interval start (doubles). */ A: number;
+  /** INVITE transaction timeout. */ B: number;
+  /** Wait for response retransmits (unreliable). */ D: number;
+  /** Non-INVITE retransmit interval start (doubles, capped at T2). */ E: number;
+  /** Non-INVITE transaction timeout. */ F: number;
+  /** INVITE final response retransmit interval start. */ G: number;
+  /** Wait for ACK receipt. */ H: number;
+  /** Wait for ACK retransmits (unreliable). */ I: number;
+  /** Wait for non-INVITE request retransmits (unreliable). */ J: number;
+  /** Wait for response retransmits (unreliable). */ K: number;
+  /** Accepted state of an INVITE server transaction (RFC 6026). */ L: number;
+  /** Accepted state of an INVITE client transaction (RFC 6026). */ M: number;
+  T2: number;
+}
+
+export function timerValues(t: TimerConfig, reliable: boolean): TimerValues {
+  const x64 = 64 * t.T1;
+  return {
+    A: t.T1, B: x64, D: reliable ? 0 : Math.max(32_000, x64), E: t.T1, F: x64, G: t.T1, H: x64,
+    I: reliable ? 0 : t.T4, J: reliable ? 0 : x64, K: reliable ? 0 : t.T4, L: x64, M: x64, T2: t.T2,
+  };
+}
