@@ -5,6 +5,9 @@
  * embedded engine or a real drachtio-server.
  */
 import Srf from 'drachtio-srf';
+import { connectSrf } from '../../src/app/srf-connect';
+
+export { connectSrf };
 
 export interface MinimalB2bua {
   srf: Srf;
@@ -56,17 +59,3 @@ export async function startMinimalB2bua(opts: MinimalB2buaOptions): Promise<Mini
   return { srf, stats, stop: () => srf.disconnect() };
 }
 
-/** srf.connect reports through events: 'connect' (err, hostport) once authenticated, 'error' on socket failure. */
-export function connectSrf(srf: Srf, opts: { host: string; port: number; secret: string }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(err);
-    srf.once('error', onError);
-    srf.once('connect', (err: Error | null, hostport: string) => {
-      srf.off('error', onError);
-      srf.on('error', () => undefined); // reconnects are srf's business; an unhandled 'error' would throw
-      if (err) reject(err);
-      else resolve(hostport);
-    });
-    srf.connect({ host: opts.host, port: opts.port, secret: opts.secret });
-  });
-}

@@ -1,0 +1,88 @@
+/**
+ * The INVITE pipeline, visible in one place (STYLE.md 5):
+ *   admission (allowlist, CPS) → route (dial plan) → plan (rank carriers by health and caps) → call.
+ * Order matters: a forbidden source must cost nothing, so admission runs before any routing work.
+ * Every stage is async-safe: a rejected promise reaches `fail`, never drachtio-srf (which only
+ * catches synchronous throws).
+ */
+import type Srf from 'drachtio-srf';
+import { matchRoute, rankCarriers, carrierRequestUri, decideCrankback, type CarrierSnapshot } from '../routing';
+import type { CompiledRoute } from '../routing/types';
+import type { TrunkwiseConfig } from '../config/types';
+import type { Admission } from '../admission/admission';
+import type { CarrierRegistry } from '../carriers/runtime';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { runCall, type CallPlan, type CallDeps, type DecisionInput, type PlannedAttempt } from '../call/session';
+
+export interface InviteDeps {
+  srf: Srf;
+  logger: Logger;
+  metrics: Metrics;
+  admission: Admission;
+  carriers: CarrierRegistry;
+  config(): TrunkwiseConfig;
+  /** Health snapshot per carrier in config.carriers order (src/health; score 1 / active until it lands). */
+  snapshot(config: TrunkwiseConfig, now: number): CarrierSnapshot[];
+}
+
+export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res: Srf.SrfResponse) => void {
+  let rr = 0;
+  return (req, res) => {
+    handle(req, res).catch((err: Error) => {
+      deps.logger.error({ err: err.stack, callId: req.get('Call-ID') }, 'INVITE handling failed');
+      if (!res.finalResponseSent) res.send(500);
+    });
+  };
+
+  async function handle(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
+    const now = Date.now();
+    deps.metrics.callsIn.inc({ source: req.source_address });
+    const adm = deps.admission.check(req.source_address, now);
+    if (!adm.ok) {
+      deps.metrics.callsRejected.inc({ reason: adm.reason });
+      deps.logger.warn({ source: req.source_address, callId: req.get('Call-ID'), reason: adm.reason }, 'call refused at admission');
+      res.send(adm.status, adm.retryAfter ? { headers: { 'Retry-After': String(adm.retryAfter) } } : {});
+      return;
+    }
+    deps.metrics.callsAdmitted.inc();
+    const config = deps.config();
+    const user = /^sips?:([^@;>]+)@/.exec(req.uri)?.[1] ?? '';
+    const route = matchRoute(config.routeTable, { user, sourceAddress: req.source_address, headers: (n) => req.get(n) });
+    const ranked = rankCarriers(route, deps.snapshot(config, now), { rrCounter: rr++, random: Math.random, now });
+    const plan = buildPlan(config, route, ranked.ordered, user, req);
+    if (plan.attempts.length === 0) {
+      deps.logger.error({ route: route.id, skipped: ranked.skipped }, 'no carrier can take the call');
+      res.send(503, { headers: { 'Retry-After': '5' } });
+      return;
+    }
+    const callDeps: CallDeps = {
+      srf: deps.srf, logger: deps.logger, metrics: deps.metrics, carriers: deps.carriers,
+      decide: (d: DecisionInput) => decideCrankback({
+        outcome: d.outcome.kind === 'answered' ? { kind: 'cancelled' } : d.outcome, callerCancelled: d.callerCancelled, earlyMediaSent: d.earlyMediaSent,
+        attemptsMade: d.attemptsMade, maxAttempts: route.maxAttempts, remainingCarriers: d.remainingCarriers,
+        msUntilDeadline: d.msUntilDeadline, rules: route.retry,
+        history: d.history.map((h) => (h.kind === 'answered' ? { kind: 'answered' as const } : h)),
+      }),
+    };
+    await runCall(callDeps, req, res, plan);
+  }
+}
+
+function buildPlan(config: TrunkwiseConfig, route: CompiledRoute, ordered: readonly string[], user: string, req: Srf.SrfRequest): CallPlan {
+  const from = req.get('From');
+  return {
+    route: route.id,
+    timers: { noProvisionalMs: route.timers.attemptNoProvisionalMs, noAnswerMs: route.timers.attemptNoAnswerMs, setupDeadlineMs: route.timers.setupDeadlineMs },
+    attempts: ordered.flatMap((id) => {
+      const c = config.carrierById[id];
+      if (!c) return [];
+      const creds = config.credentials.get(id);
+      const headers: Record<string, string> = {};
+      if (from) headers.From = from.replace(/;\s*tag=[^;>\s]*/i, '');
+      const attempt: PlannedAttempt = { carrier: id, uri: carrierRequestUri(c, user), headers };
+      if (creds) attempt.auth = { username: creds.username, password: creds.password };
+      return [attempt];
+    }),
+  };
+}

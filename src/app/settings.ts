@@ -1,0 +1,94 @@
+/**
+ * Process settings from the command line and the environment (same names: `--sip` ↔ TRUNKWISE_SIP).
+ * Carrier and route configuration live in carriers.yaml and routes/ (src/config); these are the
+ * edge's own knobs. Secrets (admin token, drachtio secret) come only from the environment.
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface Settings {
+  carriersFile: string;
+  routesDir: string;
+  sip: HostPort;
+  http: HostPort;
+  /** embedded = start the in-process engine; external = connect to a drachtio-server. */
+  engine: 'embedded' | 'external';
+  drachtio: { host: string; port: number };
+  /** CIDRs allowed to send INVITEs (the IVR platform). */
+  allow: string[];
+  maxCps: number;
+  maxCpsPerSource: number;
+  logLevel: string;
+}
+
+export interface Secrets {
+  drachtioSecret: string;
+  adminToken: string | undefined;
+}
+
+const OPTIONS: Record<string, { env: string; help: string }> = {
+  carriers: { env: 'TRUNKWISE_CARRIERS', help: 'carriers file (default carriers.yaml)' },
+  routes: { env: 'TRUNKWISE_ROUTES', help: 'route directory (default routes/)' },
+  sip: { env: 'TRUNKWISE_SIP', help: 'SIP listen address host:port, UDP and TCP (default 127.0.0.1:5060)' },
+  http: { env: 'TRUNKWISE_HTTP', help: 'admin API / metrics listen address (default 127.0.0.1:8080)' },
+  engine: { env: 'TRUNKWISE_ENGINE', help: 'embedded | external (default embedded; external when DRACHTIO_HOST is set)' },
+  allow: { env: 'TRUNKWISE_ALLOW', help: 'comma-separated CIDRs allowed to send calls (default 127.0.0.0/8)' },
+  'max-cps': { env: 'TRUNKWISE_MAX_CPS', help: 'global new-call rate limit, calls/s (default 500)' },
+  'max-cps-per-source': { env: 'TRUNKWISE_MAX_CPS_PER_SOURCE', help: 'per-source new-call rate limit (default 300)' },
+  'log-level': { env: 'LOG_LEVEL', help: 'pino level (default info)' },
+};
+
+export const USAGE = `usage: npm start -- [--option value]…\n${Object.entries(OPTIONS).map(([k, v]) => `  --${k.padEnd(20)} ${v.env.padEnd(30)} ${v.help}`).join('\n')}`;
+
+export function parseHostPort(s: string, what: string): HostPort {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(s.trim());
+  if (!m || Number(m[2]) > 65535) throw new Error(`${what}: "${s}" is not host:port (e.g. 127.0.0.1:5060)`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+export function loadSettings(argv: string[], env: Readonly<Record<string, string | undefined>>): { settings: Settings; secrets: Secrets } {
+  const given: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--help' || a === '-h') throw new Error(USAGE);
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    if (!m || !OPTIONS[m[1]!]) throw new Error(`unknown option "${a}"\n${USAGE}`);
+    const value = m[2] ?? argv[++i];
+    if (value === undefined) throw new Error(`--${m[1]} needs a value\n${USAGE}`);
+    given[m[1]!] = value;
+  }
+  const get = (k: string, dflt: string): string => given[k] ?? env[OPTIONS[k]!.env] ?? dflt;
+  const num = (k: string, dflt: number): number => {
+    const v = Number(get(k, String(dflt)));
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`--${k} / ${OPTIONS[k]!.env} must be a positive number`);
+    return v;
+  };
+  const engine = get('engine', env.DRACHTIO_HOST ? 'external' : 'embedded');
+  if (engine !== 'embedded' && engine !== 'external') throw new Error(`--engine must be embedded or external, not "${engine}"`);
+  const secret = env.DRACHTIO_SECRET ?? (engine === 'embedded' ? randomSecret() : undefined);
+  if (!secret) throw new Error('DRACHTIO_SECRET must be set in the environment to connect to an external drachtio-server');
+  return {
+    settings: {
+      carriersFile: get('carriers', 'carriers.yaml'),
+      routesDir: get('routes', 'routes'),
+      sip: parseHostPort(get('sip', '127.0.0.1:5060'), '--sip'),
+      http: parseHostPort(get('http', '127.0.0.1:8080'), '--http'),
+      engine,
+      drachtio: { host: env.DRACHTIO_HOST ?? '127.0.0.1', port: Number(env.DRACHTIO_PORT ?? 9022) },
+      allow: get('allow', '127.0.0.0/8').split(',').map((s) => s.trim()).filter(Boolean),
+      maxCps: num('max-cps', 500),
+      maxCpsPerSource: num('max-cps-per-source', 300),
+      logLevel: get('log-level', 'info'),
+    },
+    secrets: { drachtioSecret: secret, adminToken: env.TRUNKWISE_ADMIN_TOKEN || undefined },
+  };
+}
+
+/** The embedded engine's wire secret never leaves the process, so a fresh random one is used. */
+function randomSecret(): string {
+  return randomBytes(16).toString('hex');
+}

@@ -1,0 +1,91 @@
+/**
+ * trunkwise: wiring only. Settings → configuration → SIP engine (embedded, or an external
+ * drachtio-server) → drachtio-srf app with the INVITE pipeline → admin API; SIGHUP reloads the
+ * configuration, SIGTERM drains (new calls get 503) and stops once calls are down or after 30 s.
+ */
+import Srf from 'drachtio-srf';
+import { SipEngine } from './engine';
+import { loadSettings } from './app/settings';
+import { ConfigHolder } from './app/config-holder';
+import { connectSrf } from './app/srf-connect';
+import { createInviteHandler } from './app/invite-handler';
+import { buildSnapshot } from './app/snapshot';
+import { Admission } from './admission/admission';
+import { CarrierRegistry } from './carriers/runtime';
+import { createLogger } from './observability/logger';
+import { createMetrics } from './observability/metrics';
+import { startAdminServer } from './admin/server';
+
+const DRAIN_LIMIT_MS = 30_000;
+
+async function main(): Promise<void> {
+  const { settings, secrets } = loadSettings(process.argv.slice(2), process.env);
+  const logger = createLogger({ level: settings.logLevel });
+  const config = ConfigHolder.load(settings, logger);
+  const metrics = createMetrics();
+  const carriers = new CarrierRegistry();
+  carriers.sync(config.config.carriers.map((c) => c.id));
+  config.onChange((c) => carriers.sync(c.carriers.map((x) => x.id)));
+
+  let engine: SipEngine | undefined;
+  let wire = { host: settings.drachtio.host, port: settings.drachtio.port, secret: secrets.drachtioSecret };
+  if (settings.engine === 'embedded') {
+    engine = new SipEngine({
+      sip: [{ protocol: 'udp', address: settings.sip.host, port: settings.sip.port }, { protocol: 'tcp', address: settings.sip.host, port: settings.sip.port }],
+      wire: { host: '127.0.0.1', port: 0, secret: secrets.drachtioSecret },
+      logger: logger.child({ layer: 'engine' }),
+      behaviour: { userAgentOptionsAutoRespond: undefined },
+    });
+    const a = await engine.start();
+    wire = { host: '127.0.0.1', port: a.wire.port, secret: secrets.drachtioSecret };
+  }
+
+  const srf = new Srf();
+  let draining = false;
+  const admission = new Admission({ allow: settings.allow, maxCps: settings.maxCps, maxCpsPerSource: settings.maxCpsPerSource });
+  const onInvite = createInviteHandler({
+    srf, logger, metrics, admission, carriers, config: () => config.config,
+    snapshot: (c, now) => buildSnapshot(c, carriers, now),
+  });
+  srf.invite((req, res) => {
+    if (draining) return void res.send(503, { headers: { 'Retry-After': '5' } });
+    onInvite(req, res);
+  });
+  srf.use('options', (_req: Srf.SrfRequest, res: Srf.SrfResponse) => res.send(200));
+  const hostports = await connectSrf(srf, wire);
+  logger.info({ hostports, engine: settings.engine }, 'SIP engine connected');
+
+  const activeCalls = (): number => carriers.all().reduce((n, c) => n + c.activeCalls, 0);
+  setInterval(() => {
+    metrics.cps.set(admission.cps(Date.now()));
+    if (engine) metrics.engineDialogs.set(engine.stats().dialogs);
+  }, 1000).unref();
+
+  const admin = await startAdminServer({
+    logger, metrics, carriers, config, token: secrets.adminToken,
+    health: () => ({ engine: engine?.stats() ?? 'external', activeCalls: activeCalls(), draining, uptimeS: Math.round(process.uptime()) }),
+  }, settings.http.host, settings.http.port);
+  logger.info({ sip: settings.sip, http: settings.http, carriers: config.config.carriers.length, routes: config.config.routes.length }, 'trunkwise ready');
+
+  process.on('SIGHUP', () => void config.reload());
+  const stop = (): void => {
+    if (draining) return;
+    draining = true;
+    logger.warn({ activeCalls: activeCalls() }, 'draining: new calls get 503');
+    const started = Date.now();
+    const check = setInterval(() => {
+      if (activeCalls() > 0 && Date.now() - started < DRAIN_LIMIT_MS) return;
+      clearInterval(check);
+      admin.close();
+      srf.disconnect();
+      void (engine ? engine.stop() : Promise.resolve()).then(() => process.exit(0));
+    }, 200);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`trunkwise: ${err.message}\n`);
+  process.exit(1);
+});
