@@ -1,0 +1,31 @@
+import t from 'tap';
+import { loadSettings, parseHostPort } from '../../src/app/settings';
+
+t.test('command line wins over environment, which wins over defaults', async (t) => {
+  const { settings } = loadSettings(['--sip', '127.0.0.1:5070', '--routes=r'], { TRUNKWISE_SIP: '0.0.0.0:1', TRUNKWISE_HTTP: '127.0.0.1:9999' });
+  t.same(settings.sip, { host: '127.0.0.1', port: 5070 });
+  t.same(settings.http, { host: '127.0.0.1', port: 9999 });
+  t.equal(settings.routesDir, 'r');
+  t.equal(settings.carriersFile, 'carriers.yaml');
+  t.equal(settings.engine, 'embedded');
+});
+
+t.test('DRACHTIO_HOST selects an external drachtio-server and requires its secret', async (t) => {
+  t.throws(() => loadSettings([], { DRACHTIO_HOST: '10.0.0.5' }), /DRACHTIO_SECRET must be set/);
+  const { settings, secrets } = loadSettings([], { DRACHTIO_HOST: '10.0.0.5', DRACHTIO_PORT: '9023', DRACHTIO_SECRET: 's' });
+  t.equal(settings.engine, 'external');
+  t.same(settings.drachtio, { host: '10.0.0.5', port: 9023 });
+  t.equal(secrets.drachtioSecret, 's');
+});
+
+t.test('bad input names the option and the fix', async (t) => {
+  t.throws(() => loadSettings(['--bogus', 'x'], {}), /unknown option "--bogus"/);
+  t.throws(() => loadSettings(['--sip'], {}), /--sip needs a value/);
+  t.throws(() => parseHostPort('localhost', '--sip'), /not host:port/);
+  t.throws(() => loadSettings(['--max-cps', '-3'], {}), /must be a positive number/);
+});
+
+t.test('the admin token comes from the environment only', async (t) => {
+  t.equal(loadSettings([], {}).secrets.adminToken, undefined);
+  t.equal(loadSettings([], { TRUNKWISE_ADMIN_TOKEN: 'tok' }).secrets.adminToken, 'tok');
+});
