@@ -1,0 +1,84 @@
+/**
+ * The error catalogue (STYLE.md 4): every failure trunkwise reports to a caller or an operator has a
+ * named code, a message, and the SIP response it maps to. The README's error table is this table.
+ *
+ * Carrier failures are not here: when every attempt fails the caller gets the carriers' last
+ * meaningful failure (src/routing/crankback.ts selectFinalFailure), not a code of ours.
+ */
+export interface ErrorSpec {
+  /** SIP status sent to the caller (for E_CONFIG_INVALID: never sent on a call; see `when`). */
+  readonly status: number;
+  readonly reason: string;
+  readonly message: string;
+  /** Seconds for a Retry-After header, when the caller should come back soon. */
+  readonly retryAfterS?: number;
+  /** When it is raised. */
+  readonly when: string;
+}
+
+export const ERRORS = {
+  E_SOURCE_FORBIDDEN: {
+    status: 403, reason: 'Forbidden', message: 'source is not allowed to place calls',
+    when: 'admission: the source address / IVR id is not in the allowlist',
+  },
+  E_NO_ROUTE: {
+    status: 404, reason: 'Not Found', message: 'no route for this request',
+    when: 'routing: the request-URI has no user part to route on (every other request reaches at least the default route)',
+  },
+  E_ALL_CARRIERS_DOWN: {
+    status: 503, reason: 'Service Unavailable', message: 'no carrier in the route can take the call',
+    when: 'routing: every carrier of the route is drained or disabled (down carriers are still tried as a last resort)',
+  },
+  E_CPS_LIMIT: {
+    status: 503, reason: 'Service Unavailable', message: 'call rate limit reached', retryAfterS: 1,
+    when: "admission: trunkwise's own calls-per-second limit (carrier caps never reject: capped carriers go last)",
+  },
+  E_CALL_LIMIT: {
+    status: 503, reason: 'Service Unavailable', message: 'concurrent call limit reached', retryAfterS: 5,
+    when: "admission: trunkwise's own concurrent call limit",
+  },
+  E_DRAINING: {
+    status: 503, reason: 'Service Unavailable', message: 'trunkwise is shutting down', retryAfterS: 1,
+    when: 'admission: SIGTERM received, existing calls are draining; the IVR should use another edge',
+  },
+  E_DEADLINE: {
+    status: 408, reason: 'Request Timeout', message: 'no carrier answered before the setup deadline',
+    when: 'call: the route setupDeadlineMs passed with no real carrier response to pass back',
+  },
+  E_CALLER_CANCELLED: {
+    status: 487, reason: 'Request Terminated', message: 'caller cancelled',
+    when: 'call: CANCEL from the caller; the current attempt is cancelled and no other is started',
+  },
+  E_CONFIG_INVALID: {
+    status: 500, reason: 'Server Internal Error', message: 'configuration invalid',
+    when: 'start-up refuses to run / a reload keeps the previous config; never sent on a call',
+  },
+  E_INTERNAL: {
+    status: 500, reason: 'Server Internal Error', message: 'internal error',
+    when: 'call: an unexpected exception in the pipeline (a bug); logged with the call id',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error that carries its catalogue code, for throwing through the pipeline to the error handler. */
+export class TrunkwiseError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryAfterS: number | undefined;
+
+  constructor(code: ErrorCode, detail?: string) {
+    const spec: ErrorSpec = ERRORS[code];
+    super(detail ? `${spec.message}: ${detail}` : spec.message);
+    this.name = 'TrunkwiseError';
+    this.code = code;
+    this.status = spec.status;
+    this.retryAfterS = spec.retryAfterS;
+  }
+}
+
+/** The SIP response for a code: status, reason phrase and headers (Retry-After when the catalogue says). */
+export function sipResponseFor(code: ErrorCode): { status: number; reason: string; headers: Record<string, string> } {
+  const spec: ErrorSpec = ERRORS[code];
+  return { status: spec.status, reason: spec.reason, headers: spec.retryAfterS !== undefined ? { 'Retry-After': String(spec.retryAfterS) } : {} };
+}

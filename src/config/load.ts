@@ -1,0 +1,89 @@
+/**
+ * The one configuration loader (STYLE.md 3): read carriers.yaml and routes/*.yaml, validate against
+ * the schemas, apply defaults, cross-check, compile the route table, deep-freeze. Every error is
+ * collected (not just the first) with file, path, line and fix. The same function serves start-up
+ * and reload: a reload that returns errors leaves the running config untouched.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileRouteTable } from '../routing/compile';
+import { buildCarriers } from './carriers';
+import { deepFreeze } from './freeze';
+import { buildRoutes, type RouteFileInput } from './routes';
+import type { CarrierConfig, ConfigError, ConfigResult, LoadOptions, TrunkwiseConfig } from './types';
+import { checkCarriersFile, checkRoutesFile } from './validate';
+import { readYaml } from './yaml-source';
+
+const ROUTE_FILE = /\.ya?ml$/i;
+
+export function loadConfig(opts: LoadOptions): ConfigResult {
+  const errors: ConfigError[] = [];
+
+  let carriersResult: ReturnType<typeof buildCarriers> | undefined;
+  const cr = readYaml(opts.carriersFile, opts.carriersFile);
+  if (!cr.ok) errors.push(...cr.errors);
+  else {
+    const checked = checkCarriersFile(cr.source);
+    if (!checked.ok) errors.push(...checked.errors);
+    else {
+      carriersResult = buildCarriers(cr.source, checked.value, opts.env);
+      if (!carriersResult.ok) errors.push(...carriersResult.errors);
+    }
+  }
+  const carriers: CarrierConfig[] | undefined = carriersResult?.ok ? carriersResult.value.carriers : undefined;
+
+  let names: string[] = [];
+  let allRouteFilesValid = true;
+  try {
+    names = readdirSync(opts.routesDir).filter((n) => ROUTE_FILE.test(n)).sort();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    errors.push({ file: opts.routesDir, path: '', message: `cannot read the routes directory (${code})`, fix: 'create it and put at least a default route in it, e.g. routes/99-default.yaml' });
+    allRouteFilesValid = false;
+  }
+  const routeFiles: RouteFileInput[] = [];
+  for (const name of names) {
+    const r = readYaml(join(opts.routesDir, name), join(opts.routesDir, name));
+    if (!r.ok) {
+      errors.push(...r.errors);
+      allRouteFilesValid = false;
+      continue;
+    }
+    const checked = checkRoutesFile(r.source);
+    if (!checked.ok) {
+      errors.push(...checked.errors);
+      allRouteFilesValid = false;
+      continue;
+    }
+    routeFiles.push({ name, src: r.source, raw: checked.value });
+  }
+  const routes = buildRoutes(routeFiles, carriers, { checkDefault: allRouteFilesValid, routesDir: opts.routesDir });
+  if (!routes.ok) errors.push(...routes.errors);
+
+  if (errors.length > 0 || !carriersResult?.ok || !routes.ok) return { ok: false, errors: dedupe(errors) };
+
+  const compiled = compileRouteTable(routes.value);
+  const list = carriersResult.value.carriers;
+  const carrierById: Record<string, CarrierConfig> = Object.create(null) as Record<string, CarrierConfig>;
+  for (const c of list) carrierById[c.id] = c;
+  const config: TrunkwiseConfig = {
+    carriers: list,
+    carrierById,
+    routes: compiled.routes,
+    routeTable: compiled.table,
+    sources: { carriersFile: opts.carriersFile, routesDir: opts.routesDir, routeFiles: names },
+    credentials: carriersResult.value.credentials,
+    loadedAt: opts.now ?? Date.now(),
+  };
+  return { ok: true, config: deepFreeze(config) };
+}
+
+function dedupe(errors: ConfigError[]): ConfigError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const k = `${e.file}\u0000${e.path}\u0000${e.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

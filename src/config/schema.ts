@@ -1,0 +1,175 @@
+/**
+ * JSON schemas for carriers.yaml and routes/*.yaml (ajv, draft-07). `additionalProperties: false`
+ * on every object: an unknown or misspelt key is an error, not silently ignored. The `fix` keyword
+ * is an annotation (no validation) that the error formatter shows as the hint for that field.
+ *
+ * Checks a schema cannot express well (URI syntax, regex compiles, CIDRs parse, timer ordering,
+ * env vars present, cross-file references) live in carriers.ts / routes.ts / load.ts.
+ */
+const ID = {
+  type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$',
+  fix: 'use 1–64 letters, digits, "_", "." or "-", starting with a letter or digit (it appears in metric labels)',
+} as const;
+
+const ENV_NAME = {
+  type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+  fix: 'give the NAME of an environment variable (e.g. CARRIER_A_PASS), not its value',
+} as const;
+
+const MS = (min: number, max: number) => ({ type: 'integer', minimum: min, maximum: max, fix: `milliseconds, an integer from ${min} to ${max}` }) as const;
+
+const PROBE = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    enabled: { type: 'boolean' },
+    intervalMs: MS(100, 3_600_000),
+    timeoutMs: MS(50, 60_000),
+    burst: { type: 'integer', minimum: 1, maximum: 20, fix: 'OPTIONS per probe round, 1–20' },
+    aliveCodes: {
+      type: 'array', minItems: 1, uniqueItems: true,
+      items: { type: 'integer', minimum: 100, maximum: 699, fix: 'SIP status codes, e.g. [200, 404, 405]' },
+    },
+  },
+} as const;
+
+const REWRITE = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    stripDigits: { type: 'integer', minimum: 0, maximum: 32, fix: 'number of leading characters to remove, 0–32' },
+    addPrefix: { type: 'string', pattern: '^[0-9+*#]{0,16}$', fix: 'up to 16 of 0-9 + * #, e.g. "00"' },
+  },
+} as const;
+
+const AUTH = {
+  type: 'object', additionalProperties: false, required: ['usernameEnv', 'passwordEnv'],
+  properties: { usernameEnv: ENV_NAME, passwordEnv: ENV_NAME, realm: { type: 'string', minLength: 1 } },
+} as const;
+
+/** Carrier fields that may also appear under `defaults:` (everything but identity and credentials). */
+const CARRIER_SHARED = {
+  enabled: { type: 'boolean' },
+  weight: { type: 'number', minimum: 0, maximum: 1_000_000, fix: 'a relative weight ≥ 0, e.g. 30' },
+  maxConcurrent: { type: 'integer', minimum: 1, fix: 'an integer ≥ 1 (calls up at once), or omit for no cap' },
+  maxCps: { type: 'number', exclusiveMinimum: 0, fix: 'new calls per second > 0, or omit for no cap' },
+  rewrite: REWRITE,
+  probe: PROBE,
+} as const;
+
+export const CARRIERS_SCHEMA = {
+  $id: 'trunkwise/carriers',
+  type: 'object', additionalProperties: false, required: ['carriers'],
+  properties: {
+    defaults: { type: 'object', additionalProperties: false, properties: CARRIER_SHARED },
+    carriers: {
+      type: 'array', minItems: 1, fix: 'a list of carriers, each with at least id, uri and weight',
+      items: {
+        type: 'object', additionalProperties: false, required: ['id', 'uri'],
+        properties: {
+          id: ID,
+          description: { type: 'string' },
+          uri: { type: 'string', minLength: 1, fix: 'the trunk address, e.g. sip:127.0.0.1:5071;transport=udp' },
+          auth: AUTH,
+          ...CARRIER_SHARED,
+        },
+      },
+    },
+  },
+} as const;
+
+const RETRY_TOKEN = {
+  type: 'string', pattern: '^(timeout|no-answer|transport|[1-6]xx|[1-6][0-9][0-9])$',
+  fix: 'one of timeout, no-answer, transport, a status class such as 5xx, or a status such as 408',
+} as const;
+
+const ROUTE = {
+  type: 'object', additionalProperties: false, required: ['id', 'carriers'],
+  properties: {
+    id: ID,
+    description: { type: 'string' },
+    order: { type: 'integer', minimum: -1_000_000, maximum: 1_000_000, fix: 'an integer; lower is evaluated first (default 100)' },
+    default: { type: 'boolean' },
+    match: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        prefix: {
+          type: ['string', 'array'], minLength: 1, minItems: 1, items: { type: 'string', minLength: 1 },
+          fix: 'a request-URI user prefix such as "+44" or a list of them',
+        },
+        pattern: { type: 'string', minLength: 1, fix: 'a JavaScript regular expression tested against the request-URI user, e.g. "^\\\\+44(7|20)"' },
+        sources: {
+          type: 'array', minItems: 1, items: { type: 'string', minLength: 1 },
+          fix: 'a list of CIDRs (10.0.0.0/8, 2001:db8::/32) and/or named source ids',
+        },
+        priority: {
+          type: 'object', additionalProperties: false, required: ['values'],
+          properties: {
+            header: { type: 'string', pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$', fix: 'a SIP header name, e.g. Priority' },
+            values: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, fix: 'e.g. [emergency, urgent]' },
+          },
+        },
+      },
+    },
+    carriers: {
+      type: 'array', minItems: 1, fix: 'a list of { id, weight?, order? } naming carriers from carriers.yaml',
+      items: {
+        type: 'object', additionalProperties: false, required: ['id'],
+        properties: {
+          id: ID,
+          weight: { type: 'number', minimum: 0, maximum: 1_000_000, fix: 'a relative weight ≥ 0 (overrides the carrier weight for this route)' },
+          order: { type: 'integer', minimum: 0, maximum: 1_000_000, fix: 'an integer ≥ 0; lower is tried first by the priority strategy' },
+        },
+      },
+    },
+    strategy: { type: 'string', enum: ['health-weighted', 'priority', 'round-robin', 'least-loaded'] },
+    maxAttempts: { type: 'integer', minimum: 1, maximum: 20, fix: 'an integer from 1 to 20' },
+    timers: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        attemptNoProvisionalMs: MS(100, 60_000),
+        attemptNoAnswerMs: MS(1_000, 600_000),
+        setupDeadlineMs: MS(500, 600_000),
+      },
+    },
+    retry: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        retryOn: { type: 'array', uniqueItems: true, items: RETRY_TOKEN },
+        neverRetry: { type: 'array', uniqueItems: true, items: { type: 'integer', minimum: 300, maximum: 699, fix: 'SIP final statuses, e.g. [486, 603]' } },
+      },
+    },
+    media: { type: 'string', enum: ['relay', 'rtpengine', 'direct'] },
+  },
+} as const;
+
+export const ROUTES_SCHEMA = {
+  $id: 'trunkwise/routes',
+  type: 'object', additionalProperties: false, required: ['routes'],
+  properties: { routes: { type: 'array', minItems: 1, items: ROUTE, fix: 'a list of routes, each with at least id and carriers' } },
+} as const;
+
+/* The raw (validated, not yet defaulted) shapes the schemas admit. */
+
+export interface RawProbe { enabled?: boolean; intervalMs?: number; timeoutMs?: number; burst?: number; aliveCodes?: number[] }
+export interface RawRewrite { stripDigits?: number; addPrefix?: string }
+export interface RawCarrierShared {
+  enabled?: boolean; weight?: number; maxConcurrent?: number; maxCps?: number; rewrite?: RawRewrite; probe?: RawProbe;
+}
+export interface RawCarrier extends RawCarrierShared {
+  id: string; description?: string; uri: string; auth?: { usernameEnv: string; passwordEnv: string; realm?: string };
+}
+export interface RawCarriersFile { defaults?: RawCarrierShared; carriers: RawCarrier[] }
+
+export interface RawRoute {
+  id: string;
+  description?: string;
+  order?: number;
+  default?: boolean;
+  match?: { prefix?: string | string[]; pattern?: string; sources?: string[]; priority?: { header?: string; values: string[] } };
+  carriers: { id: string; weight?: number; order?: number }[];
+  strategy?: 'health-weighted' | 'priority' | 'round-robin' | 'least-loaded';
+  maxAttempts?: number;
+  timers?: { attemptNoProvisionalMs?: number; attemptNoAnswerMs?: number; setupDeadlineMs?: number };
+  retry?: { retryOn?: string[]; neverRetry?: number[] };
+  media?: 'relay' | 'rtpengine' | 'direct';
+}
+export interface RawRoutesFile { routes: RawRoute[] }

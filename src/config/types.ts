@@ -1,0 +1,165 @@
+/**
+ * The typed, validated shape of trunkwise's configuration (carriers.yaml + routes/*.yaml) after
+ * loading: defaults applied, references resolved, everything readonly and deep-frozen at run time.
+ */
+import type { CompiledRoute, CompiledRouteTable } from '../routing/types';
+import type { CredentialStore } from './credentials';
+
+export type Transport = 'udp' | 'tcp';
+export type Strategy = 'health-weighted' | 'priority' | 'round-robin' | 'least-loaded';
+export type MediaMode = 'relay' | 'rtpengine' | 'direct';
+
+/** A retry token: `timeout` (no provisional), `no-answer` (rang, never answered), `transport`, a status (`408`) or a class (`5xx`). */
+export type RetryToken = 'timeout' | 'no-answer' | 'transport' | `${number}` | `${1 | 2 | 3 | 4 | 5 | 6}xx`;
+
+/** A carrier trunk's SIP URI, parsed. */
+export interface TrunkTarget {
+  readonly scheme: 'sip' | 'sips';
+  /** Host as written (IPv6 without brackets). */
+  readonly host: string;
+  readonly port: number;
+  readonly transport: Transport;
+}
+
+export interface NumberRewrite {
+  /** Leading characters removed from the request-URI user before sending to the carrier. */
+  readonly stripDigits: number;
+  /** Added in front after stripping. */
+  readonly addPrefix: string;
+}
+
+/** Digest credentials are referenced by environment variable NAME; the values live in the CredentialStore. */
+export interface CarrierAuthRef {
+  readonly usernameEnv: string;
+  readonly passwordEnv: string;
+  readonly realm?: string;
+}
+
+export interface ProbeConfig {
+  readonly enabled: boolean;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** OPTIONS sent back to back per probe round (loss estimate). */
+  readonly burst: number;
+  /** OPTIONS responses that count as "alive". */
+  readonly aliveCodes: readonly number[];
+}
+
+export interface CarrierConfig {
+  readonly id: string;
+  readonly description?: string;
+  /** Position in carriers.yaml; health snapshots in this order give routing an O(1) lookup. */
+  readonly index: number;
+  readonly uri: string;
+  readonly target: TrunkTarget;
+  /** false = administratively disabled: never routed to. */
+  readonly enabled: boolean;
+  readonly weight: number;
+  readonly maxConcurrent?: number;
+  readonly maxCps?: number;
+  readonly rewrite: NumberRewrite;
+  readonly auth?: CarrierAuthRef;
+  readonly probe: ProbeConfig;
+}
+
+export interface RouteTimers {
+  /** No provisional response (not even 100) within this → abandon the attempt (crankback). */
+  readonly attemptNoProvisionalMs: number;
+  /** Provisional seen but no final response within this → abandon the attempt. */
+  readonly attemptNoAnswerMs: number;
+  /** From INVITE received: no new attempt starts after this. */
+  readonly setupDeadlineMs: number;
+}
+
+export interface RetryRules {
+  readonly retryOn: readonly RetryToken[];
+  /** Always contains 486 and 603 (STYLE.md 6), whatever the file says. */
+  readonly neverRetry: readonly number[];
+}
+
+export interface PriorityMatch {
+  readonly header: string;
+  /** Lower-cased; compared case-insensitively with the trimmed header value. */
+  readonly values: readonly string[];
+}
+
+export interface RouteMatch {
+  /** Request-URI user prefixes; empty = no prefix condition. */
+  readonly prefixes: readonly string[];
+  /** JavaScript regex source tested against the request-URI user (not anchored unless written so). */
+  readonly pattern?: string;
+  /** CIDRs and/or named source ids (IVR ids); empty = any source. */
+  readonly sources: readonly string[];
+  readonly priority?: PriorityMatch;
+}
+
+export interface PoolEntry {
+  readonly id: string;
+  /** Route weight if given, else the carrier's weight. */
+  readonly weight: number;
+  /** For the `priority` strategy: lower first; defaults to the position in the pool. */
+  readonly order: number;
+  /** Index of the carrier in config.carriers (and in a snapshot built in that order). */
+  readonly carrierIndex: number;
+  readonly maxConcurrent?: number;
+  readonly maxCps?: number;
+}
+
+export interface RouteConfig {
+  readonly id: string;
+  readonly description?: string;
+  /** File name relative to routes/, e.g. `10-emergency.yaml`. */
+  readonly file: string;
+  /** Position of the route in its file. */
+  readonly position: number;
+  /** Explicit evaluation order, lower first (default 100). */
+  readonly order: number;
+  readonly default: boolean;
+  readonly match: RouteMatch;
+  readonly carriers: readonly PoolEntry[];
+  readonly strategy: Strategy;
+  readonly maxAttempts: number;
+  readonly timers: RouteTimers;
+  readonly retry: RetryRules;
+  readonly media: MediaMode;
+}
+
+export interface ConfigSources {
+  readonly carriersFile: string;
+  readonly routesDir: string;
+  readonly routeFiles: readonly string[];
+}
+
+export interface TrunkwiseConfig {
+  readonly carriers: readonly CarrierConfig[];
+  readonly carrierById: Readonly<Record<string, CarrierConfig>>;
+  /** Every route in evaluation order (see routes.ts), compiled for matching. */
+  readonly routes: readonly CompiledRoute[];
+  readonly routeTable: CompiledRouteTable;
+  readonly sources: ConfigSources;
+  /** Resolved digest credentials; never serialised or printed. */
+  readonly credentials: CredentialStore;
+  /** Load time (ms since epoch) as passed to / taken by the loader. */
+  readonly loadedAt: number;
+}
+
+/** One problem in one file: where (file, path inside it, line if known), what, and how to fix it. */
+export interface ConfigError {
+  readonly file: string;
+  /** e.g. `carriers[2].uri`; '' for the whole file. */
+  readonly path: string;
+  readonly message: string;
+  readonly fix: string;
+  /** 1-based line in the file, when known. */
+  readonly line?: number;
+}
+
+export type ConfigResult = { ok: true; config: TrunkwiseConfig } | { ok: false; errors: ConfigError[] };
+
+export interface LoadOptions {
+  carriersFile: string;
+  routesDir: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Stamped into config.loadedAt; defaults to Date.now() (the loader is not on the hot path). */
+  now?: number;
+}
