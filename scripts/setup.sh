@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Idempotent set-up for trunkwise: node modules and the Debian packages the project needs.
+#   scripts/setup.sh            base: npm ci, sip-tester (SIPp), iproute2
+#   scripts/setup.sh bench      + kamailio, tshark
+#   scripts/setup.sh media      + rtpengine-daemon
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup] %s\n' "$*"; }
+
+# --- node modules ------------------------------------------------------------
+if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing node modules (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# --- Debian packages -----------------------------------------------------------
+declare -A BIN=( [sip-tester]=sipp [iproute2]=ip [kamailio]=kamailio [tshark]=tshark [rtpengine-daemon]=rtpengine )
+pkgs=(sip-tester iproute2)
+for group in "$@"; do
+  case "$group" in
+    bench) pkgs+=(kamailio tshark) ;;
+    media) pkgs+=(rtpengine-daemon) ;;
+    *) echo "setup.sh: unknown group '$group' (known: bench, media)" >&2; exit 2 ;;
+  esac
+done
+missing=()
+for p in "${pkgs[@]}"; do
+  command -v "${BIN[$p]}" >/dev/null 2>&1 || dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+      echo "setup.sh: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; fi
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+say "ready"

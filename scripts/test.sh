@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The project's test command (npm test): set-up, type check, unit tests, integration tests
+# (serially: they use real SIPp processes and loopback ports). Extra arguments name test files.
+# Ends with one line "N passed, N failed" (assertions) and a non-zero exit on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+
+echo "== type check (tsc --noEmit)"
+npx tsc -p tsconfig.json --noEmit || { echo "0 passed, 1 failed"; exit 1; }
+
+log=$(mktemp)
+status=0
+run() { # label, tap args…
+  echo "== $1"; shift
+  npx tap -R terse "$@" 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+}
+if [ $# -gt 0 ]; then
+  run "selected tests" --jobs=1 "$@"
+else
+  run "unit tests" test/unit
+  if ls test/integration/*.test.ts >/dev/null 2>&1; then run "integration tests" --jobs=1 test/integration; fi
+fi
+pass=0; fail=0
+while read -r line; do
+  p=$(sed -n 's/.*pass: \([0-9]*\).*/\1/p' <<<"$line"); f=$(sed -n 's/.*fail: \([0-9]*\).*/\1/p' <<<"$line")
+  pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
+done < <(grep -E '^# \{ total: ' "$log")
+rm -f "$log"
+[ "$fail" -gt 0 ] && status=1
+echo "${pass} passed, ${fail} failed"
+exit $status

@@ -1,0 +1,177 @@
+/**
+ * Real SIPp for the integration tests: run a scenario to completion (UAC) or keep one running as a
+ * far end (UAS). Counts come from SIPp's own -trace_stat CSV. Every child is killed on teardown and
+ * on process exit; every run has a hard time limit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export type SippTransport = 'u1' | 'un' | 't1' | 'tn';
+
+export interface SippOptions {
+  scenario: string;
+  remote?: string;
+  localPort?: number;
+  localIp?: string;
+  transport?: SippTransport;
+  rate?: number;
+  calls?: number;
+  concurrent?: number;
+  /** -d: pause length in ms for <pause/> without a value. */
+  duration?: number;
+  /** -lost: percentage of packets SIPp drops on purpose. */
+  lost?: number;
+  service?: string;
+  extraArgs?: string[];
+  timeoutMs: number;
+}
+
+export interface SippResult {
+  exitCode: number | null;
+  successful: number;
+  failed: number;
+  retransmissions: number;
+  durationMs: number;
+  stdout: string;
+  stderr: string;
+}
+
+const children = new Set<ChildProcess>();
+
+export function killAll(): void {
+  for (const c of children) c.kill('SIGKILL');
+  children.clear();
+}
+process.on('exit', killAll);
+
+function args(o: SippOptions, localPort: number): string[] {
+  const a = ['-sf', o.scenario, '-i', o.localIp ?? '127.0.0.1', '-p', String(localPort), '-t', o.transport ?? 'u1', '-nostdin',
+    '-trace_stat', '-stf', 'stats.csv', '-fd', '1', '-trace_err', '-max_socket', '2000'];
+  if (o.rate !== undefined) a.push('-r', String(o.rate));
+  if (o.calls !== undefined) a.push('-m', String(o.calls));
+  if (o.concurrent !== undefined) a.push('-l', String(o.concurrent));
+  if (o.duration !== undefined) a.push('-d', String(o.duration));
+  if (o.lost !== undefined) a.push('-lost', String(o.lost));
+  if (o.service !== undefined) a.push('-s', o.service);
+  a.push(...(o.extraArgs ?? []));
+  if (o.remote) a.push(o.remote);
+  return a;
+}
+
+function launch(o: SippOptions, localPort: number): { child: ChildProcess; dir: string; out: { stdout: string; stderr: string }; started: number } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-sipp-'));
+  const child = spawn('sipp', args(o, localPort), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (d: Buffer) => void (out.stdout = (out.stdout + d.toString()).slice(-20_000)));
+  child.stderr!.on('data', (d: Buffer) => void (out.stderr = (out.stderr + d.toString()).slice(-20_000)));
+  return { child, dir, out, started: Date.now() };
+}
+
+function counts(dir: string): Pick<SippResult, 'successful' | 'failed' | 'retransmissions'> {
+  try {
+    const file = readdirSync(dir).find((f) => f.endsWith('.csv')) ?? 'stats.csv';
+    const lines = readFileSync(path.join(dir, file), 'utf8').trim().split('\n');
+    const head = lines[0]!.split(';');
+    const last = lines[lines.length - 1]!.split(';');
+    const col = (name: string): number => Number(last[head.indexOf(name)] ?? 0);
+    return { successful: col('SuccessfulCall(C)'), failed: col('FailedCall(C)'), retransmissions: col('Retransmissions(C)') };
+  } catch {
+    return { successful: 0, failed: 0, retransmissions: 0 };
+  }
+}
+
+function finished(l: ReturnType<typeof launch>): Promise<SippResult> {
+  return new Promise((resolve) => {
+    l.child.on('exit', (code) => {
+      children.delete(l.child);
+      // SIPp writes its last statistics line on exit; give the file system a moment.
+      setTimeout(() => resolve({ exitCode: code, ...counts(l.dir), durationMs: Date.now() - l.started, ...l.out }), 50);
+    });
+  });
+}
+
+/** Run a UAC scenario to completion (or the time limit, after which SIPp is told to quit). */
+export async function runSipp(o: SippOptions): Promise<SippResult> {
+  const localPort = o.localPort ?? (await freePorts(1))[0]!;
+  const l = launch(o, localPort);
+  const done = finished(l);
+  const timer = setTimeout(() => {
+    l.child.kill('SIGUSR1');
+    setTimeout(() => l.child.kill('SIGKILL'), 3000).unref();
+  }, o.timeoutMs);
+  const r = await done;
+  clearTimeout(timer);
+  return r;
+}
+
+export interface SippServer {
+  port: number;
+  stop(): Promise<SippResult>;
+}
+
+/** Start a UAS scenario that serves calls until stopped (bounded by timeoutMs). */
+export async function startSippServer(o: SippOptions): Promise<SippServer> {
+  const port = o.localPort ?? (await freePorts(1))[0]!;
+  const l = launch(o, port);
+  const done = finished(l);
+  const timer = setTimeout(() => l.child.kill('SIGKILL'), o.timeoutMs);
+  await waitListening(port, o.transport ?? 'u1');
+  return {
+    port,
+    stop: async () => {
+      clearTimeout(timer);
+      l.child.kill('SIGTERM');
+      setTimeout(() => l.child.kill('SIGKILL'), 3000).unref();
+      return done;
+    },
+  };
+}
+
+/** Ports free for both UDP and TCP on 127.0.0.1. */
+export async function freePorts(n: number): Promise<number[]> {
+  const out: number[] = [];
+  while (out.length < n) {
+    const p = await new Promise<number>((resolve, reject) => {
+      const s = net.createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => {
+        const port = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(port));
+      });
+    });
+    const udpFree = await new Promise<boolean>((resolve) => {
+      const u = dgram.createSocket('udp4');
+      u.once('error', () => resolve(false));
+      u.bind(p, '127.0.0.1', () => u.close(() => resolve(true)));
+    });
+    if (udpFree && !out.includes(p)) out.push(p);
+  }
+  return out;
+}
+
+/** Wait until SIPp has bound its port (UDP: bind fails; TCP: connect succeeds). */
+async function waitListening(port: number, transport: SippTransport): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const up = transport.startsWith('t')
+      ? await new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.on('error', () => resolve(false));
+      })
+      : await new Promise<boolean>((resolve) => {
+        const u = dgram.createSocket('udp4');
+        u.once('error', () => resolve(true));
+        u.bind(port, '127.0.0.1', () => u.close(() => resolve(false)));
+      });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`SIPp did not start listening on ${port}`);
+}
