@@ -1,0 +1,97 @@
+/**
+ * trunkwise itself (src/main.ts) as a child process for end-to-end tests, with its pino output read
+ * back as JSON lines (CDRs, crankbacks, reload errors) and its admin API on a free port.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePorts } from './sipp';
+
+export interface LogLine {
+  msg?: string;
+  level?: number;
+  [k: string]: unknown;
+}
+
+export interface Trunkwise {
+  sipPort: number;
+  httpPort: number;
+  carriersFile: string;
+  routesDir: string;
+  logs: LogLine[];
+  admin(method: string, p: string, token?: string): Promise<{ status: number; body: unknown }>;
+  stop(): Promise<void>;
+}
+
+export interface CarrierSpec {
+  id: string;
+  port: number;
+  weight: number;
+}
+
+export function carriersYaml(carriers: CarrierSpec[]): string {
+  return `carriers:\n${carriers.map((c) => `  - id: ${c.id}\n    uri: sip:127.0.0.1:${c.port};transport=udp\n    weight: ${c.weight}\n    probe: { enabled: false }\n`).join('')}`;
+}
+
+export async function startTrunkwise(opts: { carriers: CarrierSpec[]; routes: Record<string, string>; args?: string[]; env?: Record<string, string> }): Promise<Trunkwise> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-e2e-'));
+  const carriersFile = path.join(dir, 'carriers.yaml');
+  const routesDir = path.join(dir, 'routes');
+  mkdirSync(routesDir);
+  writeFileSync(carriersFile, carriersYaml(opts.carriers));
+  for (const [name, text] of Object.entries(opts.routes)) writeFileSync(path.join(routesDir, name), text);
+  const [sipPort, httpPort] = await freePorts(2);
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'src', 'main.ts'),
+    '--carriers', carriersFile, '--routes', routesDir, '--sip', `127.0.0.1:${sipPort}`, '--http', `127.0.0.1:${httpPort}`, ...(opts.args ?? [])],
+  { env: { ...process.env, TRUNKWISE_ADMIN_TOKEN: 'test-token', LOG_LEVEL: 'info', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: LogLine[] = [];
+  let buf = '';
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const j = JSON.parse(line) as LogLine;
+          logs.push(j);
+          if (j.msg === 'trunkwise ready') resolve();
+        } catch {
+          /* not JSON: ignore */
+        }
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`trunkwise exited (${code}): ${stderr}`)));
+    setTimeout(() => reject(new Error(`trunkwise not ready in 30 s: ${stderr}`)), 30_000);
+  });
+  await ready;
+  return {
+    sipPort: sipPort!, httpPort: httpPort!, carriersFile, routesDir, logs,
+    admin: async (method, p, token) => {
+      const r = await fetch(`http://127.0.0.1:${httpPort}${p}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
+      const text = await r.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* text body (metrics) */
+      }
+      return { status: r.status, body };
+    },
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    }),
+  };
+}
+
+/** CDR records written so far. */
+export function cdrs(logs: LogLine[]): Array<{ outcome: string; finalStatus?: number; setupMs?: number; attempts: Array<{ carrier: string; outcome: string; status?: number; finalMs?: number }> }> {
+  return logs.filter((l) => l.msg === 'cdr').map((l) => l.cdr as ReturnType<typeof cdrs>[number]);
+}
