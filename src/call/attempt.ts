@@ -1,7 +1,9 @@
 /**
  * One outbound attempt to one carrier: INVITE via srf.createUAC, settled by whichever comes first —
  * the carrier's answer or final response, the per-attempt timers (no provisional within N ms, no
- * answer within M ms after ringing), the caller's CANCEL, or the call's setup deadline.
+ * answer within M ms after ringing) or the caller's CANCEL. The call's setup deadline bounds when
+ * an attempt may start and how long it may wait for a first provisional; once a carrier is ringing
+ * the callee, only the no-answer timer ends it (cutting a ringing alarm call short helps nobody).
  *
  * An abandoned attempt is CANCELled; should its 200 still arrive, the engine ACKs and BYEs it
  * (drachtio's CANCEL/200 race handling) and the late dialog is destroyed here as well.
@@ -18,7 +20,7 @@ export type AttemptOutcome =
 export interface AttemptTimers {
   noProvisionalMs: number;
   noAnswerMs: number;
-  /** Time left before the call's setup deadline. */
+  /** Time left before the call's setup deadline (caps the no-provisional wait). */
   remainingMs: number;
 }
 
@@ -54,7 +56,6 @@ export function startAttempt(srf: Srf, uri: string, opts: Srf.CreateUACOptions, 
     if (settled) return;
     settled = true;
     clearTimeout(timer);
-    clearTimeout(deadline);
     resolveDone(o);
   };
   const abandon = (o: AttemptOutcome): void => {
@@ -69,7 +70,6 @@ export function startAttempt(srf: Srf, uri: string, opts: Srf.CreateUACOptions, 
     timer = setTimeout(() => abandon({ kind: 'timeout', phase }), ms);
   };
   arm(Math.min(timers.noProvisionalMs, timers.remainingMs), 'no-provisional');
-  const deadline = setTimeout(() => abandon({ kind: 'timeout', phase: 'deadline' }), timers.remainingMs);
 
   srf.createUAC(uri, opts, {
     cbRequest: (r: Srf.SrfRequest) => {
