@@ -25,6 +25,8 @@ export class StreamFramer {
   private readonly maxHeader: number;
   private readonly maxMessage: number;
   private dead = false;
+  /** CR/LF bytes skipped between messages so far; a keep-alive may arrive split across segments. */
+  private crlfRun = '';
 
   constructor(opts: FramerOptions = {}) {
     this.maxHeader = opts.maxHeaderBytes ?? 64 * 1024;
@@ -41,10 +43,15 @@ export class StreamFramer {
         let skip = 0;
         while (skip < this.buf.length && (this.buf[skip] === 0x0d || this.buf[skip] === 0x0a)) skip++;
         if (skip) {
-          if (this.buf.subarray(0, skip).toString('latin1').includes('\r\n\r\n')) out.push({ kind: 'keepalive' });
+          this.crlfRun += this.buf.toString('latin1', 0, skip);
+          if (this.crlfRun.includes('\r\n\r\n')) {
+            out.push({ kind: 'keepalive' });
+            this.crlfRun = '';
+          }
           this.buf = this.buf.subarray(skip);
         }
         if (this.buf.length === 0) break;
+        this.crlfRun = '';
         const end = findHeaderEnd(this.buf);
         if (!end) {
           if (this.buf.length > this.maxHeader) return this.fatal(out, `header block exceeds ${this.maxHeader} bytes`);

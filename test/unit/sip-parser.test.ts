@@ -1,0 +1,99 @@
+import t from 'tap';
+import { randomBytes } from 'node:crypto';
+import { parseMessage } from '../../src/engine/sip/parser';
+import { serializeMessage } from '../../src/engine/sip/serializer';
+import { StreamFramer } from '../../src/engine/sip/stream-framer';
+import { parseVia, parseNameAddr, parseSipUri, parseCSeq } from '../../src/engine/sip/headers';
+
+const INVITE = [
+  'INVITE sip:+15551234@127.0.0.1:5060 SIP/2.0',
+  'v: SIP/2.0/UDP 10.0.0.1:5070;branch=z9hG4bK-1;rport, SIP/2.0/TCP 10.0.0.2;branch=z9hG4bK-0',
+  'f: "Alarm IVR" <sip:ivr@10.0.0.1>;tag=abc',
+  't: <sip:+15551234@127.0.0.1>',
+  'i: call-77@10.0.0.1',
+  'CSEQ:   1   INVITE',
+  'm: <sip:ivr@10.0.0.1:5070>',
+  'Subject: a folded',
+  '  subject line',
+  'c: application/sdp',
+  'l: 12',
+  '',
+  'v=0\r\no=- 1 1',
+].join('\r\n');
+
+t.test('compact forms, folding, multi-value Via, case-insensitive names, body by Content-Length', async (t) => {
+  const r = parseMessage(Buffer.from(INVITE));
+  t.ok(r.ok);
+  if (!r.ok) return;
+  const m = r.message;
+  t.equal(m.kind, 'request');
+  t.equal(m.headers.get('Call-ID'), 'call-77@10.0.0.1');
+  t.equal(m.headers.get('content-type'), 'application/sdp');
+  t.equal(m.headers.get('subject'), 'a folded subject line');
+  t.equal(m.headers.getAll('via').length, 2);
+  t.equal(m.body.toString(), 'v=0\r\no=- 1 1');
+  t.equal(parseNameAddr(m.headers.get('from')!)?.tag, 'abc');
+  t.equal(parseNameAddr(m.headers.get('from')!)?.displayName, 'Alarm IVR');
+});
+
+t.test('serialise → parse round-trips and recomputes Content-Length', async (t) => {
+  const r = parseMessage(Buffer.from(INVITE));
+  if (!r.ok) return t.fail(r.error);
+  const again = parseMessage(serializeMessage(r.message));
+  t.ok(again.ok);
+  if (!again.ok) return;
+  t.equal(again.message.headers.get('content-length'), '12');
+  t.same(again.message.body, r.message.body);
+  t.same(again.message.headers.getAll('via'), r.message.headers.getAll('via'));
+});
+
+t.test('LF-only line endings are accepted', async (t) => {
+  t.ok(parseMessage(Buffer.from(INVITE.replace(/\r\n/g, '\n').replace('v=0\no=- 1 1', 'v=0\r\no=- 1 1'))).ok);
+});
+
+t.test('malformed input yields an error, never a throw', async (t) => {
+  const cases: Array<[string, Buffer, RegExp]> = [
+    ['empty', Buffer.alloc(0), /empty/],
+    ['no Call-ID', Buffer.from(INVITE.replace('i: call-77@10.0.0.1\r\n', '')), /Call-ID/],
+    ['no CSeq', Buffer.from(INVITE.replace('CSEQ:   1   INVITE\r\n', '')), /CSeq/],
+    ['no Via', Buffer.from(INVITE.replace(/v: SIP.*\r\n/, '')), /Via/],
+    ['CSeq method mismatch', Buffer.from(INVITE.replace('1   INVITE', '1 BYE')), /does not match/],
+    ['Content-Length too big', Buffer.from(INVITE.replace('l: 12', 'l: 500')), /Content-Length/],
+    ['Content-Length not a number', Buffer.from(INVITE.replace('l: 12', 'l: x')), /Content-Length/],
+    ['truncated', Buffer.from(INVITE.slice(0, 120)), /truncated|missing/],
+    ['bad start line', Buffer.from('HELLO\r\n\r\n'), /start line/],
+  ];
+  for (const [name, buf, err] of cases) {
+    const r = parseMessage(buf);
+    t.notOk(r.ok, name);
+    if (!r.ok) t.match(r.error, err, name);
+  }
+  const trunc = parseMessage(Buffer.from(INVITE.replace('i: call-77@10.0.0.1\r\n', '')));
+  t.ok(!trunc.ok && trunc.request?.headers.has('via'), 'a request keeps its headers so a 400 can be sent');
+  for (let i = 0; i < 500; i++) t.doesNotThrow(() => parseMessage(randomBytes(1 + (i * 37) % 2000)));
+  t.doesNotThrow(() => parseMessage(Buffer.alloc(10 * 1024 * 1024, 0x41)));
+});
+
+t.test('header helpers', async (t) => {
+  t.same(parseVia('SIP/2.0/TCP [::1]:5061;branch=z9hG4bKx;received=1.2.3.4'), { protocol: 'TCP', host: '[::1]', port: 5061, params: new Map([['branch', 'z9hG4bKx'], ['received', '1.2.3.4']]), branch: 'z9hG4bKx' });
+  t.equal(parseSipUri('sip:u@[2001:db8::1]:5070;transport=tcp')?.port, 5070);
+  t.equal(parseSipUri('sip:u@host;transport=tcp')?.params.get('transport'), 'tcp');
+  t.equal(parseNameAddr('sip:a@b;tag=1')?.tag, '1', 'addr-spec params belong to the header');
+  t.equal(parseNameAddr('<sip:a@b;lr>')?.tag, undefined);
+  t.same(parseCSeq(' 42 invite '), { seq: 42, method: 'INVITE' });
+  t.equal(parseCSeq('x INVITE'), undefined);
+});
+
+t.test('stream framer: byte-by-byte, several per chunk, keep-alives, limits', async (t) => {
+  const msg = Buffer.from(INVITE);
+  const two = Buffer.concat([Buffer.from('\r\n\r\n'), msg, msg]);
+  const f = new StreamFramer();
+  const out = [];
+  for (let i = 0; i < two.length; i++) out.push(...f.push(two.subarray(i, i + 1)));
+  t.same(out.map((o) => o.kind), ['keepalive', 'message', 'message']);
+  t.same(out.filter((o) => o.kind === 'message').map((o) => (o as { data: Buffer }).data), [msg, msg]);
+  const big = new StreamFramer({ maxMessageBytes: 1024 }).push(Buffer.from(INVITE.replace('l: 12', `l: ${10 * 1024 * 1024}`)));
+  t.same(big.map((o) => o.kind), ['error']);
+  const nocl = new StreamFramer().push(Buffer.from(INVITE.replace('l: 12\r\n', '')));
+  t.match(nocl[0], { kind: 'error', fatal: true, error: /missing Content-Length/ });
+});
