@@ -43,7 +43,7 @@ export class StreamFramer {
         let skip = 0;
         while (skip < this.buf.length && (this.buf[skip] === 0x0d || this.buf[skip] === 0x0a)) skip++;
         if (skip) {
-          this.crlfRun += this.buf.toString('latin1', 0, skip);
+          this.crlfRun = (this.crlfRun + this.buf.toString('latin1', 0, skip)).slice(-8); // bounded: only the tail matters
           if (this.crlfRun.includes('\r\n\r\n')) {
             out.push({ kind: 'keepalive' });
             this.crlfRun = '';
