@@ -26,7 +26,11 @@ export function runSippUac(remote: string, localPort: number, transport: 'u1' | 
   return new Promise((resolve) => {
     const child = spawn('sipp', args, { stdio: 'ignore', cwd: dir });
     if (child.pid) onPid?.(child.pid);
-    const timer = setTimeout(() => child.kill('SIGUSR1'), timeoutMs);
+    // SIGUSR1 asks SIPp to stop placing calls and finish; SIGKILL if it still has not exited.
+    const timer = setTimeout(() => {
+      child.kill('SIGUSR1');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    }, timeoutMs);
     child.on('exit', () => {
       clearTimeout(timer);
       resolve({ ...readCounts(dir), pid: child.pid ?? 0 });
