@@ -8,8 +8,14 @@ export function connectSrf(srf: Srf, opts: { host: string; port: number; secret:
     srf.once('connect', (err: Error | null, hostport: string) => {
       srf.off('error', onError);
       srf.on('error', () => undefined); // reconnects are srf's business; an unhandled 'error' would throw
-      if (err) reject(err);
-      else resolve(hostport);
+      if (!err) return resolve(hostport);
+      // Refused (e.g. wrong secret): stop srf from reconnecting forever in the background.
+      try {
+        srf.disconnect();
+      } catch {
+        /* already closed */
+      }
+      reject(err);
     });
     srf.connect({ host: opts.host, port: opts.port, secret: opts.secret });
   });
