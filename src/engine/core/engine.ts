@@ -73,6 +73,7 @@ export class SipEngine {
     this.client = new ClientSide(this.ctx);
     this.server = new ServerSide(this.ctx, {
       onAckTimeout: (d) => {
+        if (this.ctx.dialogs.get(d.id) !== d) return; // already ended (BYE or CANCEL race)
         logger.warn({ dialogId: d.id }, 'no ACK for 2xx (timer H): sending BYE');
         void this.client.engineBye(d, 'SIP;cause=408;text="ACK timeout"');
       },

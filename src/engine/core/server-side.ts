@@ -151,7 +151,14 @@ export class ServerSide {
     const contact = req.headers.get('contact');
     const na = contact ? parseNameAddr(contact) : undefined;
     if (na && (req.method === 'INVITE' || req.method === 'UPDATE')) d.remoteTarget = na.uri;
-    if (req.method === 'BYE') this.ctx.dialogs.remove(d); // drachtio clears the dialog on receipt of BYE
+    if (req.method === 'BYE') {
+      // A BYE proves our 2xx arrived even if its ACK was lost: stop retransmitting the 2xx, so
+      // timer H does not later fire an ACK-timeout BYE for a dialog that is already over.
+      const awaiting = d.awaitingAckTxn ? this.byWireId.get(d.awaitingAckTxn) : undefined;
+      d.awaitingAckTxn = undefined;
+      awaiting?.txn.receiveAck(req);
+      this.ctx.dialogs.remove(d); // drachtio clears the dialog on receipt of BYE
+    }
     const { text, bytes } = encode(req);
     if (!d.client?.alive) {
       entry.finalSent = true;
