@@ -1,6 +1,7 @@
 /** Running SIPp for benchmarks: bounded in time, counters read from its -trace_stat CSV. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { readSippCounts } from '../../test/helpers/sipp';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -33,20 +34,7 @@ export function runSippUac(remote: string, localPort: number, transport: 'u1' | 
     }, timeoutMs);
     child.on('exit', () => {
       clearTimeout(timer);
-      resolve({ ...readCounts(dir), pid: child.pid ?? 0 });
+      resolve({ ...readSippCounts(dir), pid: child.pid ?? 0 });
     });
   });
-}
-
-function readCounts(dir: string): Omit<SippCounts, 'pid'> {
-  try {
-    const file = readdirSync(dir).find((f) => f.endsWith('.csv'));
-    const lines = readFileSync(path.join(dir, file ?? 'stats.csv'), 'utf8').trim().split('\n');
-    const head = lines[0]!.split(';');
-    const last = lines[lines.length - 1]!.split(';');
-    const col = (name: string): number => Number(last[head.indexOf(name)] ?? 0);
-    return { successful: col('SuccessfulCall(C)'), failed: col('FailedCall(C)'), retransmissions: col('Retransmissions(C)') };
-  } catch {
-    return { successful: 0, failed: 0, retransmissions: 0 };
-  }
 }

@@ -72,7 +72,8 @@ function launch(o: SippOptions, localPort: number): { child: ChildProcess; dir: 
   return { child, dir, out, started: Date.now() };
 }
 
-function counts(dir: string): Pick<SippResult, 'successful' | 'failed' | 'retransmissions'> {
+/** Counters from the -trace_stat CSV SIPp wrote in `dir` (its last line is the final tally). */
+export function readSippCounts(dir: string): Pick<SippResult, 'successful' | 'failed' | 'retransmissions'> {
   try {
     const file = readdirSync(dir).find((f) => f.endsWith('.csv')) ?? 'stats.csv';
     const lines = readFileSync(path.join(dir, file), 'utf8').trim().split('\n');
@@ -90,7 +91,7 @@ function finished(l: ReturnType<typeof launch>): Promise<SippResult> {
     l.child.on('exit', (code) => {
       children.delete(l.child);
       // SIPp writes its last statistics line on exit; give the file system a moment.
-      setTimeout(() => resolve({ exitCode: code, ...counts(l.dir), durationMs: Date.now() - l.started, ...l.out }), 50);
+      setTimeout(() => resolve({ exitCode: code, ...readSippCounts(l.dir), durationMs: Date.now() - l.started, ...l.out }), 50);
     });
   });
 }

@@ -33,7 +33,7 @@ export class InviteClientTransaction extends TransactionBase<ClientTransactionSt
 
   constructor(o: ClientTransactionOptions) {
     const reliable = o.transport.isReliable(o.target);
-    super('calling', o.clock, o.transport, timerValues(o.timers, reliable));
+    super('calling', o.clock, o.transport, timerValues(o.timers, reliable), () => o.user.onTerminated());
     this.reliable = reliable;
     this.request = o.request;
     this.target = o.target;
@@ -41,7 +41,7 @@ export class InviteClientTransaction extends TransactionBase<ClientTransactionSt
     this.id = o.id ?? topVia(o.request);
     this.send(this.request, this.target);
     if (!this.reliable) this.armA(this.t.A);
-    this.startTimer('B', this.t.B, () => this.fail('timeout'));
+    this.startTimer('B', this.t.B, () => this.fail(this.user, 'timeout'));
   }
 
   receiveResponse(res: SipResponse): void {
@@ -55,12 +55,7 @@ export class InviteClientTransaction extends TransactionBase<ClientTransactionSt
   }
 
   transportError(): void {
-    if (this.state === 'calling' || this.state === 'proceeding') this.fail('transport-error');
-  }
-
-  destroy(): void {
-    this.stopAllTimers();
-    this.state = 'terminated';
+    if (this.state === 'calling' || this.state === 'proceeding') this.fail(this.user, 'transport-error');
   }
 
   private onResponseCalling(res: SipResponse): void {
@@ -120,24 +115,6 @@ export class InviteClientTransaction extends TransactionBase<ClientTransactionSt
     });
   }
 
-  private fail(reason: 'timeout' | 'transport-error'): void {
-    this.stopAllTimers();
-    this.state = 'terminated';
-    this.user.onFailure(reason);
-    this.reportTerminated();
-  }
-
-  private terminate(): void {
-    this.stopAllTimers();
-    this.state = 'terminated';
-    this.reportTerminated();
-  }
-
-  private reportTerminated(): void {
-    if (this.terminatedReported) return;
-    this.terminatedReported = true;
-    this.user.onTerminated();
-  }
 }
 
 /**

@@ -33,7 +33,7 @@ export class InviteServerTransaction extends TransactionBase<ServerTransactionSt
   /** autoTrying: send 100 Trying at once, before the TU has decided (drachtio-server does). */
   constructor(o: ServerTransactionOptions & { autoTrying: boolean }) {
     const reliable = o.transport.isReliable(o.source);
-    super('proceeding', o.clock, o.transport, timerValues(o.timers, reliable));
+    super('proceeding', o.clock, o.transport, timerValues(o.timers, reliable), () => o.user.onTerminated());
     this.reliable = reliable;
     this.request = o.request;
     this.source = o.source;
@@ -81,11 +81,6 @@ export class InviteServerTransaction extends TransactionBase<ServerTransactionSt
     this.terminate();
   }
 
-  destroy(): void {
-    this.stopAllTimers();
-    this.state = 'terminated';
-  }
-
   private enterAccepted(res: SipResponse): void {
     this.state = 'accepted';
     if (!this.reliable) this.armG(res, this.t.G);
@@ -129,11 +124,4 @@ export class InviteServerTransaction extends TransactionBase<ServerTransactionSt
     });
   }
 
-  private terminate(): void {
-    this.stopAllTimers();
-    this.state = 'terminated';
-    if (this.terminatedReported) return;
-    this.terminatedReported = true;
-    this.user.onTerminated();
-  }
 }

@@ -19,14 +19,14 @@ export class NonInviteClientTransaction extends TransactionBase<ClientTransactio
 
   constructor(o: ClientTransactionOptions) {
     const reliable = o.transport.isReliable(o.target);
-    super('trying', o.clock, o.transport, timerValues(o.timers, reliable));
+    super('trying', o.clock, o.transport, timerValues(o.timers, reliable), () => o.user.onTerminated());
     this.request = o.request;
     this.target = o.target;
     this.user = o.user;
     this.id = o.id ?? topVia(o.request);
     this.send(this.request, this.target);
     if (!reliable) this.armE(this.t.E);
-    this.startTimer('F', this.t.F, () => this.fail('timeout'));
+    this.startTimer('F', this.t.F, () => this.fail(this.user, 'timeout'));
   }
 
   receiveResponse(res: SipResponse): void {
@@ -40,12 +40,7 @@ export class NonInviteClientTransaction extends TransactionBase<ClientTransactio
   }
 
   transportError(): void {
-    if (this.state === 'trying' || this.state === 'proceeding') this.fail('transport-error');
-  }
-
-  destroy(): void {
-    this.stopAllTimers();
-    this.state = 'terminated';
+    if (this.state === 'trying' || this.state === 'proceeding') this.fail(this.user, 'transport-error');
   }
 
   private onResponseActive(res: SipResponse): void {
@@ -71,22 +66,4 @@ export class NonInviteClientTransaction extends TransactionBase<ClientTransactio
     });
   }
 
-  private fail(reason: 'timeout' | 'transport-error'): void {
-    this.stopAllTimers();
-    this.state = 'terminated';
-    this.user.onFailure(reason);
-    this.reportTerminated();
-  }
-
-  private terminate(): void {
-    this.stopAllTimers();
-    this.state = 'terminated';
-    this.reportTerminated();
-  }
-
-  private reportTerminated(): void {
-    if (this.terminatedReported) return;
-    this.terminatedReported = true;
-    this.user.onTerminated();
-  }
 }

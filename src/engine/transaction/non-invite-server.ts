@@ -19,7 +19,7 @@ export class NonInviteServerTransaction extends TransactionBase<ServerTransactio
   private last: SipResponse | undefined;
 
   constructor(o: ServerTransactionOptions) {
-    super('trying', o.clock, o.transport, timerValues(o.timers, o.transport.isReliable(o.source)));
+    super('trying', o.clock, o.transport, timerValues(o.timers, o.transport.isReliable(o.source)), () => o.user.onTerminated());
     this.request = o.request;
     this.source = o.source;
     this.user = o.user;
@@ -58,16 +58,4 @@ export class NonInviteServerTransaction extends TransactionBase<ServerTransactio
     this.terminate();
   }
 
-  destroy(): void {
-    this.stopAllTimers();
-    this.state = 'terminated';
-  }
-
-  private terminate(): void {
-    this.stopAllTimers();
-    this.state = 'terminated';
-    if (this.terminatedReported) return;
-    this.terminatedReported = true;
-    this.user.onTerminated();
-  }
 }
