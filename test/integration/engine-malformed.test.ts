@@ -107,6 +107,17 @@ t.test('a 10 MB message over TCP is refused and the connection closed', async (t
   t.ok(closed, 'engine closed the connection');
 });
 
+
+t.test('stray in-dialog BYE and unmatched CANCEL → 481; stray ACK → dropped', async (t) => {
+  const bye = base('straybye', ['Content-Length: 0']).replace('OPTIONS sip:', 'BYE sip:').replace('CSeq: 1 OPTIONS', 'CSeq: 2 BYE')
+    .replace('To: <sip:probe@127.0.0.1>', 'To: <sip:probe@127.0.0.1>;tag=nosuchdialog');
+  t.match((await exchange(bye))[0] ?? '', /^SIP\/2\.0 481 /);
+  const cancel = base('straycancel', ['Content-Length: 0']).replace('OPTIONS sip:', 'CANCEL sip:').replace('CSeq: 1 OPTIONS', 'CSeq: 1 CANCEL');
+  t.match((await exchange(cancel))[0] ?? '', /^SIP\/2\.0 481 /);
+  const ack = base('strayack', ['Content-Length: 0']).replace('OPTIONS sip:', 'ACK sip:').replace('CSeq: 1 OPTIONS', 'CSeq: 1 ACK');
+  t.same(await exchange(ack), []);
+});
+
 t.test('after all of that the engine still serves calls', async (t) => {
   const [uasPort] = await freePorts(1);
   const uas = await startSippServer({ scenario: path.join(__dirname, '..', 'scenarios', 'uas-carrier-answer.xml'), localPort: uasPort!, transport: 'u1', timeoutMs: 120_000 });

@@ -91,6 +91,11 @@ export class SipEngine {
     await this.transport.stop();
   }
 
+  /** The dialogs held now (for the admin API and leak diagnostics). */
+  dialogSummaries(): Array<{ id: string; role: string; state: string; protocol: string; remoteTarget: string }> {
+    return [...this.ctx.dialogs.all()].map((d) => ({ id: d.id, role: d.role, state: d.state, protocol: d.protocol, remoteTarget: d.remoteTarget }));
+  }
+
   stats(): EngineStats {
     return {
       dialogs: this.ctx.dialogs.size,
