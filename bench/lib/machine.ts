@@ -1,6 +1,6 @@
 /** What machine a benchmark ran on: printed and written with every result. */
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 export interface MachineInfo {
   cpuModel: string;
@@ -49,7 +49,6 @@ export function rssMiB(pid: number): number {
   }
 }
 
-import { readdirSync } from 'node:fs';
 function readdirSafe(p: string): string[] {
   try {
     return readdirSync(p);

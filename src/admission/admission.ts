@@ -4,6 +4,7 @@
  * (503 with Retry-After) so a runaway IVR cannot swamp the carriers.
  */
 import { cidrContains, parseCidr, parseIp, type Cidr } from '../routing';
+import { WindowCounter } from '../common/window-counter';
 
 export type AdmissionResult = { ok: true } | { ok: false; status: 403 | 503; reason: 'source-forbidden' | 'cps-limit'; retryAfter?: number };
 
@@ -11,18 +12,6 @@ export interface AdmissionOptions {
   allow: readonly string[];
   maxCps: number;
   maxCpsPerSource: number;
-}
-
-/** A one-second sliding window counter. */
-class WindowCounter {
-  private stamps: number[] = [];
-  count(now: number): number {
-    while (this.stamps.length && now - this.stamps[0]! >= 1000) this.stamps.shift();
-    return this.stamps.length;
-  }
-  add(now: number): void {
-    this.stamps.push(now);
-  }
 }
 
 export class Admission {

@@ -6,7 +6,7 @@
  * catches synchronous throws).
  */
 import type Srf from 'drachtio-srf';
-import { matchRoute, rankCarriers, carrierRequestUri, decideCrankback, type CarrierSnapshot } from '../routing';
+import { matchRoute, rankCarriers, carrierRequestUri, decideCrankback, selectFinalFailure, type CarrierSnapshot } from '../routing';
 import type { CompiledRoute } from '../routing/types';
 import type { TrunkwiseConfig } from '../config/types';
 import type { Admission } from '../admission/admission';
@@ -58,12 +58,8 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
     }
     const callDeps: CallDeps = {
       srf: deps.srf, logger: deps.logger, metrics: deps.metrics, carriers: deps.carriers,
-      decide: (d: DecisionInput) => decideCrankback({
-        outcome: d.outcome.kind === 'answered' ? { kind: 'cancelled' } : d.outcome, callerCancelled: d.callerCancelled, earlyMediaSent: d.earlyMediaSent,
-        attemptsMade: d.attemptsMade, maxAttempts: route.maxAttempts, remainingCarriers: d.remainingCarriers,
-        msUntilDeadline: d.msUntilDeadline, rules: route.retry,
-        history: d.history.map((h) => (h.kind === 'answered' ? { kind: 'answered' as const } : h)),
-      }),
+      decide: (d: DecisionInput) => decideCrankback({ ...d, maxAttempts: route.maxAttempts, rules: route.retry }),
+      finalStatus: selectFinalFailure,
     };
     await runCall(callDeps, req, res, plan);
   }

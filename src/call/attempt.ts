@@ -9,13 +9,10 @@
  * (drachtio's CANCEL/200 race handling) and the late dialog is destroyed here as well.
  */
 import type Srf from 'drachtio-srf';
+import type { AttemptFailure } from '../routing';
 
-export type AttemptOutcome =
-  | { kind: 'answered'; dialog: Srf.Dialog; status: 200 }
-  | { kind: 'response'; status: number; reason: string }
-  | { kind: 'timeout'; phase: 'no-provisional' | 'no-answer' | 'deadline' }
-  | { kind: 'transport-error' }
-  | { kind: 'cancelled' };
+/** How an attempt ended: routing's failure kinds (what the crankback decision reads), or answered. */
+export type AttemptOutcome = AttemptFailure | { kind: 'answered'; dialog: Srf.Dialog; status: 200 };
 
 export interface AttemptTimers {
   noProvisionalMs: number;
@@ -104,7 +101,7 @@ export function startAttempt(srf: Srf, uri: string, opts: Srf.CreateUACOptions, 
  * responses. Those carry no To tag — a real carrier's final response always does — which is how a
  * synthetic 503 (unreachable) is told apart from a carrier's own 503.
  */
-export function classifyFailure(err: SipErrorLike): AttemptOutcome {
+export function classifyFailure(err: SipErrorLike): AttemptFailure {
   const status = err.status ?? 500;
   const to = err.res?.get('To') ?? err.res?.get('to') ?? '';
   const fromPeer = /;\s*tag=/i.test(to);

@@ -9,6 +9,7 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { CarrierRegistry } from '../carriers/runtime';
+import type { AttemptResult, CrankbackDecision, CrankbackInput } from '../routing';
 import { startAttempt, type AttemptOutcome, type AttemptHandle } from './attempt';
 import { bridge } from './bridge';
 import { writeCdr, type CdrRecord, type AttemptRecord } from './cdr';
@@ -26,17 +27,8 @@ export interface CallTimers {
   setupDeadlineMs: number;
 }
 
-export type CrankbackDecision = { action: 'retry'; reason: string } | { action: 'fail'; status: number; reason: string };
-
-export interface DecisionInput {
-  outcome: AttemptOutcome;
-  callerCancelled: boolean;
-  earlyMediaSent: boolean;
-  attemptsMade: number;
-  remainingCarriers: number;
-  msUntilDeadline: number;
-  history: AttemptOutcome[];
-}
+/** The facts of one failed attempt; the route adds its maxAttempts and retry rules. */
+export type DecisionInput = Omit<CrankbackInput, 'maxAttempts' | 'rules'>;
 
 export interface CallDeps {
   srf: Srf;
@@ -44,6 +36,8 @@ export interface CallDeps {
   metrics: Metrics;
   carriers: CarrierRegistry;
   decide(input: DecisionInput): CrankbackDecision;
+  /** The status the caller gets when no decision was made (setup deadline passed between attempts). */
+  finalStatus(history: readonly AttemptResult[]): number;
   /** Called when the call ends (answered call hung up, or setup failed). */
   onFinished?(cdr: CdrRecord): void;
 }
@@ -132,18 +126,9 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
     deps.metrics.crankbacks.inc({ from_carrier: a.carrier, reason: decision.reason });
   }
   // Loop ended without a decision to fail: the caller cancelled, the deadline passed, or no carrier was left.
-  const status = callerCancelled ? 487 : lastMeaningful(deps, history);
+  const status = callerCancelled ? 487 : deps.finalStatus(history);
   if (!callerCancelled) res.send(status);
   finish(status, callerCancelled ? 'cancelled' : 'failed');
-}
-
-function lastMeaningful(deps: CallDeps, history: AttemptOutcome[]): number {
-  if (history.length === 0) return 503;
-  const d = deps.decide({
-    outcome: history[history.length - 1]!, callerCancelled: false, earlyMediaSent: false, attemptsMade: history.length,
-    remainingCarriers: 0, msUntilDeadline: 0, history,
-  });
-  return d.action === 'fail' ? d.status : 503;
 }
 
 function recordFailure(deps: CallDeps, carrier: string, rec: AttemptRecord, o: AttemptOutcome): void {

@@ -3,6 +3,8 @@
  * the operator's manual states (drained, disabled). Health (score, automatic state) is owned by
  * src/health and read through `health`; until that lands every carrier reports score 1, active.
  */
+import { WindowCounter } from '../common/window-counter';
+
 export type ManualState = 'in-service' | 'drained' | 'disabled';
 
 export interface CarrierCounters {
@@ -17,8 +19,8 @@ export interface CarrierRuntime {
   activeCalls: number;
   manual: ManualState;
   counters: CarrierCounters;
-  /** Start times (ms) of attempts in the last second, oldest first. */
-  recentStarts: number[];
+  /** Attempts started in the last second. */
+  recentStarts: WindowCounter;
 }
 
 export class CarrierRegistry {
@@ -40,17 +42,14 @@ export class CarrierRegistry {
 
   /** Attempts started on a carrier within the last second at `now`. */
   cps(id: string, now: number): number {
-    const c = this.carriers.get(id);
-    if (!c) return 0;
-    while (c.recentStarts.length && now - c.recentStarts[0]! >= 1000) c.recentStarts.shift();
-    return c.recentStarts.length;
+    return this.carriers.get(id)?.recentStarts.count(now) ?? 0;
   }
 
   attemptStarted(id: string, now: number): void {
     const c = this.carriers.get(id);
     if (!c) return;
     c.counters.attempts++;
-    c.recentStarts.push(now);
+    c.recentStarts.add(now);
   }
 
   outcome(id: string, cls: string, answered: boolean): void {
@@ -80,5 +79,5 @@ export class CarrierRegistry {
 }
 
 function fresh(id: string): CarrierRuntime {
-  return { id, activeCalls: 0, manual: 'in-service', counters: { attempts: 0, answered: 0, failed: 0, byClass: {} }, recentStarts: [] };
+  return { id, activeCalls: 0, manual: 'in-service', counters: { attempts: 0, answered: 0, failed: 0, byClass: {} }, recentStarts: new WindowCounter() };
 }

@@ -7,8 +7,6 @@
 import Srf from 'drachtio-srf';
 import { connectSrf } from '../../src/app/srf-connect';
 
-export { connectSrf };
-
 export interface MinimalB2bua {
   srf: Srf;
   stats: { invites: number; connected: number; failed: number; reinvites: number };

@@ -7,7 +7,8 @@ import t from 'tap';
 import path from 'node:path';
 import { runSipp, startSippServer, freePorts, killAll } from '../helpers/sipp';
 import { startEngineUnderTest, parseHostports, type EngineUnderTest } from '../helpers/engine-under-test';
-import { startMinimalB2bua, connectSrf, type MinimalB2bua } from '../apps/minimal-b2bua';
+import { startMinimalB2bua, type MinimalB2bua } from '../apps/minimal-b2bua';
+import { connectSrf } from '../../src/app/srf-connect';
 import Srf from 'drachtio-srf';
 
 const SC = (name: string): string => path.join(__dirname, '..', 'scenarios', name);

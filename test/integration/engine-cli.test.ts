@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Srf from 'drachtio-srf';
 import { runSipp, startSippServer, freePorts, killAll } from '../helpers/sipp';
-import { startMinimalB2bua, connectSrf } from '../apps/minimal-b2bua';
+import { startMinimalB2bua } from '../apps/minimal-b2bua';
+import { connectSrf } from '../../src/app/srf-connect';
 
 let child: ChildProcess;
 let sipPort: number;

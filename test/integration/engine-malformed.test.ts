@@ -9,7 +9,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runSipp, startSippServer, freePorts, killAll } from '../helpers/sipp';
 import { startEngineUnderTest, parseHostports, type EngineUnderTest } from '../helpers/engine-under-test';
-import { startMinimalB2bua, connectSrf } from '../apps/minimal-b2bua';
+import { startMinimalB2bua } from '../apps/minimal-b2bua';
+import { connectSrf } from '../../src/app/srf-connect';
 import Srf from 'drachtio-srf';
 
 let engine: EngineUnderTest;

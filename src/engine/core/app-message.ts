@@ -58,14 +58,13 @@ const ENGINE_OWNED_RESPONSE = new Set(['via', 'from', 'to', 'call-id', 'cseq', '
 
 export function appHeadersForRequest(h: SipHeaders, extraOwned: readonly string[] = []): HeaderField[] {
   const owned = new Set([...ENGINE_OWNED_REQUEST, ...extraOwned]);
-  return h.entries().filter((f) => !owned.has(canon(f.name)));
+  return h.entries().filter((f) => !owned.has(canonicalName(f.name)));
 }
 
 export function appHeadersForResponse(h: SipHeaders): HeaderField[] {
-  return h.entries().filter((f) => !ENGINE_OWNED_RESPONSE.has(canon(f.name)));
+  return h.entries().filter((f) => !ENGINE_OWNED_RESPONSE.has(canonicalName(f.name)));
 }
 
-const canon = canonicalName;
 
 /** drachtio-server replaces `localhost` in these headers with its own host:port. */
 export function replaceLocalhost(value: string, hostport: string): string {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SipRequest, SipResponse, Target } from '../sip/message';
 import { buildResponse } from '../sip/response-builder';
-import { getBranch, getCSeq, getCallId, getToTag, parseNameAddr } from '../sip/headers';
+import { getBranch, getCSeq, getCallId, getFromTag, getToTag, parseNameAddr, stripTag } from '../sip/headers';
 import type { ClientTransaction } from '../transaction/types';
 import { clientKey } from '../transaction/keys';
 import type { InboundMessage, LocalPoint } from '../transport/layer';
@@ -79,11 +79,10 @@ export class ClientSide {
     }
     // A 2xx retransmitted after the INVITE transaction ended: re-send our ACK (RFC 3261 §13.2.2.4).
     if (getCSeq(res)?.method === 'INVITE' && res.status >= 200 && res.status < 300) {
-      for (const d of this.ctx.dialogs.all()) {
-        if (d.callId === getCallId(res) && d.remoteTag === getToTag(res) && d.lastAck) {
-          this.ctx.transport.send(d.lastAck.ack, d.lastAck.target);
-          return;
-        }
+      const d = this.ctx.dialogs.findForResponse(getCallId(res) ?? '', getFromTag(res) ?? '', getToTag(res) ?? '');
+      if (d?.lastAck) {
+        this.ctx.transport.send(d.lastAck.ack, d.lastAck.target);
+        return;
       }
     }
     this.ctx.logger.debug({ status: res.status, callId: getCallId(res) }, 'stray response dropped');
@@ -314,8 +313,4 @@ export class ClientSide {
 /** 408 / 503 the engine reports when the peer never answered or could not be reached. */
 function synthesize(req: SipRequest, status: 408 | 503): SipResponse {
   return buildResponse(req, status, status === 408 ? 'Request Timeout' : 'Service Unavailable');
-}
-
-function stripTag(v: string): string {
-  return v.replace(/;\s*tag=[^;>\s]*/i, '');
 }

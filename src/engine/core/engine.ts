@@ -53,10 +53,11 @@ export class SipEngine {
       if (m.message.kind === 'request') this.server.onRequest(m);
       else this.client.onResponse(m);
     });
+    const hostports = (): string => this.transport.listeners().map((l) => `${l.protocol}/${hostport(l)}`).join(',');
     this.wire = new WireServer({
       host: opts.wire.host, port: opts.wire.port, secret: opts.wire.secret, version: ENGINE_VERSION, logger,
-      hostports: () => this.transport.listeners().map((l) => `${l.protocol}/${hostport(l)}`).join(','),
-      localHostports: () => this.transport.listeners().map((l) => `${l.protocol}/${hostport(l)}`).join(','),
+      // No NAT/external addresses here: the advertised and local host:ports are the same.
+      hostports, localHostports: hostports,
     }, {
       onSip: (c: WireClient, msgId, txnId, dialogId, routeUri, sip) => {
         if (sip.startsWith('SIP/')) this.server.respondFromApp(c, msgId, txnId, sip);

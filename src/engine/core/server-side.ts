@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { SipRequest, SipResponse, Target } from '../sip/message';
 import { SipHeaders } from '../sip/message';
 import { buildResponse } from '../sip/response-builder';
-import { getBranch, getCallId, getCSeq, getFromTag, getToTag, getTopVia, generateTag, parseNameAddr } from '../sip/headers';
+import { getBranch, getCallId, getCSeq, getFromTag, getToTag, getTopVia, generateTag, parseNameAddr, stripTag } from '../sip/headers';
 import type { ServerTransaction } from '../transaction/types';
 import { serverKey } from '../transaction/keys';
 import type { InboundMessage } from '../transport/layer';
@@ -314,8 +314,4 @@ function keyFor(req: SipRequest): string {
 function inviteKeyForCancel(req: SipRequest): string {
   const via = getTopVia(req);
   return serverKey(getBranch(req) ?? '', via ? `${via.host}:${via.port ?? ''}` : '', 'INVITE');
-}
-
-function stripTag(v: string): string {
-  return v.replace(/;\s*tag=[^;>\s]*/i, '');
 }

@@ -69,6 +69,11 @@ export class DialogStore {
     return this.byTags.get(tagKey(callId, toTag, fromTag));
   }
 
+  /** For a response received: our tag is in From, theirs in To. */
+  findForResponse(callId: string, fromTag: string, toTag: string): Dialog | undefined {
+    return this.byTags.get(tagKey(callId, fromTag, toTag));
+  }
+
   findByCallId(callId: string): Dialog | undefined {
     return this.byCallId.get(callId);
   }

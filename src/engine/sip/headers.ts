@@ -94,6 +94,9 @@ export function parseCSeq(value: string): { seq: number; method: string } | unde
   return { seq, method: m[2]!.toUpperCase() };
 }
 
+/** A From/To value without its tag parameter (the dialog keeps tags separately). */
+export const stripTag = (v: string): string => v.replace(/;\s*tag=[^;>\s]*/i, '');
+
 export const getCallId = (m: SipMessage): string | undefined => m.headers.get('call-id');
 export const getCSeq = (m: SipMessage): { seq: number; method: string } | undefined => {
   const v = m.headers.get('cseq');
