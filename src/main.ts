@@ -15,6 +15,8 @@ import { CarrierRegistry } from './carriers/runtime';
 import { createLogger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { startAdminServer } from './admin/server';
+import { HealthMonitor } from './health/monitor';
+import { Prober } from './health/prober';
 
 const DRAIN_LIMIT_MS = 30_000;
 
@@ -26,6 +28,12 @@ async function main(): Promise<void> {
   const carriers = new CarrierRegistry();
   carriers.sync(config.config.carriers.map((c) => c.id));
   config.onChange((c) => carriers.sync(c.carriers.map((x) => x.id)));
+  const health = new HealthMonitor(config.config, {
+    logger: logger.child({ component: 'health' }), metrics,
+    operatorInService: (id) => config.config.carrierById[id]?.enabled === true && (carriers.get(id)?.manual ?? 'in-service') === 'in-service',
+  }, Date.now());
+  config.onChange((c) => health.sync(c, Date.now()));
+  health.start();
 
   let engine: SipEngine | undefined;
   let wire = { host: settings.drachtio.host, port: settings.drachtio.port, secret: secrets.drachtioSecret };
@@ -45,7 +53,8 @@ async function main(): Promise<void> {
   const admission = new Admission({ allow: settings.allow, maxCps: settings.maxCps, maxCpsPerSource: settings.maxCpsPerSource });
   const onInvite = createInviteHandler({
     srf, logger, metrics, admission, carriers, config: () => config.config,
-    snapshot: (c, now) => buildSnapshot(c, carriers, now),
+    snapshot: (c, now) => buildSnapshot(c, carriers, health, now),
+    trackAttempt: (id, now) => health.attemptStarted(id, now),
   });
   srf.invite((req, res) => {
     if (draining) return void res.send(503, { headers: { 'Retry-After': '5' } });
@@ -54,6 +63,9 @@ async function main(): Promise<void> {
   srf.use('options', (_req: Srf.SrfRequest, res: Srf.SrfResponse) => res.send(200));
   const hostports = await connectSrf(srf, wire);
   logger.info({ hostports, engine: settings.engine }, 'SIP engine connected');
+  const prober = new Prober(srf, health, logger.child({ component: 'prober' }));
+  prober.sync(config.config);
+  config.onChange((c) => prober.sync(c));
 
   const activeCalls = (): number => carriers.all().reduce((n, c) => n + c.activeCalls, 0);
   setInterval(() => {
@@ -62,7 +74,7 @@ async function main(): Promise<void> {
   }, 1000).unref();
 
   const admin = await startAdminServer({
-    logger, metrics, carriers, config, token: secrets.adminToken,
+    logger, metrics, carriers, config, carrierHealth: health, token: secrets.adminToken,
     health: () => ({ engine: engine?.stats() ?? 'external', activeCalls: activeCalls(), draining, uptimeS: Math.round(process.uptime()) }),
   }, settings.http.host, settings.http.port);
   logger.info({ sip: settings.sip, http: settings.http, carriers: config.config.carriers.length, routes: config.config.routes.length }, 'trunkwise ready');
@@ -76,6 +88,8 @@ async function main(): Promise<void> {
     const check = setInterval(() => {
       if (activeCalls() > 0 && Date.now() - started < DRAIN_LIMIT_MS) return;
       clearInterval(check);
+      prober.stop();
+      health.stop();
       admin.close();
       srf.disconnect();
       void (engine ? engine.stop() : Promise.resolve()).then(() => process.exit(0));

@@ -5,7 +5,9 @@
  *
  *   GET  /health                      process and engine health
  *   GET  /metrics                     Prometheus text format
- *   GET  /carriers                    carriers with state and counters
+ *   GET  /carriers                    carriers with state, health score, signals and counters
+ *   GET  /carriers/:id                one carrier
+ *   GET  /events[?carrier=ID]         health state changes and local-fault alarms, newest last
  *   POST /carriers/:id/drain|undrain|disable|enable
  *   POST /reload                      re-read carriers.yaml and routes/ (400 with errors when invalid)
  */
@@ -15,12 +17,14 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { CarrierRegistry, ManualState } from '../carriers/runtime';
 import type { ConfigHolder } from '../app/config-holder';
+import type { HealthMonitor } from '../health/monitor';
 
 export interface AdminDeps {
   logger: Logger;
   metrics: Metrics;
   carriers: CarrierRegistry;
   config: ConfigHolder;
+  carrierHealth: HealthMonitor;
   token: string | undefined;
   health(): Record<string, unknown>;
 }
@@ -49,7 +53,15 @@ async function route(deps: AdminDeps, req: http.IncomingMessage): Promise<Reply>
   if (method === 'GET' && url.pathname === '/metrics') {
     return { status: 200, body: await deps.metrics.registry.metrics(), type: deps.metrics.registry.contentType };
   }
-  if (method === 'GET' && url.pathname === '/carriers') return { status: 200, body: { carriers: carrierList(deps) } };
+  if (method === 'GET' && url.pathname === '/carriers') return { status: 200, body: { localFault: deps.carrierHealth.localFaultSuspected(), carriers: carrierList(deps) } };
+  const one = /^\/carriers\/([^/]+)$/.exec(url.pathname);
+  if (method === 'GET' && one) {
+    const c = carrierList(deps).find((x) => x.id === decodeURIComponent(one[1]!));
+    return c ? { status: 200, body: c } : { status: 404, body: { error: `no carrier "${one[1]}"` } };
+  }
+  if (method === 'GET' && url.pathname === '/events') {
+    return { status: 200, body: { localFault: deps.carrierHealth.localFaultSuspected(), events: deps.carrierHealth.events(url.searchParams.get('carrier') ?? undefined) } };
+  }
   const action = /^\/carriers\/([^/]+)\/(drain|undrain|disable|enable)$/.exec(url.pathname);
   if (method === 'POST' && (action || url.pathname === '/reload')) {
     const denied = authorise(deps.token, req.headers.authorization);
@@ -63,15 +75,17 @@ async function route(deps: AdminDeps, req: http.IncomingMessage): Promise<Reply>
     deps.logger.warn({ carrier: id, action: verb }, 'carrier state changed by operator');
     return { status: 200, body: { ok: true, carrier: id, manual: ACTIONS[verb!] } };
   }
-  return { status: 404, body: { error: 'not found', see: ['/health', '/metrics', '/carriers', 'POST /carriers/:id/drain', 'POST /reload'] } };
+  return { status: 404, body: { error: 'not found', see: ['/health', '/metrics', '/carriers', '/carriers/:id', '/events', 'POST /carriers/:id/drain', 'POST /reload'] } };
 }
 
-function carrierList(deps: AdminDeps): unknown[] {
+function carrierList(deps: AdminDeps): { id: string; [k: string]: unknown }[] {
+  const now = Date.now();
   return deps.config.config.carriers.map((c) => {
     const rt = deps.carriers.get(c.id);
     return {
       id: c.id, uri: c.uri, weight: c.weight, maxConcurrent: c.maxConcurrent ?? null, maxCps: c.maxCps ?? null,
-      manual: rt?.manual ?? 'in-service', activeCalls: rt?.activeCalls ?? 0, counters: rt?.counters ?? null,
+      manual: rt?.manual ?? 'in-service', enabled: c.enabled, health: deps.carrierHealth.view(c.id, now) ?? null,
+      activeCalls: rt?.activeCalls ?? 0, counters: rt?.counters ?? null,
       hasCredentials: deps.config.config.credentials.has(c.id),
     };
   });

@@ -13,6 +13,7 @@ import type { Admission } from '../admission/admission';
 import type { CarrierRegistry } from '../carriers/runtime';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import type { AttemptTrack } from '../health/monitor';
 import { runCall, type CallPlan, type CallDeps, type DecisionInput, type PlannedAttempt } from '../call/session';
 
 export interface InviteDeps {
@@ -22,8 +23,10 @@ export interface InviteDeps {
   admission: Admission;
   carriers: CarrierRegistry;
   config(): TrunkwiseConfig;
-  /** Health snapshot per carrier in config.carriers order (src/health; score 1 / active until it lands). */
+  /** Health snapshot per carrier in config.carriers order (src/app/snapshot.ts over src/health). */
   snapshot(config: TrunkwiseConfig, now: number): CarrierSnapshot[];
+  /** Carrier health hears about every outbound attempt. */
+  trackAttempt(carrier: string, now: number): AttemptTrack;
 }
 
 export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res: Srf.SrfResponse) => void {
@@ -59,7 +62,7 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
     const callDeps: CallDeps = {
       srf: deps.srf, logger: deps.logger, metrics: deps.metrics, carriers: deps.carriers,
       decide: (d: DecisionInput) => decideCrankback({ ...d, maxAttempts: route.maxAttempts, rules: route.retry }),
-      finalStatus: selectFinalFailure,
+      finalStatus: selectFinalFailure, trackAttempt: deps.trackAttempt,
     };
     await runCall(callDeps, req, res, plan);
   }

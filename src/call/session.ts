@@ -13,6 +13,8 @@ import type { AttemptResult, CrankbackDecision, CrankbackInput } from '../routin
 import { startAttempt, type AttemptOutcome, type AttemptHandle } from './attempt';
 import { bridge } from './bridge';
 import { writeCdr, type CdrRecord, type AttemptRecord } from './cdr';
+import type { AttemptTrack } from '../health/monitor';
+import { verdictFor } from '../health/verdict';
 
 export interface PlannedAttempt {
   carrier: string;
@@ -38,6 +40,8 @@ export interface CallDeps {
   decide(input: DecisionInput): CrankbackDecision;
   /** The status the caller gets when no decision was made (setup deadline passed between attempts). */
   finalStatus(history: readonly AttemptResult[]): number;
+  /** Carrier health: told when each attempt starts, hears from the carrier, rings and ends. */
+  trackAttempt(carrier: string, now: number): AttemptTrack;
   /** Called when the call ends (answered call hung up, or setup failed). */
   onFinished?(cdr: CdrRecord): void;
 }
@@ -81,12 +85,17 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
     const rec: AttemptRecord = { carrier: a.carrier, uri: a.uri, startedAt: Date.now(), outcome: 'timeout' };
     cdr.attempts.push(rec);
     deps.carriers.attemptStarted(a.carrier, rec.startedAt);
+    const track = deps.trackAttempt(a.carrier, rec.startedAt);
     deps.metrics.carrierAttempts.inc({ carrier: a.carrier });
     const opts: Srf.CreateUACOptions = { localSdp: req.body, headers: a.headers };
     if (a.auth) opts.auth = a.auth;
     current = startAttempt(deps.srf, a.uri, opts, { noProvisionalMs: plan.timers.noProvisionalMs, noAnswerMs: plan.timers.noAnswerMs, remainingMs }, {
-      onFirstProvisional: (ms) => (rec.provisionalMs = ms),
+      onFirstProvisional: (ms) => {
+        rec.provisionalMs = ms;
+        track.responded(rec.startedAt + ms);
+      },
       onProvisional: (p) => {
+        track.rang(Date.now() - rec.startedAt);
         if (callerCancelled) return;
         // SDP in a provisional is early media: the caller may be hearing this carrier, so no crankback after it.
         if (p.body && p.body.length > 0) {
@@ -102,6 +111,11 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
     current = undefined;
     rec.finalMs = Date.now() - rec.startedAt;
     history.push(outcome);
+    if (outcome.kind === 'answered' || outcome.kind === 'response') {
+      track.responded(rec.startedAt + rec.finalMs);
+      if (outcome.kind === 'answered') track.rang(rec.finalMs);
+    }
+    track.finished(verdictFor(outcome), rec.startedAt + rec.finalMs);
 
     if (outcome.kind === 'answered') {
       rec.outcome = 'answered';

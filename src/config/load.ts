@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileRouteTable } from '../routing/compile';
 import { buildCarriers } from './carriers';
+import { buildHealth } from './health';
 import { deepFreeze } from './freeze';
 import { buildRoutes, type RouteFileInput } from './routes';
 import type { CarrierConfig, ConfigError, ConfigResult, LoadOptions, TrunkwiseConfig } from './types';
@@ -20,6 +21,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
   const errors: ConfigError[] = [];
 
   let carriersResult: ReturnType<typeof buildCarriers> | undefined;
+  let healthResult: ReturnType<typeof buildHealth> | undefined;
   const cr = readYaml(opts.carriersFile, opts.carriersFile);
   if (!cr.ok) errors.push(...cr.errors);
   else {
@@ -28,6 +30,8 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
     else {
       carriersResult = buildCarriers(cr.source, checked.value, opts.env);
       if (!carriersResult.ok) errors.push(...carriersResult.errors);
+      healthResult = buildHealth(cr.source, checked.value.health);
+      if (!healthResult.ok) errors.push(...healthResult.errors);
     }
   }
   const carriers: CarrierConfig[] | undefined = carriersResult?.ok ? carriersResult.value.carriers : undefined;
@@ -60,7 +64,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
   const routes = buildRoutes(routeFiles, carriers, { checkDefault: allRouteFilesValid, routesDir: opts.routesDir });
   if (!routes.ok) errors.push(...routes.errors);
 
-  if (errors.length > 0 || !carriersResult?.ok || !routes.ok) return { ok: false, errors: dedupe(errors) };
+  if (errors.length > 0 || !carriersResult?.ok || !healthResult?.ok || !routes.ok) return { ok: false, errors: dedupe(errors) };
 
   const compiled = compileRouteTable(routes.value);
   const list = carriersResult.value.carriers;
@@ -68,6 +72,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
   for (const c of list) carrierById[c.id] = c;
   const config: TrunkwiseConfig = {
     carriers: list,
+    health: healthResult.value,
     carrierById,
     routes: compiled.routes,
     routeTable: compiled.table,

@@ -55,11 +55,57 @@ const CARRIER_SHARED = {
   probe: PROBE,
 } as const;
 
+const RATIO = { type: 'number', minimum: 0, maximum: 1, fix: 'a number from 0 to 1' } as const;
+const COUNT = (max: number) => ({ type: 'integer', minimum: 1, maximum: max, fix: `an integer from 1 to ${max}` }) as const;
+
+/** One health signal's thresholds: value at or better than `good` → 1, at or worse than `bad` → 0; `weight` 0..1 = how much it can take off the score. */
+const SIGNAL = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    good: { type: 'number', minimum: 0, fix: 'the value at which this signal is fully healthy (e.g. 0.02 for 2 %)' },
+    bad: { type: 'number', minimum: 0, fix: 'the value at which this signal is fully unhealthy; must differ from good' },
+    weight: RATIO,
+  },
+} as const;
+
+/** Global health scoring and state switching (src/health). Every field optional; see README "Carrier health". */
+const HEALTH = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    evaluateMs: MS(100, 60_000),
+    windowMs: MS(1_000, 3_600_000),
+    probeWindow: COUNT(10_000),
+    minSamples: COUNT(1_000),
+    lateAfterMs: MS(10, 60_000),
+    downAfter: COUNT(100),
+    upAfter: COUNT(100),
+    degradeAfter: COUNT(100),
+    recoverAfter: COUNT(100),
+    degradedBelow: RATIO,
+    recoverAbove: RATIO,
+    downBelow: RATIO,
+    rampMs: MS(0, 3_600_000),
+    rampStart: RATIO,
+    downHoldMs: MS(0, 3_600_000),
+    flapWindowMs: MS(1_000, 86_400_000),
+    maxFlapFactor: COUNT(64),
+    silenceMs: MS(50, 60_000),
+    silenceAttempts: COUNT(1_000),
+    localFaultFraction: RATIO,
+    history: COUNT(10_000),
+    signals: {
+      type: 'object', additionalProperties: false,
+      properties: { probeLoss: SIGNAL, probeLate: SIGNAL, rtt: SIGNAL, callFailure: SIGNAL, pdd: SIGNAL },
+    },
+  },
+} as const;
+
 export const CARRIERS_SCHEMA = {
   $id: 'trunkwise/carriers',
   type: 'object', additionalProperties: false, required: ['carriers'],
   properties: {
     defaults: { type: 'object', additionalProperties: false, properties: CARRIER_SHARED },
+    health: HEALTH,
     carriers: {
       type: 'array', minItems: 1, fix: 'a list of carriers, each with at least id, uri and weight',
       items: {
@@ -157,7 +203,16 @@ export interface RawCarrierShared {
 export interface RawCarrier extends RawCarrierShared {
   id: string; description?: string; uri: string; auth?: { usernameEnv: string; passwordEnv: string; realm?: string };
 }
-export interface RawCarriersFile { defaults?: RawCarrierShared; carriers: RawCarrier[] }
+export interface RawSignal { good?: number; bad?: number; weight?: number }
+export type SignalName = 'probeLoss' | 'probeLate' | 'rtt' | 'callFailure' | 'pdd';
+export interface RawHealth {
+  evaluateMs?: number; windowMs?: number; probeWindow?: number; minSamples?: number; lateAfterMs?: number;
+  downAfter?: number; upAfter?: number; degradeAfter?: number; recoverAfter?: number;
+  degradedBelow?: number; recoverAbove?: number; downBelow?: number; rampMs?: number; rampStart?: number; downHoldMs?: number;
+  flapWindowMs?: number; maxFlapFactor?: number; silenceMs?: number; silenceAttempts?: number; localFaultFraction?: number; history?: number;
+  signals?: Partial<Record<SignalName, RawSignal>>;
+}
+export interface RawCarriersFile { defaults?: RawCarrierShared; health?: RawHealth; carriers: RawCarrier[] }
 
 export interface RawRoute {
   id: string;

@@ -45,6 +45,59 @@ export interface ProbeConfig {
   readonly aliveCodes: readonly number[];
 }
 
+/** Thresholds of one health signal (see src/health/signals). */
+export interface SignalThresholds {
+  /** Value at or better than this → the signal is fully healthy (1). */
+  readonly good: number;
+  /** Value at or worse than this → fully unhealthy (0); linear in between. */
+  readonly bad: number;
+  /** 0..1: the most this signal can take off the score (factor = 1 − weight × (1 − health)). */
+  readonly weight: number;
+}
+
+export type HealthSignalName = 'probeLoss' | 'probeLate' | 'rtt' | 'callFailure' | 'pdd';
+
+/** Health scoring and state switching, shared by all carriers (carriers.yaml `health:`). */
+export interface HealthConfig {
+  /** How often scores are recomputed and states evaluated. */
+  readonly evaluateMs: number;
+  /** Sliding window for call outcomes. */
+  readonly windowMs: number;
+  /** Probe results kept per carrier for loss / late fractions and RTT. */
+  readonly probeWindow: number;
+  /** Fewer samples than this in a window → the signal is not scored (neutral). */
+  readonly minSamples: number;
+  /** A probe answered later than this was (almost surely) answered only after a UDP retransmission (T1). */
+  readonly lateAfterMs: number;
+  /** Consecutive hard failures (probe rounds with no alive answer, INVITE timeouts) → down. */
+  readonly downAfter: number;
+  /** Consecutive good probe rounds for a down carrier to come back (× flap factor). */
+  readonly upAfter: number;
+  /** Consecutive evaluations under degradedBelow → degraded (under downBelow → down). */
+  readonly degradeAfter: number;
+  /** Consecutive evaluations at or over recoverAbove for degraded → active. */
+  readonly recoverAfter: number;
+  readonly degradedBelow: number;
+  readonly recoverAbove: number;
+  readonly downBelow: number;
+  /** After recovery, the traffic share ramps from rampStart to 1 over this long. */
+  readonly rampMs: number;
+  readonly rampStart: number;
+  /** Minimum time in down before recovery is considered (× flap factor). */
+  readonly downHoldMs: number;
+  /** Down transitions within this window count as flaps; each doubles upAfter and downHoldMs, up to maxFlapFactor. */
+  readonly flapWindowMs: number;
+  readonly maxFlapFactor: number;
+  /** No response at all to the last silenceAttempts INVITEs for silenceMs → down at once (reactive). */
+  readonly silenceMs: number;
+  readonly silenceAttempts: number;
+  /** When at least this fraction of in-service carriers is degraded or worse, suspect the edge itself. */
+  readonly localFaultFraction: number;
+  /** State changes kept for the admin API. */
+  readonly history: number;
+  readonly signals: Readonly<Record<HealthSignalName, SignalThresholds>>;
+}
+
 export interface CarrierConfig {
   readonly id: string;
   readonly description?: string;
@@ -132,6 +185,7 @@ export interface ConfigSources {
 
 export interface TrunkwiseConfig {
   readonly carriers: readonly CarrierConfig[];
+  readonly health: HealthConfig;
   readonly carrierById: Readonly<Record<string, CarrierConfig>>;
   /** Every route in evaluation order (see routes.ts), compiled for matching. */
   readonly routes: readonly CompiledRoute[];

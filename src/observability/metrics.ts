@@ -17,6 +17,13 @@ export interface Metrics {
   carrierSetupSeconds: Histogram<'carrier'>;
   carrierScore: Gauge<'carrier'>;
   carrierState: Gauge<'carrier' | 'state'>;
+  carrierRamp: Gauge<'carrier'>;
+  signalValue: Gauge<'carrier' | 'signal'>;
+  stateChanges: Counter<'carrier' | 'to'>;
+  probes: Counter<'carrier' | 'result'>;
+  probeRttSeconds: Histogram<'carrier'>;
+  localFault: Gauge<never>;
+  localFaultsRaised: Counter<never>;
   crankbacks: Counter<'from_carrier' | 'reason'>;
   engineDialogs: Gauge<never>;
 }
@@ -41,6 +48,19 @@ export function createMetrics(): Metrics {
     }),
     carrierScore: new Gauge({ name: 'trunkwise_carrier_score', help: 'Health score 0..1 per carrier', labelNames: ['carrier'], registers: r }),
     carrierState: new Gauge({ name: 'trunkwise_carrier_state', help: '1 for the state each carrier is in', labelNames: ['carrier', 'state'], registers: r }),
+    carrierRamp: new Gauge({ name: 'trunkwise_carrier_ramp', help: 'Share of its normal traffic a recovering carrier gets (1 = full)', labelNames: ['carrier'], registers: r }),
+    signalValue: new Gauge({
+      name: 'trunkwise_carrier_signal', help: 'Health signal values per carrier: probeLoss, probeLate, callFailure (ratios 0..1), rtt, pdd (ms)',
+      labelNames: ['carrier', 'signal'], registers: r,
+    }),
+    stateChanges: new Counter({ name: 'trunkwise_carrier_state_changes_total', help: 'Health state changes per carrier by new state', labelNames: ['carrier', 'to'], registers: r }),
+    probes: new Counter({ name: 'trunkwise_carrier_probes_total', help: 'OPTIONS probes by result (alive, late, not-alive, lost)', labelNames: ['carrier', 'result'], registers: r }),
+    probeRttSeconds: new Histogram({
+      name: 'trunkwise_carrier_probe_rtt_seconds', help: 'OPTIONS probe round-trip time', labelNames: ['carrier'], registers: r,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4],
+    }),
+    localFault: new Gauge({ name: 'trunkwise_local_fault', help: '1 while most carriers are degraded at once: this edge (uplink, datacenter) is suspect', registers: r }),
+    localFaultsRaised: new Counter({ name: 'trunkwise_local_faults_total', help: 'Times the local-fault alarm was raised', registers: r }),
     crankbacks: new Counter({ name: 'trunkwise_crankbacks_total', help: 'Failovers to the next carrier within a call', labelNames: ['from_carrier', 'reason'], registers: r }),
     engineDialogs: new Gauge({ name: 'trunkwise_engine_dialogs', help: 'Dialogs held by the embedded SIP engine', registers: r }),
   };

@@ -3,10 +3,11 @@
  * `state.random`; no clock reads.
  *
  * Tiers, in this order, truncated to route.maxAttempts:
- *  1. usable — state active / degraded / probing and under both caps — ordered by the strategy;
+ *  1. usable — state active / degraded and under both caps — ordered by the strategy;
  *  2. capped — usable but at maxConcurrent or maxCps — appended (by score) rather than dropped: a
  *     carrier that may refuse is still better than refusing an alarm call ourselves;
- *  3. only when tiers 1 and 2 are empty: down carriers (and ones missing from the snapshot), by
+ *  3. only when tiers 1 and 2 are empty: down and probing (recovering, not yet trusted) carriers, and
+ *     ones missing from the snapshot, by
  *     score — trying a carrier believed down beats failing the call (mode 'all-down').
  * Drained and disabled carriers are never used: an operator took them out deliberately.
  */
@@ -91,8 +92,8 @@ export function rankCarriers(route: RankableRoute, snapshot: readonly CarrierSna
       skipped.push({ id: e.id, reason: s.state });
       continue;
     }
-    if (s.state === 'down') {
-      skipped.push({ id: e.id, reason: 'down' });
+    if (s.state === 'down' || s.state === 'probing') {
+      skipped.push({ id: e.id, reason: s.state });
       fallback.push(i);
       continue;
     }

@@ -72,7 +72,7 @@ export interface RankState {
   readonly now: number;
 }
 
-export type SkipReason = 'down' | 'drained' | 'disabled' | 'max-concurrent' | 'max-cps' | 'no-snapshot';
+export type SkipReason = 'down' | 'probing' | 'drained' | 'disabled' | 'max-concurrent' | 'max-cps' | 'no-snapshot';
 
 export interface CarrierPlan {
   /** Carrier ids in attempt order, at most route.maxAttempts. */

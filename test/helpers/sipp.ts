@@ -38,6 +38,18 @@ export interface SippResult {
   durationMs: number;
   stdout: string;
   stderr: string;
+  /** SIPp's working directory (stats CSV, -trace_err log). */
+  dir: string;
+}
+
+/** The tail of SIPp's -trace_err log in `dir`: why calls failed, in SIPp's words. */
+export function sippErrors(dir: string, maxChars = 4000): string {
+  try {
+    const file = readdirSync(dir).find((f) => f.endsWith('_errors.log'));
+    return file ? readFileSync(path.join(dir, file), 'utf8').slice(-maxChars) : '';
+  } catch {
+    return '';
+  }
 }
 
 const children = new Set<ChildProcess>();
@@ -91,7 +103,7 @@ function finished(l: ReturnType<typeof launch>): Promise<SippResult> {
     l.child.on('exit', (code) => {
       children.delete(l.child);
       // SIPp writes its last statistics line on exit; give the file system a moment.
-      setTimeout(() => resolve({ exitCode: code, ...readSippCounts(l.dir), durationMs: Date.now() - l.started, ...l.out }), 50);
+      setTimeout(() => resolve({ exitCode: code, ...readSippCounts(l.dir), durationMs: Date.now() - l.started, ...l.out, dir: l.dir }), 50);
     });
   });
 }

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import path from 'node:path';
-import { runSipp, startSippServer, freePorts, killAll } from '../helpers/sipp';
+import { runSipp, startSippServer, freePorts, killAll, sippErrors } from '../helpers/sipp';
 import { startEngineUnderTest, parseHostports, type EngineUnderTest } from '../helpers/engine-under-test';
 import { startMinimalB2bua, type MinimalB2bua } from '../apps/minimal-b2bua';
 import { connectSrf } from '../../src/app/srf-connect';
@@ -127,6 +127,7 @@ t.test('10 % packet loss on both far ends: calls complete through retransmission
       scenario: SC('uac-basic-call.xml'), remote: remote('udp'), calls: 100, rate: 20, concurrent: 200, duration: 200, lost: 10, timeoutMs: 240_000,
     });
     t.equal(r.failed, 0, 'no failed calls');
+    if (r.failed > 0) t.comment(`SIPp errors:\n${sippErrors(r.dir)}`);
     t.equal(r.successful, 100);
     t.ok(r.retransmissions > 0, `retransmissions happened (${r.retransmissions})`);
     if (engine.embedded) {

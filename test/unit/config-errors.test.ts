@@ -165,3 +165,21 @@ t.test('parseTrunkUri', async (t) => {
   t.match(parseTrunkUri('sip:10.0.0.1:70000;transport=udp'), { ok: false, message: /out of range/ });
   t.match(parseTrunkUri('sip:bad_host;transport=udp'), { ok: false, message: /not a valid host/ });
 });
+
+t.test('health: thresholds out of order, good == bad, silence shorter than T1 — each with path and fix', async (t) => {
+  const { errors } = errorsFor('bad-health');
+  t.match(errors, [
+    { path: 'health.signals.probeLate', message: /good and bad are both 0.1/, fix: /bad worse than good/ },
+    { path: 'health.downBelow', message: /must be below degradedBelow/ },
+    { path: 'health.recoverAbove', message: /must be above degradedBelow/, fix: /hysteresis|e\.g\./ },
+    { path: 'health.silenceMs', message: /shorter than lateAfterMs/, fix: /retransmission/ },
+  ]);
+  t.ok(errors.every((e) => e.line !== undefined), 'lines known');
+});
+
+t.test('health: unknown keys (misspelt setting, unknown signal) are errors', async (t) => {
+  const { errors } = errorsFor('bad-health-key');
+  const text = formatConfigErrors(errors);
+  t.match(text, /downAfterr/);
+  t.match(text, /jitter/);
+});

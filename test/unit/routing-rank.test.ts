@@ -121,7 +121,9 @@ t.test('down, drained and disabled are skipped; drained/disabled never used', as
   t.same(p.ordered.sort(), ['c3', 'c4']);
   t.same(p.skipped, [{ id: 'c0', reason: 'down' }, { id: 'c1', reason: 'drained' }, { id: 'c2', reason: 'disabled' }]);
   const q = rankCarriers(r, five({ c0: { state: 'degraded' }, c1: { state: 'probing' } }), S());
-  t.equal(q.ordered.length, 5, 'degraded and probing are usable');
+  t.equal(q.ordered.length, 4, 'degraded is usable; probing (recovering, not yet trusted) is not');
+  t.notOk(q.ordered.includes('c1'));
+  t.same(q.skipped, [{ id: 'c1', reason: 'probing' }]);
 });
 
 t.test('every carrier down: fall back to the down ones by score, never drained/disabled', async (t) => {

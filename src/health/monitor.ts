@@ -1,0 +1,235 @@
+/**
+ * Carrier health for the whole edge: per carrier a probe window, a call window and a state machine;
+ * a tick that runs the reactive silence check (every tickMs) and the scored evaluation (every
+ * evaluateMs); the local-fault guard over all carriers; every change logged, counted and kept.
+ * Routing reads `snapshot()`; the admin API reads `view()` and `events()`.
+ */
+import type { HealthConfig, TrunkwiseConfig } from '../config/types';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { CallWindow } from './call-window';
+import { EventHistory } from './history';
+import { judgeLocalFault } from './local-fault';
+import { ProbeWindow } from './probe-window';
+import { computeScore, type Score } from './score';
+import { HealthMachine, type Transition } from './state-machine';
+import type { AttemptVerdict, HealthEvent, HealthState, ProbeResult } from './types';
+
+export const TICK_MS = 100;
+const STATES: readonly HealthState[] = ['active', 'degraded', 'down', 'probing'];
+
+interface Entry {
+  readonly id: string;
+  readonly machine: HealthMachine;
+  probes: ProbeWindow;
+  readonly calls: CallWindow;
+  score: Score;
+  probesEnabled: boolean;
+}
+
+/** Handed to the call layer per outbound attempt. */
+export interface AttemptTrack {
+  /** Any response, 100 Trying included. */
+  responded(now: number): void;
+  /** First ringing (18x) or the answer: post-dial delay. */
+  rang(pddMs: number): void;
+  finished(verdict: AttemptVerdict, now: number): void;
+}
+
+export interface HealthDeps {
+  logger: Logger;
+  metrics: Metrics;
+  /** Whether the operator has the carrier in service (enabled, not drained / disabled). */
+  operatorInService(id: string): boolean;
+}
+
+export class HealthMonitor {
+  private readonly entries = new Map<string, Entry>();
+  private cfg: HealthConfig;
+  private readonly history: EventHistory;
+  private lastEval = 0;
+  private lastTick = 0;
+  /** Carriers that looked silent at the previous tick: silence must be seen on two ticks running. */
+  private readonly silentOnce = new Set<string>();
+  private localFault = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(config: TrunkwiseConfig, private readonly deps: HealthDeps, now: number) {
+    this.cfg = config.health;
+    this.history = new EventHistory(this.cfg.history);
+    this.sync(config, now);
+  }
+
+  /** Carriers added / removed / reconfigured by a reload keep (or start) their state. */
+  sync(config: TrunkwiseConfig, now: number): void {
+    const sizeChanged = config.health.probeWindow !== this.cfg.probeWindow;
+    this.cfg = config.health;
+    this.history.resize(this.cfg.history);
+    const ids = new Set(config.carriers.map((c) => c.id));
+    for (const id of [...this.entries.keys()]) if (!ids.has(id)) this.entries.delete(id);
+    for (const c of config.carriers) {
+      const e = this.entries.get(c.id);
+      if (!e) {
+        this.entries.set(c.id, {
+          id: c.id, machine: new HealthMachine(this.cfg, now), probes: new ProbeWindow(this.cfg.probeWindow),
+          calls: new CallWindow(this.cfg.windowMs), score: { score: 1, readings: [], unscored: [] }, probesEnabled: c.probe.enabled,
+        });
+        this.publishState(c.id, 'active');
+        continue;
+      }
+      e.machine.reconfigure(this.cfg);
+      e.probesEnabled = c.probe.enabled;
+      if (sizeChanged) e.probes = new ProbeWindow(this.cfg.probeWindow);
+    }
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(Date.now()), TICK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  attemptStarted(id: string, now: number): AttemptTrack {
+    const e = this.entries.get(id);
+    if (!e) return { responded: () => undefined, rang: () => undefined, finished: () => undefined };
+    const token = e.calls.started(now);
+    let pddMs: number | undefined;
+    let heard = false;
+    return {
+      responded: () => {
+        heard = true;
+        e.calls.responded();
+        e.machine.hardSuccess();
+      },
+      rang: (ms) => void (pddMs ??= ms),
+      finished: (verdict, at) => {
+        e.calls.finished(token, verdict, pddMs, at);
+        if (!heard && verdict === 'failure') this.apply(e, e.machine.hardFailure(at, 'INVITE with no response'), at);
+      },
+    };
+  }
+
+  probe(id: string, r: ProbeResult): void {
+    const e = this.entries.get(id);
+    if (!e) return;
+    e.probes.add(r);
+    this.deps.metrics.probes.inc({ carrier: id, result: r.kind === 'alive' && r.rttMs > this.cfg.lateAfterMs ? 'late' : r.kind });
+    if (r.kind !== 'lost') this.deps.metrics.probeRttSeconds.observe({ carrier: id }, r.rttMs / 1000);
+  }
+
+  probeRound(id: string, ok: boolean, now: number): void {
+    const e = this.entries.get(id);
+    if (e) this.apply(e, e.machine.probeRound(now, ok), now);
+  }
+
+  /**
+   * The silence check runs only on a punctual tick: after an event-loop stall, responses that did
+   * arrive may still be queued behind this timer, and a busy edge must not call its carriers dead.
+   */
+  tick(now: number): void {
+    const punctual = now - this.lastTick <= TICK_MS * 2;
+    this.lastTick = now;
+    for (const e of this.entries.values()) {
+      const s = e.calls.silence(now);
+      const silent = e.machine.inService() && s.count >= this.cfg.silenceAttempts && s.oldestMs >= this.cfg.silenceMs;
+      if (!silent || !punctual) {
+        if (!silent) this.silentOnce.delete(e.id);
+        continue;
+      }
+      if (!this.silentOnce.has(e.id)) {
+        this.silentOnce.add(e.id);
+        continue;
+      }
+      this.silentOnce.delete(e.id);
+      this.apply(e, e.machine.silent(now, `no response at all to ${s.count} INVITEs, oldest sent ${s.oldestMs} ms ago`), now);
+    }
+    if (now - this.lastEval >= this.cfg.evaluateMs) this.evaluate(now);
+  }
+
+  /** Scores every carrier, runs the local-fault guard, then each state machine. */
+  evaluate(now: number): void {
+    this.lastEval = now;
+    for (const e of this.entries.values()) e.score = computeScore({ probes: e.probes.summary(this.cfg.lateAfterMs), calls: e.calls.summary(now) }, this.cfg);
+    const verdict = judgeLocalFault([...this.entries.values()].map((e) => ({
+      id: e.id, counted: this.deps.operatorInService(e.id), sick: e.machine.state !== 'active' || e.score.score < this.cfg.degradedBelow,
+    })), this.cfg.localFaultFraction);
+    if (verdict.fault !== this.localFault) this.setLocalFault(verdict.fault, verdict.sick, verdict.counted, now);
+    for (const e of this.entries.values()) {
+      this.apply(e, e.machine.evaluate(now, e.score.score, { guard: this.localFault, probesEnabled: e.probesEnabled }), now);
+      this.publishGauges(e, now);
+    }
+  }
+
+  snapshot(id: string, now: number): { state: HealthState; score: number; rampFactor: number } | undefined {
+    const e = this.entries.get(id);
+    if (!e) return undefined;
+    return { state: e.machine.state, score: e.score.score, rampFactor: e.machine.rampFactor(now) };
+  }
+
+  localFaultSuspected(): boolean {
+    return this.localFault;
+  }
+
+  /** Everything the API shows for one carrier: state, score, each signal's value and contribution. */
+  view(id: string, now: number): Record<string, unknown> | undefined {
+    const e = this.entries.get(id);
+    if (!e) return undefined;
+    const p = e.probes.summary(this.cfg.lateAfterMs);
+    return {
+      state: e.machine.state, since: new Date(e.machine.since).toISOString(), score: round(e.score.score), rampFactor: round(e.machine.rampFactor(now)),
+      flapFactor: e.machine.flapFactor(now), probes: { enabled: e.probesEnabled, samples: p.samples, lost: p.lost, late: p.late, rttMs: opt(p.rttMs), jitterMs: opt(p.jitterMs) },
+      signals: e.score.readings.map((r) => ({ ...r, value: round(r.value), health: round(r.health), factor: round(r.factor) })),
+      unscored: e.score.unscored,
+    };
+  }
+
+  events(carrier?: string): HealthEvent[] {
+    return this.history.list(carrier);
+  }
+
+  private apply(e: Entry, t: Transition | undefined, now: number): void {
+    if (!t) return;
+    if (t.to === 'active' && t.from !== 'degraded') e.calls.clear();
+    const ev = { kind: 'state' as const, at: now, carrier: e.id, from: t.from, to: t.to, reason: t.reason, score: round(e.score.score) };
+    this.history.add(ev);
+    this.deps.metrics.stateChanges.inc({ carrier: e.id, to: t.to });
+    this.publishState(e.id, t.to);
+    const level = t.to === 'down' ? 'error' : t.to === 'degraded' ? 'warn' : 'info';
+    this.deps.logger[level]({ event: 'carrier-state', carrier: e.id, from: t.from, to: t.to, reason: t.reason, score: ev.score }, `carrier ${e.id}: ${t.from} → ${t.to}`);
+  }
+
+  private setLocalFault(fault: boolean, sick: readonly string[], counted: number, now: number): void {
+    this.localFault = fault;
+    const reason = `${sick.length} of ${counted} carriers degraded or worse (threshold ${this.cfg.localFaultFraction})`;
+    this.history.add({ kind: fault ? 'local-fault-raised' : 'local-fault-cleared', at: now, carriers: sick, reason });
+    this.deps.metrics.localFault.set(fault ? 1 : 0);
+    if (fault) {
+      this.deps.metrics.localFaultsRaised.inc();
+      this.deps.logger.error({ event: 'local-fault', carriers: sick, reason }, 'LOCAL FAULT suspected: most carriers degraded at once — check this edge\'s uplink / datacenter; routing continues by relative score');
+    } else {
+      this.deps.logger.warn({ event: 'local-fault-cleared', reason }, 'local fault cleared');
+    }
+  }
+
+  private publishState(id: string, state: HealthState): void {
+    for (const s of STATES) this.deps.metrics.carrierState.set({ carrier: id, state: s }, s === state ? 1 : 0);
+  }
+
+  private publishGauges(e: Entry, now: number): void {
+    const m = this.deps.metrics;
+    m.carrierScore.set({ carrier: e.id }, e.score.score);
+    m.carrierRamp.set({ carrier: e.id }, e.machine.rampFactor(now));
+    for (const r of e.score.readings) m.signalValue.set({ carrier: e.id, signal: r.name }, r.value);
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function opt(x: number | undefined): number | null {
+  return x === undefined ? null : round(x);
+}

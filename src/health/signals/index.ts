@@ -1,0 +1,10 @@
+/** Every signal the scorer reads, in the order the API shows them. */
+import { callFailure } from './call-failure';
+import { pdd } from './pdd';
+import { probeLate } from './probe-late';
+import { probeLoss } from './probe-loss';
+import { rtt } from './rtt';
+import type { Signal } from './signal';
+
+export const SIGNALS: readonly Signal[] = [probeLoss, probeLate, rtt, callFailure, pdd];
+export type { Signal, SignalSources, SignalValue } from './signal';
