@@ -8,8 +8,10 @@ bash scripts/setup.sh
 sim_pid=""
 if [ -z "${TRUNKWISE_CARRIERS:-}" ] && [ -z "${DRACHTIO_HOST:-}" ] && [ -f src/sim/main.ts ]; then
   echo "[start] starting the carrier simulator for carriers.yaml (set TRUNKWISE_CARRIERS to use real carriers)"
-  npx tsx src/sim/main.ts --carriers carriers.yaml &
+  node --import tsx src/sim/main.ts --carriers carriers.yaml &
   sim_pid=$!
-  trap '[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null' EXIT
 fi
-npx tsx src/main.ts "$@"
+node --import tsx src/main.ts "$@" &
+tw_pid=$!
+trap 'kill "$tw_pid" $sim_pid 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+wait "$tw_pid"

@@ -25,7 +25,7 @@ export const HEALTH_DEFAULTS: HealthConfig = {
   downHoldMs: 0,
   flapWindowMs: 300_000,
   maxFlapFactor: 8,
-  silenceMs: 600,
+  silenceMs: 500,
   silenceAttempts: 3,
   localFaultFraction: 0.6,
   history: 500,

@@ -192,7 +192,13 @@ export class HealthMonitor {
 
   private apply(e: Entry, t: Transition | undefined, now: number): void {
     if (!t) return;
-    if (t.to === 'active' && t.from !== 'degraded') e.calls.clear();
+    // Probing starts a fresh probe record (the losses that took it down are history), and a recovered
+    // carrier a fresh call record; its score is recomputed at once from what probing saw.
+    if (t.to === 'probing') e.probes.clear();
+    if (t.to === 'active' && t.from !== 'degraded') {
+      e.calls.clear();
+      e.score = computeScore({ probes: e.probes.summary(this.cfg.lateAfterMs), calls: e.calls.summary(now) }, this.cfg);
+    }
     const ev = { kind: 'state' as const, at: now, carrier: e.id, from: t.from, to: t.to, reason: t.reason, score: round(e.score.score) };
     this.history.add(ev);
     this.deps.metrics.stateChanges.inc({ carrier: e.id, to: t.to });

@@ -28,18 +28,24 @@ export interface CarrierSpec {
   id: string;
   port: number;
   weight: number;
+  /** YAML flow map for probe:, e.g. `{ enabled: true, intervalMs: 1000, burst: 3 }`; default probing off. */
+  probe?: string;
 }
 
-export function carriersYaml(carriers: CarrierSpec[]): string {
-  return `carriers:\n${carriers.map((c) => `  - id: ${c.id}\n    uri: sip:127.0.0.1:${c.port};transport=udp\n    weight: ${c.weight}\n    probe: { enabled: false }\n`).join('')}`;
+/** carriers.yaml for `carriers`; `health` is YAML for the health: block's body (indented two spaces). */
+export function carriersYaml(carriers: CarrierSpec[], health?: string): string {
+  const h = health ? `health:\n${health}\n` : '';
+  return `${h}carriers:\n${carriers.map((c) => `  - id: ${c.id}\n    uri: sip:127.0.0.1:${c.port};transport=udp\n    weight: ${c.weight}\n    probe: ${c.probe ?? '{ enabled: false }'}\n`).join('')}`;
 }
 
-export async function startTrunkwise(opts: { carriers: CarrierSpec[]; routes: Record<string, string>; args?: string[]; env?: Record<string, string> }): Promise<Trunkwise> {
+export async function startTrunkwise(opts: {
+  carriers: CarrierSpec[]; routes: Record<string, string>; health?: string; args?: string[]; env?: Record<string, string>;
+}): Promise<Trunkwise> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-e2e-'));
   const carriersFile = path.join(dir, 'carriers.yaml');
   const routesDir = path.join(dir, 'routes');
   mkdirSync(routesDir);
-  writeFileSync(carriersFile, carriersYaml(opts.carriers));
+  writeFileSync(carriersFile, carriersYaml(opts.carriers, opts.health));
   for (const [name, text] of Object.entries(opts.routes)) writeFileSync(path.join(routesDir, name), text);
   const [sipPort, httpPort] = await freePorts(2);
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'src', 'main.ts'),
