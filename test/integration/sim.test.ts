@@ -194,7 +194,7 @@ t.test('dropPercent=10: SIPp calls complete through retransmissions; ~10 % of re
   sim.set('carrier-x', { dropPercent: 10 });
   // INVITE/BYE retransmissions (SIPp) and 2xx retransmissions (sim) recover every loss. The scenario uses
   // SIPp transactions: plain uac-basic-call takes a 200 retransmitted for a lost ACK as the BYE's 200.
-  const r = await sipp(port, { scenario: scenario('sim-uac-lossy-call'), calls: 100, rate: 25, duration: 100, timeoutMs: 90_000 });
+  const r = await sipp(port, { scenario: scenario('uac-basic-call'), calls: 100, rate: 25, duration: 100, timeoutMs: 90_000 });
   t.equal(r.successful, 100, 'every call completed');
   t.equal(r.failed, 0);
   t.ok(r.retransmissions > 0, `SIPp retransmitted (${r.retransmissions})`);
