@@ -29,12 +29,15 @@ export const HEALTH_DEFAULTS: HealthConfig = {
   silenceAttempts: 3,
   localFaultFraction: 0.6,
   history: 500,
+  mediaWindowMs: 10_000,
+  mediaMinPackets: 250,
   signals: {
     probeLoss: { good: 0, bad: 0.3, weight: 1 },
     probeLate: { good: 0.02, bad: 0.1, weight: 1 },
     rtt: { good: 150, bad: 1000, weight: 0.5 },
     callFailure: { good: 0.02, bad: 0.3, weight: 1 },
     pdd: { good: 3000, bad: 10_000, weight: 0.3 },
+    mediaLoss: { good: 0.01, bad: 0.05, weight: 1 },
   },
 };
 

@@ -93,9 +93,11 @@ const HEALTH = {
     silenceAttempts: COUNT(1_000),
     localFaultFraction: RATIO,
     history: COUNT(10_000),
+    mediaWindowMs: MS(1_000, 600_000),
+    mediaMinPackets: COUNT(1_000_000),
     signals: {
       type: 'object', additionalProperties: false,
-      properties: { probeLoss: SIGNAL, probeLate: SIGNAL, rtt: SIGNAL, callFailure: SIGNAL, pdd: SIGNAL },
+      properties: { probeLoss: SIGNAL, probeLate: SIGNAL, rtt: SIGNAL, callFailure: SIGNAL, pdd: SIGNAL, mediaLoss: SIGNAL },
     },
   },
 } as const;
@@ -204,12 +206,12 @@ export interface RawCarrier extends RawCarrierShared {
   id: string; description?: string; uri: string; auth?: { usernameEnv: string; passwordEnv: string; realm?: string };
 }
 export interface RawSignal { good?: number; bad?: number; weight?: number }
-export type SignalName = 'probeLoss' | 'probeLate' | 'rtt' | 'callFailure' | 'pdd';
+export type SignalName = 'probeLoss' | 'probeLate' | 'rtt' | 'callFailure' | 'pdd' | 'mediaLoss';
 export interface RawHealth {
   evaluateMs?: number; windowMs?: number; probeWindow?: number; minSamples?: number; lateAfterMs?: number;
   downAfter?: number; upAfter?: number; degradeAfter?: number; recoverAfter?: number;
   degradedBelow?: number; recoverAbove?: number; downBelow?: number; rampMs?: number; rampStart?: number; downHoldMs?: number;
-  flapWindowMs?: number; maxFlapFactor?: number; silenceMs?: number; silenceAttempts?: number; localFaultFraction?: number; history?: number;
+  flapWindowMs?: number; maxFlapFactor?: number; silenceMs?: number; silenceAttempts?: number; localFaultFraction?: number; history?: number; mediaWindowMs?: number; mediaMinPackets?: number;
   signals?: Partial<Record<SignalName, RawSignal>>;
 }
 export interface RawCarriersFile { defaults?: RawCarrierShared; health?: RawHealth; carriers: RawCarrier[] }

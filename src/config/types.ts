@@ -55,7 +55,7 @@ export interface SignalThresholds {
   readonly weight: number;
 }
 
-export type HealthSignalName = 'probeLoss' | 'probeLate' | 'rtt' | 'callFailure' | 'pdd';
+export type HealthSignalName = 'probeLoss' | 'probeLate' | 'rtt' | 'callFailure' | 'pdd' | 'mediaLoss';
 
 /** Health scoring and state switching, shared by all carriers (carriers.yaml `health:`). */
 export interface HealthConfig {
@@ -95,6 +95,10 @@ export interface HealthConfig {
   readonly localFaultFraction: number;
   /** State changes kept for the admin API. */
   readonly history: number;
+  /** Live RTP loss: interval samples of the calls up on a carrier are kept this long. */
+  readonly mediaWindowMs: number;
+  /** Fewer expected RTP packets than this in the media window → mediaLoss is not scored. */
+  readonly mediaMinPackets: number;
   readonly signals: Readonly<Record<HealthSignalName, SignalThresholds>>;
 }
 

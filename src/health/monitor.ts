@@ -10,6 +10,7 @@ import type { Metrics } from '../observability/metrics';
 import { CallWindow } from './call-window';
 import { EventHistory } from './history';
 import { judgeLocalFault } from './local-fault';
+import { MediaWindow } from './media-window';
 import { ProbeWindow } from './probe-window';
 import { computeScore, type Score } from './score';
 import { HealthMachine, type Transition } from './state-machine';
@@ -23,6 +24,7 @@ interface Entry {
   readonly machine: HealthMachine;
   probes: ProbeWindow;
   readonly calls: CallWindow;
+  readonly media: MediaWindow;
   score: Score;
   probesEnabled: boolean;
 }
@@ -72,12 +74,13 @@ export class HealthMonitor {
       if (!e) {
         this.entries.set(c.id, {
           id: c.id, machine: new HealthMachine(this.cfg, now), probes: new ProbeWindow(this.cfg.probeWindow),
-          calls: new CallWindow(this.cfg.windowMs), score: { score: 1, readings: [], unscored: [] }, probesEnabled: c.probe.enabled,
+          calls: new CallWindow(this.cfg.windowMs), media: new MediaWindow(this.cfg.mediaWindowMs), score: { score: 1, readings: [], unscored: [] }, probesEnabled: c.probe.enabled,
         });
         this.publishState(c.id, 'active');
         continue;
       }
       e.machine.reconfigure(this.cfg);
+      e.media.resize(this.cfg.mediaWindowMs);
       e.probesEnabled = c.probe.enabled;
       if (sizeChanged) e.probes = new ProbeWindow(this.cfg.probeWindow);
     }
@@ -110,6 +113,11 @@ export class HealthMonitor {
         if (!heard && verdict === 'failure') this.apply(e, e.machine.hardFailure(at, 'INVITE with no response'), at);
       },
     };
+  }
+
+  /** An interval sample of one call's RTP from the carrier: packets expected and lost since the last one. */
+  mediaSample(id: string, stream: string, expected: number, lost: number, now: number): void {
+    this.entries.get(id)?.media.add(stream, expected, lost, now);
   }
 
   probe(id: string, r: ProbeResult): void {
@@ -152,7 +160,7 @@ export class HealthMonitor {
   /** Scores every carrier, runs the local-fault guard, then each state machine. */
   evaluate(now: number): void {
     this.lastEval = now;
-    for (const e of this.entries.values()) e.score = computeScore({ probes: e.probes.summary(this.cfg.lateAfterMs), calls: e.calls.summary(now) }, this.cfg);
+    for (const e of this.entries.values()) e.score = this.scoreOf(e, now);
     const verdict = judgeLocalFault([...this.entries.values()].map((e) => ({
       id: e.id, counted: this.deps.operatorInService(e.id), sick: e.machine.state !== 'active' || e.score.score < this.cfg.degradedBelow,
     })), this.cfg.localFaultFraction);
@@ -190,6 +198,12 @@ export class HealthMonitor {
     return this.history.list(carrier);
   }
 
+  private scoreOf(e: Entry, now: number): Score {
+    return computeScore({
+      probes: e.probes.summary(this.cfg.lateAfterMs), calls: e.calls.summary(now), media: e.media.summary(now), mediaMinPackets: this.cfg.mediaMinPackets,
+    }, this.cfg);
+  }
+
   private apply(e: Entry, t: Transition | undefined, now: number): void {
     if (!t) return;
     // Probing starts a fresh probe record (the losses that took it down are history), and a recovered
@@ -197,7 +211,8 @@ export class HealthMonitor {
     if (t.to === 'probing') e.probes.clear();
     if (t.to === 'active' && t.from !== 'degraded') {
       e.calls.clear();
-      e.score = computeScore({ probes: e.probes.summary(this.cfg.lateAfterMs), calls: e.calls.summary(now) }, this.cfg);
+      e.media.clear();
+      e.score = this.scoreOf(e, now);
     }
     const ev = { kind: 'state' as const, at: now, carrier: e.id, from: t.from, to: t.to, reason: t.reason, score: round(e.score.score) };
     this.history.add(ev);

@@ -3,11 +3,15 @@ import { computeScore, signalHealth } from '../../src/health/score';
 import { HEALTH_DEFAULTS } from '../../src/config/health';
 import { ProbeWindow } from '../../src/health/probe-window';
 import { CallWindow } from '../../src/health/call-window';
+import { MediaWindow } from '../../src/health/media-window';
 import { judgeLocalFault } from '../../src/health/local-fault';
 import { verdictFor } from '../../src/health/verdict';
 
 const noCalls = { samples: 0, failures: 0, pddSamples: 0, pddMedianMs: undefined };
 const noProbes = { samples: 0, lost: 0, late: 0, rttMs: undefined, jitterMs: undefined };
+const noMedia = { expected: 0, lost: 0, streams: 0 };
+type Src = Parameters<typeof computeScore>[0];
+const src = (over: Partial<Src>): Src => ({ probes: noProbes, calls: noCalls, media: noMedia, mediaMinPackets: 250, ...over });
 
 t.test('signalHealth: linear between good and bad, clamped, either direction', async (t) => {
   t.equal(signalHealth(0.02, 0.02, 0.1), 1);
@@ -19,21 +23,21 @@ t.test('signalHealth: linear between good and bad, clamped, either direction', a
 });
 
 t.test('no data: score 1, every signal listed as unscored with why', async (t) => {
-  const s = computeScore({ probes: noProbes, calls: noCalls }, HEALTH_DEFAULTS);
+  const s = computeScore(src({}), HEALTH_DEFAULTS);
   t.equal(s.score, 1);
   t.equal(s.readings.length, 0);
-  t.same(s.unscored.map((u) => u.name), ['probeLoss', 'probeLate', 'rtt', 'callFailure', 'pdd']);
+  t.same(s.unscored.map((u) => u.name), ['probeLoss', 'probeLate', 'rtt', 'callFailure', 'pdd', 'mediaLoss']);
 });
 
 t.test('score = product of factors; each reading explains its contribution', async (t) => {
   const probes = { samples: 60, lost: 0, late: 6, rttMs: 20, jitterMs: 2 };
-  const s = computeScore({ probes, calls: noCalls }, HEALTH_DEFAULTS);
+  const s = computeScore(src({ probes }), HEALTH_DEFAULTS);
   const late = s.readings.find((r) => r.name === 'probeLate')!;
   t.equal(late.value, 0.1);
   t.equal(late.health, 0, '10 % late probes = the default bad threshold');
   t.equal(late.factor, 0);
   t.equal(s.score, 0);
-  const half = computeScore({ probes: { ...probes, late: 3, rttMs: 575 }, calls: noCalls }, HEALTH_DEFAULTS);
+  const half = computeScore(src({ probes: { ...probes, late: 3, rttMs: 575 } }), HEALTH_DEFAULTS);
   const f = Object.fromEntries(half.readings.map((r) => [r.name, r.factor]));
   t.ok(Math.abs(f.probeLate! - (1 - (0.05 - 0.02) / 0.08)) < 1e-9);
   t.ok(Math.abs(f.rtt! - 0.75) < 1e-9, 'rtt weight 0.5 at half health takes a quarter off');
@@ -41,10 +45,29 @@ t.test('score = product of factors; each reading explains its contribution', asy
 });
 
 t.test('call failures need minSamples attempts before they count', async (t) => {
-  const few = computeScore({ probes: noProbes, calls: { samples: 4, failures: 4, pddSamples: 0, pddMedianMs: undefined } }, HEALTH_DEFAULTS);
+  const few = computeScore(src({ calls: { samples: 4, failures: 4, pddSamples: 0, pddMedianMs: undefined } }), HEALTH_DEFAULTS);
   t.equal(few.score, 1);
-  const many = computeScore({ probes: noProbes, calls: { samples: 20, failures: 20, pddSamples: 0, pddMedianMs: undefined } }, HEALTH_DEFAULTS);
+  const many = computeScore(src({ calls: { samples: 20, failures: 20, pddSamples: 0, pddMedianMs: undefined } }), HEALTH_DEFAULTS);
   t.equal(many.score, 0);
+});
+
+t.test('media loss: scored once enough RTP is expected; 3 % loss between good (1 %) and bad (5 %)', async (t) => {
+  t.equal(computeScore(src({ media: { expected: 200, lost: 100, streams: 1 } }), HEALTH_DEFAULTS).score, 1, 'too few packets');
+  const s = computeScore(src({ media: { expected: 10_000, lost: 300, streams: 20 } }), HEALTH_DEFAULTS);
+  const m = s.readings.find((r) => r.name === 'mediaLoss')!;
+  t.equal(m.value, 0.03);
+  t.ok(Math.abs(m.health - 0.5) < 1e-9);
+  t.ok(Math.abs(s.score - 0.5) < 1e-9);
+});
+
+t.test('MediaWindow: Σlost/Σexpected over the window, samples age out, streams counted', async (t) => {
+  const w = new MediaWindow(10_000);
+  w.add('call-1', 100, 10, 0);
+  w.add('call-2', 100, 0, 1000);
+  w.add('call-1', 0, 0, 2000);
+  t.same(w.summary(5000), { expected: 200, lost: 10, streams: 2 });
+  w.add('call-2', 100, 200, 10_500);
+  t.same(w.summary(10_600), { expected: 200, lost: 100, streams: 1 }, 'first sample aged out; lost clamped to expected');
 });
 
 t.test('ProbeWindow: ring of the last N, lost and late counted, RTT smoothed', async (t) => {

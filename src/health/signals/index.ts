@@ -1,10 +1,11 @@
 /** Every signal the scorer reads, in the order the API shows them. */
 import { callFailure } from './call-failure';
+import { mediaLoss } from './media-loss';
 import { pdd } from './pdd';
 import { probeLate } from './probe-late';
 import { probeLoss } from './probe-loss';
 import { rtt } from './rtt';
 import type { Signal } from './signal';
 
-export const SIGNALS: readonly Signal[] = [probeLoss, probeLate, rtt, callFailure, pdd];
+export const SIGNALS: readonly Signal[] = [probeLoss, probeLate, rtt, callFailure, pdd, mediaLoss];
 export type { Signal, SignalSources, SignalValue } from './signal';

@@ -5,12 +5,15 @@
  */
 import type { HealthSignalName } from '../../config/types';
 import type { CallSummary } from '../call-window';
+import type { MediaSummary } from '../media-window';
 import type { ProbeSummary } from '../probe-window';
 
 /** What the signals can look at, summarised once per evaluation. */
 export interface SignalSources {
   readonly probes: ProbeSummary;
   readonly calls: CallSummary;
+  readonly media: MediaSummary;
+  readonly mediaMinPackets: number;
 }
 
 export type SignalValue = { value: number; samples: number } | { samples: number; note: string };
