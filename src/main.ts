@@ -17,6 +17,9 @@ import { createMetrics } from './observability/metrics';
 import { startAdminServer } from './admin/server';
 import { HealthMonitor } from './health/monitor';
 import { Prober } from './health/prober';
+import { MediaTracker } from './call/media-tracker';
+import { startMediaSampler } from './app/media-sampler';
+import { directAnchor } from './media/direct';
 
 const DRAIN_LIMIT_MS = 30_000;
 
@@ -34,6 +37,8 @@ async function main(): Promise<void> {
   }, Date.now());
   config.onChange((c) => health.sync(c, Date.now()));
   health.start();
+  const mediaTracker = new MediaTracker();
+  const sampler = startMediaSampler(mediaTracker, health, metrics, logger.child({ component: 'media' }));
 
   let engine: SipEngine | undefined;
   let wire = { host: settings.drachtio.host, port: settings.drachtio.port, secret: secrets.drachtioSecret };
@@ -55,6 +60,7 @@ async function main(): Promise<void> {
     srf, logger, metrics, admission, carriers, config: () => config.config,
     snapshot: (c, now) => buildSnapshot(c, carriers, health, now),
     trackAttempt: (id, now) => health.attemptStarted(id, now),
+    anchor: () => directAnchor, mediaTracker,
   });
   srf.invite((req, res) => {
     if (draining) return void res.send(503, { headers: { 'Retry-After': '5' } });
@@ -89,6 +95,7 @@ async function main(): Promise<void> {
       if (activeCalls() > 0 && Date.now() - started < DRAIN_LIMIT_MS) return;
       clearInterval(check);
       prober.stop();
+      sampler.stop();
       health.stop();
       admin.close();
       srf.disconnect();

@@ -8,12 +8,14 @@
 import type Srf from 'drachtio-srf';
 import { matchRoute, rankCarriers, carrierRequestUri, decideCrankback, selectFinalFailure, type CarrierSnapshot } from '../routing';
 import type { CompiledRoute } from '../routing/types';
-import type { TrunkwiseConfig } from '../config/types';
+import type { MediaMode, TrunkwiseConfig } from '../config/types';
 import type { Admission } from '../admission/admission';
 import type { CarrierRegistry } from '../carriers/runtime';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { AttemptTrack } from '../health/monitor';
+import type { MediaAnchor } from '../call/media-port';
+import type { MediaTracker } from '../call/media-tracker';
 import { runCall, type CallPlan, type CallDeps, type DecisionInput, type PlannedAttempt } from '../call/session';
 
 export interface InviteDeps {
@@ -27,6 +29,9 @@ export interface InviteDeps {
   snapshot(config: TrunkwiseConfig, now: number): CarrierSnapshot[];
   /** Carrier health hears about every outbound attempt. */
   trackAttempt(carrier: string, now: number): AttemptTrack;
+  /** Media anchoring per route mode, and the calls up with anchored media. */
+  anchor(mode: MediaMode): MediaAnchor;
+  mediaTracker: MediaTracker;
 }
 
 export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res: Srf.SrfResponse) => void {
@@ -62,7 +67,7 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
     const callDeps: CallDeps = {
       srf: deps.srf, logger: deps.logger, metrics: deps.metrics, carriers: deps.carriers,
       decide: (d: DecisionInput) => decideCrankback({ ...d, maxAttempts: route.maxAttempts, rules: route.retry }),
-      finalStatus: selectFinalFailure, trackAttempt: deps.trackAttempt,
+      finalStatus: selectFinalFailure, trackAttempt: deps.trackAttempt, anchor: deps.anchor, mediaTracker: deps.mediaTracker,
     };
     await runCall(callDeps, req, res, plan);
   }
@@ -72,6 +77,7 @@ function buildPlan(config: TrunkwiseConfig, route: CompiledRoute, ordered: reado
   const from = req.get('From');
   return {
     route: route.id,
+    media: route.media,
     timers: { noProvisionalMs: route.timers.attemptNoProvisionalMs, noAnswerMs: route.timers.attemptNoAnswerMs, setupDeadlineMs: route.timers.setupDeadlineMs },
     attempts: ordered.flatMap((id) => {
       const c = config.carrierById[id];

@@ -3,6 +3,7 @@
  * timings, the final outcome and the duration. Built incrementally by the call, written once.
  */
 import type { Logger } from '../observability/logger';
+import type { MediaCdr } from './media-port';
 
 export interface AttemptRecord {
   carrier: string;
@@ -30,6 +31,8 @@ export interface CdrRecord {
   endedBy?: 'caller' | 'carrier' | 'system';
   durationMs?: number;
   setupMs?: number;
+  /** Media anchoring mode and per-direction RTP statistics (loss, jitter, media duration). */
+  media?: MediaCdr;
 }
 
 export function writeCdr(logger: Logger, cdr: CdrRecord): void {

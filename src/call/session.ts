@@ -14,6 +14,10 @@ import { startAttempt, type AttemptOutcome, type AttemptHandle } from './attempt
 import { bridge } from './bridge';
 import { writeCdr, type CdrRecord, type AttemptRecord } from './cdr';
 import type { AttemptTrack } from '../health/monitor';
+import type { MediaMode } from '../config/types';
+import type { CallMediaSession, MediaAnchor, MediaCdr } from './media-port';
+import type { MediaTracker } from './media-tracker';
+import { directSession } from '../media/direct';
 import { verdictFor } from '../health/verdict';
 
 export interface PlannedAttempt {
@@ -40,6 +44,10 @@ export interface CallDeps {
   decide(input: DecisionInput): CrankbackDecision;
   /** The status the caller gets when no decision was made (setup deadline passed between attempts). */
   finalStatus(history: readonly AttemptResult[]): number;
+  /** Media anchoring for the route's mode (relay, rtpengine, direct). */
+  anchor(mode: MediaMode): MediaAnchor;
+  /** Calls up with anchored media, for live per-carrier loss sampling. */
+  mediaTracker: MediaTracker;
   /** Carrier health: told when each attempt starts, hears from the carrier, rings and ends. */
   trackAttempt(carrier: string, now: number): AttemptTrack;
   /** Called when the call ends (answered call hung up, or setup failed). */
@@ -48,6 +56,7 @@ export interface CallDeps {
 
 export interface CallPlan {
   route: string;
+  media: MediaMode;
   attempts: PlannedAttempt[];
   timers: CallTimers;
 }
@@ -69,13 +78,17 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
     current?.cancel();
   });
 
+  const media = new CallMedia(deps, log, req, plan.media);
   const finish = (status: number, outcome: CdrRecord['outcome']): void => {
     cdr.outcome = outcome;
     cdr.finalStatus = status;
     cdr.endedAt = Date.now();
     deps.metrics.callsCompleted.inc({ outcome });
-    writeCdr(log, cdr);
-    deps.onFinished?.(cdr);
+    void media.release().then((stats) => {
+      if (stats) cdr.media = stats;
+      writeCdr(log, cdr);
+      deps.onFinished?.(cdr);
+    });
   };
 
   for (let i = 0; i < plan.attempts.length; i++) {
@@ -87,7 +100,7 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
     deps.carriers.attemptStarted(a.carrier, rec.startedAt);
     const track = deps.trackAttempt(a.carrier, rec.startedAt);
     deps.metrics.carrierAttempts.inc({ carrier: a.carrier });
-    const opts: Srf.CreateUACOptions = { localSdp: req.body, headers: a.headers };
+    const opts: Srf.CreateUACOptions = { localSdp: await media.offer(a.carrier), headers: a.headers };
     if (a.auth) opts.auth = a.auth;
     current = startAttempt(deps.srf, a.uri, opts, { noProvisionalMs: plan.timers.noProvisionalMs, noAnswerMs: plan.timers.noAnswerMs, remainingMs }, {
       onFirstProvisional: (ms) => {
@@ -123,7 +136,7 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
       deps.carriers.outcome(a.carrier, '2xx', true);
       deps.metrics.carrierOutcomes.inc({ carrier: a.carrier, class: '2xx' });
       deps.metrics.carrierSetupSeconds.observe({ carrier: a.carrier }, rec.finalMs / 1000);
-      return answer(deps, log, req, res, outcome.dialog, a.carrier, cdr, finish);
+      return answer(deps, log, req, res, outcome.dialog, a.carrier, cdr, media, finish);
     }
     recordFailure(deps, a.carrier, rec, outcome);
     const decision = deps.decide({
@@ -172,11 +185,11 @@ function recordFailure(deps: CallDeps, carrier: string, rec: AttemptRecord, o: A
 
 async function answer(
   deps: CallDeps, log: Logger, req: Srf.SrfRequest, res: Srf.SrfResponse, uac: Srf.Dialog, carrier: string,
-  cdr: CdrRecord, finish: (status: number, outcome: CdrRecord['outcome']) => void,
+  cdr: CdrRecord, media: CallMedia, finish: (status: number, outcome: CdrRecord['outcome']) => void,
 ): Promise<void> {
   let uas: Srf.Dialog;
   try {
-    uas = await deps.srf.createUAS(req, res, { localSdp: uac.remote.sdp });
+    uas = await deps.srf.createUAS(req, res, { localSdp: await media.answer(uac.remote.sdp, carrier) });
   } catch (err) {
     // The caller went away (CANCEL crossed our answer): release the carrier leg.
     log.info({ err: (err as Error).message }, 'caller leg could not be answered');
@@ -187,11 +200,95 @@ async function answer(
   cdr.setupMs = cdr.answeredAt - cdr.startedAt;
   deps.carriers.callUp(carrier);
   deps.metrics.carrierActiveCalls.inc({ carrier });
-  bridge(uas, uac, (by) => {
+  media.up(carrier);
+  bridge(uas, uac, media.session(), (by) => {
     deps.carriers.callDown(carrier);
     deps.metrics.carrierActiveCalls.dec({ carrier });
     cdr.endedBy = by;
     cdr.durationMs = Date.now() - (cdr.answeredAt ?? Date.now());
     finish(200, 'answered');
   });
+}
+
+/**
+ * The call's media: opened at the first attempt from the route's mode; when anchoring is not
+ * possible (no ports, rtpengine unreachable) the call continues with direct media — an alarm call
+ * without a relay beats no alarm call — and that is logged and counted.
+ */
+class CallMedia {
+  private s: CallMediaSession | undefined;
+  private opening: Promise<CallMediaSession> | undefined;
+  private released = false;
+
+  constructor(private readonly deps: CallDeps, private readonly log: Logger, private readonly req: Srf.SrfRequest, private readonly mode: MediaMode) {}
+
+  session(): CallMediaSession {
+    return this.s ?? directSession;
+  }
+
+  async offer(carrier: string): Promise<string> {
+    const sdp = this.req.body;
+    if (!sdp) return sdp;
+    const s = await this.open();
+    try {
+      return await s.offer(sdp, carrier);
+    } catch (err) {
+      return this.fallBack(err as Error, sdp);
+    }
+  }
+
+  async answer(sdp: string, carrier: string): Promise<string> {
+    if (!this.s || !sdp) return sdp;
+    try {
+      return await this.s.answer(sdp, carrier);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, carrier }, 'media anchor refused the answer; passing SDP through');
+      return sdp;
+    }
+  }
+
+  up(carrier: string): void {
+    if (this.s && this.mode !== 'direct') this.deps.mediaTracker.add({ callId: this.req.get('Call-ID'), carrier, session: this.s });
+  }
+
+  async release(): Promise<MediaCdr | undefined> {
+    if (this.released) return undefined;
+    this.released = true;
+    this.deps.mediaTracker.remove(this.req.get('Call-ID'));
+    const s = this.s ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
+    if (!s) return undefined;
+    try {
+      const stats = await s.stats();
+      return stats;
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'media stats unavailable');
+      return undefined;
+    } finally {
+      await s.close().catch((err: Error) => this.log.error({ err: err.message }, 'media session did not close'));
+    }
+  }
+
+  private open(): Promise<CallMediaSession> {
+    if (this.s) return Promise.resolve(this.s);
+    const tag = /;\s*tag=([^;>\s]+)/i.exec(this.req.get('From') ?? '')?.[1] ?? '';
+    this.opening ??= this.deps.anchor(this.mode).open(this.req.get('Call-ID'), tag).then(
+      (s) => (this.s = s),
+      (err: Error) => {
+        this.deps.metrics.mediaFallbacks.inc({ mode: this.mode });
+        this.log.error({ err: err.message, mode: this.mode }, 'media anchoring unavailable: this call uses direct media');
+        this.s = directSession;
+        return this.s;
+      },
+    );
+    return this.opening;
+  }
+
+  private async fallBack(err: Error, sdp: string): Promise<string> {
+    this.deps.metrics.mediaFallbacks.inc({ mode: this.mode });
+    this.log.error({ err: err.message, mode: this.mode }, 'media anchor refused the offer: this call uses direct media');
+    const old = this.s;
+    this.s = directSession;
+    await old?.close().catch(() => undefined);
+    return sdp;
+  }
 }

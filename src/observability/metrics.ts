@@ -25,6 +25,8 @@ export interface Metrics {
   localFault: Gauge<never>;
   localFaultsRaised: Counter<never>;
   crankbacks: Counter<'from_carrier' | 'reason'>;
+  mediaFallbacks: Counter<'mode'>;
+  mediaSessions: Gauge<never>;
   engineDialogs: Gauge<never>;
 }
 
@@ -62,6 +64,8 @@ export function createMetrics(): Metrics {
     localFault: new Gauge({ name: 'trunkwise_local_fault', help: '1 while most carriers are degraded at once: this edge (uplink, datacenter) is suspect', registers: r }),
     localFaultsRaised: new Counter({ name: 'trunkwise_local_faults_total', help: 'Times the local-fault alarm was raised', registers: r }),
     crankbacks: new Counter({ name: 'trunkwise_crankbacks_total', help: 'Failovers to the next carrier within a call', labelNames: ['from_carrier', 'reason'], registers: r }),
+    mediaFallbacks: new Counter({ name: 'trunkwise_media_fallbacks_total', help: 'Calls that fell back to direct media because anchoring failed', labelNames: ['mode'], registers: r }),
+    mediaSessions: new Gauge({ name: 'trunkwise_media_sessions', help: 'Calls up with anchored media (relay or rtpengine)', registers: r }),
     engineDialogs: new Gauge({ name: 'trunkwise_engine_dialogs', help: 'Dialogs held by the embedded SIP engine', registers: r }),
   };
 }
