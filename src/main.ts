@@ -11,6 +11,7 @@ import { connectSrf } from './app/srf-connect';
 import { createInviteHandler } from './app/invite-handler';
 import { buildSnapshot } from './app/snapshot';
 import { Admission } from './admission/admission';
+import { DigestAuth, parseCredentials } from './admission/digest';
 import { CarrierRegistry } from './carriers/runtime';
 import { createLogger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
@@ -56,8 +57,10 @@ async function main(): Promise<void> {
   const srf = new Srf();
   let draining = false;
   const admission = new Admission({ allow: settings.allow, maxCps: settings.maxCps, maxCpsPerSource: settings.maxCpsPerSource });
+  const auth = secrets.ivrAuth ? new DigestAuth(settings.authRealm, parseCredentials(secrets.ivrAuth)) : undefined;
+  if (auth) logger.info({ realm: settings.authRealm }, 'IVR digest authentication on');
   const onInvite = createInviteHandler({
-    srf, logger, metrics, admission, carriers, config: () => config.config,
+    srf, logger, metrics, admission, auth, carriers, config: () => config.config,
     snapshot: (c, now) => buildSnapshot(c, carriers, health, now),
     trackAttempt: (id, now) => health.attemptStarted(id, now),
     anchor: () => directAnchor, mediaTracker,

@@ -28,8 +28,19 @@ export class Admission {
   }
 
   check(source: string, now: number): AdmissionResult {
+    const allowed = this.source(source);
+    return allowed.ok ? this.rate(source, now) : allowed;
+  }
+
+  /** The allowlist alone (digest authentication, when on, runs between this and the rate limit). */
+  source(source: string): AdmissionResult {
     const ip = parseIp(source);
     if (!ip || !this.cidrs.some((c) => cidrContains(c, ip))) return { ok: false, status: 403, reason: 'source-forbidden' };
+    return { ok: true };
+  }
+
+  /** The global and per-source CPS limits; counts the call when admitted. */
+  rate(source: string, now: number): AdmissionResult {
     let src = this.perSource.get(source);
     if (!src) {
       if (this.perSource.size > 10_000) this.perSource.clear();

@@ -9,7 +9,8 @@ import type Srf from 'drachtio-srf';
 import { matchRoute, rankCarriers, carrierRequestUri, decideCrankback, selectFinalFailure, type CarrierSnapshot } from '../routing';
 import type { CompiledRoute } from '../routing/types';
 import type { MediaMode, TrunkwiseConfig } from '../config/types';
-import type { Admission } from '../admission/admission';
+import type { Admission, AdmissionResult } from '../admission/admission';
+import type { DigestAuth } from '../admission/digest';
 import type { CarrierRegistry } from '../carriers/runtime';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -23,6 +24,8 @@ export interface InviteDeps {
   logger: Logger;
   metrics: Metrics;
   admission: Admission;
+  /** Digest authentication of the IVR platform, when configured. */
+  auth: DigestAuth | undefined;
   carriers: CarrierRegistry;
   config(): TrunkwiseConfig;
   /** Health snapshot per carrier in config.carriers order (src/app/snapshot.ts over src/health). */
@@ -43,20 +46,36 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
     });
   };
 
+  function refuse(req: Srf.SrfRequest, res: Srf.SrfResponse, adm: Exclude<AdmissionResult, { ok: true }>): void {
+    deps.metrics.callsRejected.inc({ reason: adm.reason });
+    deps.logger.warn({ source: req.source_address, callId: req.get('Call-ID'), reason: adm.reason }, 'call refused at admission');
+    res.send(adm.status, adm.retryAfter ? { headers: { 'Retry-After': String(adm.retryAfter) } } : {});
+  }
+
   async function handle(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
     const now = Date.now();
     deps.metrics.callsIn.inc({ source: req.source_address });
-    const adm = deps.admission.check(req.source_address, now);
-    if (!adm.ok) {
-      deps.metrics.callsRejected.inc({ reason: adm.reason });
-      deps.logger.warn({ source: req.source_address, callId: req.get('Call-ID'), reason: adm.reason }, 'call refused at admission');
-      res.send(adm.status, adm.retryAfter ? { headers: { 'Retry-After': String(adm.retryAfter) } } : {});
-      return;
+    const allowed = deps.admission.source(req.source_address);
+    if (!allowed.ok) return refuse(req, res, allowed);
+    let sourceId: string | undefined;
+    if (deps.auth) {
+      const v = deps.auth.verify(req.get('Authorization') || undefined, 'INVITE', now);
+      if (!v.ok) {
+        deps.metrics.callsRejected.inc({ reason: `auth-${v.reason}` });
+        if (v.reason !== 'missing') deps.logger.warn({ source: req.source_address, callId: req.get('Call-ID'), reason: v.reason }, 'IVR digest authentication failed');
+        res.send(401, { headers: { 'WWW-Authenticate': deps.auth.challenge(now, v.stale === true) } });
+        return;
+      }
+      sourceId = v.username;
     }
+    const rate = deps.admission.rate(req.source_address, now);
+    if (!rate.ok) return refuse(req, res, rate);
     deps.metrics.callsAdmitted.inc();
     const config = deps.config();
     const user = /^sips?:([^@;>]+)@/.exec(req.uri)?.[1] ?? '';
-    const route = matchRoute(config.routeTable, { user, sourceAddress: req.source_address, headers: (n) => req.get(n) });
+    const route = matchRoute(config.routeTable, {
+      user, sourceAddress: req.source_address, headers: (n) => req.get(n), ...(sourceId !== undefined && { sourceId }),
+    });
     const ranked = rankCarriers(route, deps.snapshot(config, now), { rrCounter: rr++, random: Math.random, now });
     const plan = buildPlan(config, route, ranked.ordered, user, req);
     if (plan.attempts.length === 0) {

@@ -22,12 +22,15 @@ export interface Settings {
   allow: string[];
   maxCps: number;
   maxCpsPerSource: number;
+  authRealm: string;
   logLevel: string;
 }
 
 export interface Secrets {
   drachtioSecret: string;
   adminToken: string | undefined;
+  /** IVR digest credentials, `user:password,…` (TRUNKWISE_IVR_AUTH); undefined = no digest auth. */
+  ivrAuth: string | undefined;
 }
 
 const OPTIONS: Record<string, { env: string; help: string }> = {
@@ -39,6 +42,7 @@ const OPTIONS: Record<string, { env: string; help: string }> = {
   allow: { env: 'TRUNKWISE_ALLOW', help: 'comma-separated CIDRs allowed to send calls (default 127.0.0.0/8)' },
   'max-cps': { env: 'TRUNKWISE_MAX_CPS', help: 'global new-call rate limit, calls/s (default 500)' },
   'max-cps-per-source': { env: 'TRUNKWISE_MAX_CPS_PER_SOURCE', help: 'per-source new-call rate limit (default 300)' },
+  'auth-realm': { env: 'TRUNKWISE_AUTH_REALM', help: 'digest realm for IVR authentication (default trunkwise; on when TRUNKWISE_IVR_AUTH is set)' },
   'log-level': { env: 'LOG_LEVEL', help: 'pino level (default info)' },
 };
 
@@ -82,9 +86,10 @@ export function loadSettings(argv: string[], env: Readonly<Record<string, string
       allow: get('allow', '127.0.0.0/8').split(',').map((s) => s.trim()).filter(Boolean),
       maxCps: num('max-cps', 500),
       maxCpsPerSource: num('max-cps-per-source', 300),
+      authRealm: get('auth-realm', 'trunkwise'),
       logLevel: get('log-level', 'info'),
     },
-    secrets: { drachtioSecret: secret, adminToken: env.TRUNKWISE_ADMIN_TOKEN || undefined },
+    secrets: { drachtioSecret: secret, adminToken: env.TRUNKWISE_ADMIN_TOKEN || undefined, ivrAuth: env.TRUNKWISE_IVR_AUTH || undefined },
   };
 }
 

@@ -124,6 +124,8 @@ export async function runSipp(o: SippOptions): Promise<SippResult> {
 
 export interface SippServer {
   port: number;
+  /** SIPp's working directory (its -trace_err log: see sippErrors). */
+  dir: string;
   stop(): Promise<SippResult>;
 }
 
@@ -136,6 +138,7 @@ export async function startSippServer(o: SippOptions): Promise<SippServer> {
   await waitListening(port, o.transport ?? 'u1');
   return {
     port,
+    dir: l.dir,
     stop: async () => {
       clearTimeout(timer);
       l.child.kill('SIGTERM');

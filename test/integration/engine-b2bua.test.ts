@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import path from 'node:path';
-import { runSipp, startSippServer, freePorts, killAll, sippErrors } from '../helpers/sipp';
+import { runSipp, startSippServer, freePorts, killAll, sippErrors, type SippServer } from '../helpers/sipp';
 import { startEngineUnderTest, parseHostports, type EngineUnderTest } from '../helpers/engine-under-test';
 import { startMinimalB2bua, type MinimalB2bua } from '../apps/minimal-b2bua';
 import { connectSrf } from '../../src/app/srf-connect';
@@ -31,14 +31,14 @@ t.teardown(async () => {
 
 type Proto = 'udp' | 'tcp';
 
-async function withB2bua<T>(proto: Proto, uasScenario: string, fn: (uasPort: number, app: MinimalB2bua) => Promise<T>, uasArgs: string[] = []): Promise<T> {
+async function withB2bua<T>(proto: Proto, uasScenario: string, fn: (uasPort: number, app: MinimalB2bua, uas: SippServer) => Promise<T>, uasArgs: string[] = []): Promise<T> {
   const [uasPort] = await freePorts(1);
   const uas = await startSippServer({
     scenario: SC(uasScenario), localPort: uasPort!, transport: proto === 'udp' ? 'u1' : 't1', extraArgs: uasArgs, timeoutMs: 300_000,
   });
   const app = await startMinimalB2bua({ ...engine.wire, target: `sip:127.0.0.1:${uasPort};transport=${proto}` });
   try {
-    return await fn(uasPort!, app);
+    return await fn(uasPort!, app, uas);
   } finally {
     app.stop();
     await uas.stop();
@@ -122,12 +122,12 @@ t.test('no dialog is left behind by the scenarios above', { skip: process.env.DR
 });
 
 t.test('10 % packet loss on both far ends: calls complete through retransmissions', async (t) => {
-  await withB2bua('udp', 'uas-carrier-answer.xml', async () => {
+  await withB2bua('udp', 'uas-carrier-answer.xml', async (_p, _app, uas) => {
     const r = await runSipp({
       scenario: SC('uac-basic-call.xml'), remote: remote('udp'), calls: 100, rate: 20, concurrent: 200, duration: 200, lost: 10, timeoutMs: 240_000,
     });
     t.equal(r.failed, 0, 'no failed calls');
-    if (r.failed > 0) t.comment(`SIPp errors:\n${sippErrors(r.dir)}`);
+    if (r.failed > 0) t.comment(`caller SIPp errors:\n${sippErrors(r.dir)}\ncarrier SIPp errors:\n${sippErrors(uas.dir, 12_000)}`);
     t.equal(r.successful, 100);
     t.ok(r.retransmissions > 0, `retransmissions happened (${r.retransmissions})`);
     if (engine.embedded) {

@@ -52,9 +52,9 @@ async function carriers(scenarios: Array<string | undefined>): Promise<{ specs: 
   };
 }
 
-async function withSystem(scenarios: Array<string | undefined>, fn: (tw: Trunkwise) => Promise<void>, args: string[] = []): Promise<void> {
+async function withSystem(scenarios: Array<string | undefined>, fn: (tw: Trunkwise) => Promise<void>, args: string[] = [], env: Record<string, string> = {}): Promise<void> {
   const c = await carriers(scenarios);
-  const tw = await startTrunkwise({ carriers: c.specs, routes: { '99-default.yaml': DEFAULT_ROUTE }, args });
+  const tw = await startTrunkwise({ carriers: c.specs, routes: { '99-default.yaml': DEFAULT_ROUTE }, args, env });
   try {
     await fn(tw);
   } finally {
@@ -147,4 +147,23 @@ t.test('non-allowlisted source: 403, no dialog or transaction left behind', asyn
     t.equal(h.engine.clientTransactions, 0);
     t.equal(cdrs(tw.logs).length, 0, 'no call was started');
   }, ['--allow', '10.0.0.0/8']);
+});
+
+t.test('IVR digest authentication: right credentials place calls, wrong ones get 401 and leave nothing', async (t) => {
+  const env = { TRUNKWISE_IVR_AUTH: 'ivr-east:c0rrect-h0rse,ivr-west:other-pass' };
+  await withSystem(ALL_ANSWER, async (tw) => {
+    const ok = await runSipp({ scenario: SC('uac-auth-call.xml'), remote: `127.0.0.1:${tw.sipPort}`, rate: 20, calls: 20, duration: 100, timeoutMs: 30_000,
+      extraArgs: ['-au', 'ivr-east', '-ap', 'c0rrect-h0rse'] });
+    t.equal(ok.failed, 0, 'no failed calls with the right password');
+    t.equal(ok.successful, 20);
+    const bad = await runSipp({ scenario: SC('uac-auth-call.xml'), remote: `127.0.0.1:${tw.sipPort}`, rate: 10, calls: 5, timeoutMs: 30_000,
+      extraArgs: ['-au', 'ivr-east', '-ap', 'wrong-password'] });
+    t.equal(bad.successful, 0, 'no call with a wrong password');
+    t.equal(bad.failed, 5, 'each refused with a second 401');
+    await new Promise((res) => setTimeout(res, 300));
+    t.equal(cdrs(tw.logs).filter((c) => c.outcome === 'answered').length, 20, 'only the authenticated calls were placed');
+    t.ok(tw.logs.some((l) => l.msg === 'IVR digest authentication failed' && l.reason === 'bad-response'), 'failure logged with its reason');
+    const text = JSON.stringify(tw.logs);
+    t.notOk(text.includes('c0rrect-h0rse') || text.includes('other-pass'), 'passwords never reach the logs');
+  }, [], env);
 });
