@@ -8,11 +8,11 @@
  * over the step's wall time, RSS is read at the end. The highest step with 0 failed calls and every
  * call completed is the max sustainable rate. Usage: npx tsx bench/engine.bench.ts [rates…]
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cpuNs, machineInfo, machineMarkdown, rssMiB } from './lib/machine';
 import { runSippUac, startSippUas } from './lib/sipp-run';
+import { start, stop } from './lib/procs';
 
 const STEP_S = Number(process.env.STEP_S ?? 10);
 const HOLD_MS = 1000;
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   console.log(`engine benchmark — ${machine.cpuModel} × ${machine.cores}, ${machine.kernel}, node ${machine.node}`);
   console.log(`method: SIPp uac → engine + minimal srf B2BUA → SIPp uas, UDP loopback, ${STEP_S}s per step, hold ${HOLD_MS} ms`);
   const uas = startSippUas(UAS_PORT, 'u1');
-  const server = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'engine-server.ts'), String(SIP_PORT), String(WIRE_PORT), `sip:127.0.0.1:${UAS_PORT}`],
+  const server = start('engine-server', process.execPath, ['--import', 'tsx', path.join(__dirname, 'engine-server.ts'), String(SIP_PORT), String(WIRE_PORT), `sip:127.0.0.1:${UAS_PORT}`],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     server.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
@@ -66,8 +66,8 @@ async function main(): Promise<void> {
       await new Promise((r2) => setTimeout(r2, 2000));
     }
   } finally {
-    server.kill('SIGTERM');
-    uas.kill('SIGTERM');
+    await stop(server);
+    await stop(uas);
   }
   const ok = steps.filter((s) => s.failed === 0 && s.successful === s.calls);
   const max = ok.length ? ok[ok.length - 1]!.rate : 0;

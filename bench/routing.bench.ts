@@ -326,7 +326,7 @@ function markdown(m: ReturnType<typeof machine>, results: SizeResult[], totalS: 
   ].join('\n');
 }
 
-export function runRoutingBench(): { machine: ReturnType<typeof machine>; method: string[]; results: SizeResult[]; totalSeconds: number } {
+export function runRoutingBench(outDir = path.join(__dirname, 'results')): { machine: ReturnType<typeof machine>; method: string[]; results: SizeResult[]; totalSeconds: number } {
   const m = machine();
   console.log(`routing microbenchmark — ${m.cpu} × ${m.cores}, ${m.kernel}, node ${m.node}`);
   for (const s of METHOD) console.log(`  method: ${s}`);
@@ -340,12 +340,12 @@ export function runRoutingBench(): { machine: ReturnType<typeof machine>; method
       + `${r.decisionsPerSecond.toLocaleString('en')} decisions/s, load ${r.loadMs} ms`);
   }
   const totalSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const out = path.join(__dirname, 'results');
+  const out = outDir;
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'routing.md'), markdown(m, results, totalSeconds));
   const json = { benchmark: 'routing', machine: m, method: METHOD, results, totalSeconds: round(totalSeconds) };
   writeFileSync(path.join(out, 'routing.json'), `${JSON.stringify(json, null, 2)}\n`);
-  console.log(`  wrote bench/results/routing.md and routing.json (${round(totalSeconds)} s)`);
+  console.log(`  wrote ${path.relative(process.cwd(), out) || '.'}/routing.md and routing.json (${round(totalSeconds)} s)`);
   return { machine: m, method: METHOD, results, totalSeconds };
 }
 

@@ -4,7 +4,7 @@
 # the commands to send calls with SIPp and to make a carrier sick. Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh media
 SIP=${TRUNKWISE_SIP:-127.0.0.1:5060}
 HTTP=${TRUNKWISE_HTTP:-127.0.0.1:8080}
 SIM_HTTP=${SIM_HTTP:-127.0.0.1:8090}

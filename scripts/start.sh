@@ -4,7 +4,7 @@
 # somewhere to go. Arguments are passed to trunkwise (see README: --sip, --http, --carriers, …).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh media
 sim_pid=""
 if [ -z "${TRUNKWISE_CARRIERS:-}" ] && [ -z "${DRACHTIO_HOST:-}" ] && [ -f src/sim/main.ts ]; then
   echo "[start] starting the carrier simulator for carriers.yaml (set TRUNKWISE_CARRIERS to use real carriers)"

@@ -1,0 +1,220 @@
+/**
+ * End-to-end load, trunkwise and Kamailio in the same run (issue 6). For each system in turn (never
+ * both at once): five SIPp carriers, the system, a smoke check that calls flow, then a ramp of call
+ * rates from a SIPp UAC (bench/scenarios/uac-bench-call.xml), each step bounded in time; per step
+ * SIPp's counters, setup latency from a loopback capture, CPU per process from schedstat, memory.
+ * Usage: npx tsx bench/e2e.bench.ts [--quick]   (normally run through bench/run.ts)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startCarriers, type Carriers } from './lib/carriers';
+import { startCapture, payloadStarts } from './lib/capture';
+import { CpuSampler } from './lib/cpu-sampler';
+import { startKamailio } from './lib/kamailio-sut';
+import { say, sleep, withProgress } from './lib/log';
+import { readSipPackets } from './lib/pcap';
+import { freePorts } from './lib/ports';
+import { callSetups, carrierAnswerMs, summarise, type SetupSummary } from './lib/setup-latency';
+import { startUac } from './lib/sipp-run';
+import { r1, type Dist } from './lib/stats';
+import type { Sut, SutName } from './lib/sut';
+import { startTrunkwise } from './lib/trunkwise-sut';
+
+export interface E2eOptions {
+  systems: SutName[];
+  rates: number[];
+  stepSeconds: number;
+  holdMs: number;
+  kamailioChildren: number;
+  /** Stop a system's ramp after this many consecutive unsustained steps. */
+  stopAfterFailures: number;
+  /** Keep captures and logs in the work dir (default: removed once analysed). */
+  keepFiles: boolean;
+}
+
+export interface StepResult {
+  system: SutName;
+  offeredCps: number;
+  calls: number;
+  wallS: number;
+  sipp: { successful: number; failed: number; unfinished: number; retransmissions: number; failedTimeout: number; failedUnexpected: number; bounded: boolean; responseTimeMeanMs: number };
+  carriers: { retransmissions: number; failed: number };
+  capture: SetupSummary & { dropped: number; carrierAnswerMs?: Dist };
+  cpu: { sutPct: number; sutCpuMsPerCall: number; uacPct: number; carriersPct: number; dumpcapPct: number; runnerPct: number };
+  sutPssMiB: number;
+  sustained: boolean;
+  notes: string[];
+}
+
+export interface SystemRun {
+  system: SutName;
+  describe: string;
+  smoke: { calls: number; successful: number; perCarrier: Record<string, number> };
+  steps: StepResult[];
+  maxSustainableCps: number;
+  error?: string;
+}
+
+export const E2E_DEFAULTS: E2eOptions = {
+  systems: ['trunkwise', 'kamailio'],
+  rates: [200, 400, 600, 800, 1000, 1500, 2000, 2500, 3000],
+  stepSeconds: 10,
+  holdMs: 1000,
+  kamailioChildren: 2,
+  stopAfterFailures: 2,
+  keepFiles: false,
+};
+
+export async function startSut(system: SutName, carriers: Carriers, dir: string, kamailioChildren: number, cpuProfDir?: string): Promise<Sut> {
+  return system === 'trunkwise'
+    ? startTrunkwise({ carriers: carriers.list, dir, ...(cpuProfDir && { cpuProfDir }) })
+    : startKamailio({ carriers: carriers.list, dir, children: kamailioChildren });
+}
+
+/** A few calls at a low rate must all complete, over more than one carrier, before anything is measured. */
+export async function smokeCheck(sut: Sut, carriers: Carriers): Promise<SystemRun['smoke']> {
+  const before = carriers.totals().incoming;
+  const [port] = await freePorts(1);
+  const uac = startUac({ scenario: 'uac-bench-call.xml', remote: `127.0.0.1:${sut.sipPort}`, localPort: port!, rate: 50, calls: 50, holdMs: 200, boundMs: 20_000, recvTimeoutMs: 10_000 });
+  const s = await uac.done;
+  await sleep(1200); // carriers' CSV lines are written once a second
+  const after = carriers.totals().incoming;
+  const perCarrier = Object.fromEntries(Object.keys(after).map((id) => [id, (after[id] ?? 0) - (before[id] ?? 0)]));
+  return { calls: 50, successful: s.successful, perCarrier };
+}
+
+async function runStep(sut: Sut, carriers: Carriers, rate: number, o: E2eOptions, dir: string): Promise<StepResult> {
+  const calls = rate * o.stepSeconds;
+  const [uacPort] = await freePorts(1);
+  // INVITEs into and out of the system, and final responses (not 1xx) out of and into it.
+  const filter = `udp and ((port ${sut.sipPort} and ${payloadStarts('INVITE')}) or (port ${sut.sipPort} and ${payloadStarts('SIP/')} and udp[16:1] != 0x31))`;
+  const cap = await startCapture(path.join(dir, `${sut.name}-${rate}.pcap`), filter);
+  const sampler = new CpuSampler();
+  const carrierBefore = carriers.totals();
+  sampler.add('sut', () => sut.pids(), true);
+  sampler.add('carriers', () => carriers.pids());
+  sampler.add('dumpcap', () => [cap.pid]);
+  sampler.add('runner', () => [process.pid]);
+  const t0 = Date.now();
+  const uac = startUac({
+    scenario: 'uac-bench-call.xml', remote: `127.0.0.1:${sut.sipPort}`, localPort: uacPort!, rate, calls, holdMs: o.holdMs,
+    boundMs: (o.stepSeconds + 15) * 1000 + o.holdMs, recvTimeoutMs: 10_000,
+  });
+  sampler.add('uac', () => [uac.pid]);
+  sampler.start();
+  const s = await withProgress(`${sut.name} ${rate} cps`, uac.done, () => {
+    const p = uac.progress();
+    return `${p.outgoing}/${calls} placed, ${p.successful} ok, ${p.failed} failed, ${p.retransmissions} retrans`;
+  });
+  sampler.stop();
+  const t1 = Date.now();
+  const capStats = await cap.stop();
+  await sleep(1100);
+  const carrierAfter = carriers.totals();
+  const pkts = readSipPackets(cap.file);
+  if (!o.keepFiles) rmSync(cap.file, { force: true });
+  const setups = callSetups(pkts, uacPort!, sut.sipPort);
+  const summary = summarise(setups);
+  const carrierMs = carrierAnswerMs(pkts, uacPort!, sut.sipPort);
+  // Steady-state window for CPU %: from 1 s after the first INVITE to the last INVITE placed.
+  const first = (setups[0]?.inviteUs ?? t0 * 1000) / 1000;
+  const last = (setups[setups.length - 1]?.inviteUs ?? t1 * 1000) / 1000;
+  const w0 = Math.min(first + 1000, last - 1000);
+  const whole = sampler.cpuNsBetween('sut', t0, t1);
+  const unfinished = Math.max(0, calls - s.successful - s.failed);
+  const notes: string[] = [];
+  if (s.bounded) notes.push('step hit its time bound');
+  if (capStats.dropped > 0) notes.push(`capture dropped ${capStats.dropped} packets`);
+  if (summary.calls < calls) notes.push(`capture saw ${summary.calls} of ${calls} INVITEs`);
+  if (summary.achievedCps < rate * 0.9) notes.push(`achieved ${summary.achievedCps} < 90 % of offered`);
+  const carrierFailed = carrierAfter.failed - carrierBefore.failed;
+  if (carrierFailed > 0) notes.push(`${carrierFailed} carrier-side SIPp calls failed`);
+  const sustained = s.failed === 0 && carrierFailed === 0 && unfinished === 0 && !s.bounded && summary.rejected === 0 && summary.unanswered === 0 && summary.achievedCps >= rate * 0.9;
+  return {
+    system: sut.name, offeredCps: rate, calls, wallS: r1((t1 - t0) / 1000),
+    sipp: {
+      successful: s.successful, failed: s.failed, unfinished, retransmissions: s.retransmissions, failedTimeout: s.failedTimeout,
+      failedUnexpected: s.failedUnexpected, bounded: s.bounded, responseTimeMeanMs: s.responseTimeMeanMs,
+    },
+    carriers: { retransmissions: carrierAfter.retransmissions - carrierBefore.retransmissions, failed: carrierAfter.failed - carrierBefore.failed },
+    capture: { ...summary, dropped: capStats.dropped, ...(carrierMs && { carrierAnswerMs: carrierMs }) },
+    cpu: {
+      sutPct: sampler.cpuPct('sut', w0, last),
+      sutCpuMsPerCall: calls > 0 ? Math.round((whole.ns / 1e6 / calls) * 1000) / 1000 : 0,
+      uacPct: sampler.cpuPct('uac', w0, last),
+      carriersPct: sampler.cpuPct('carriers', w0, last),
+      dumpcapPct: sampler.cpuPct('dumpcap', w0, last),
+      runnerPct: sampler.cpuPct('runner', w0, last),
+    },
+    sutPssMiB: sampler.peakPssMiB('sut'),
+    sustained,
+    notes,
+  };
+}
+
+export function stepLine(r: StepResult): string {
+  const l = r.capture.latencyMs;
+  return `${r.system} ${r.offeredCps} cps: achieved ${r.capture.achievedCps}, ${r.sipp.successful}/${r.calls} ok, ${r.sipp.failed} failed, `
+    + `${r.sipp.unfinished} unfinished, retrans ${r.sipp.retransmissions} uac / ${r.carriers.retransmissions} carriers, `
+    + `setup ${l ? `${l.p50}/${l.p99}/${l.p999} ms` : 'n/a'} (p50/p99/p99.9; carrier part p50 ${r.capture.carrierAnswerMs?.p50 ?? 'n/a'}), CPU ${r.cpu.sutPct} % (${r.cpu.sutCpuMsPerCall} ms/call), `
+    + `uac ${r.cpu.uacPct} %, carriers ${r.cpu.carriersPct} %, PSS ${r.sutPssMiB} MiB${r.sustained ? '' : ' — NOT SUSTAINED'}${r.notes.length ? ` (${r.notes.join('; ')})` : ''}`;
+}
+
+export async function runSystem(system: SutName, o: E2eOptions): Promise<SystemRun> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `tw-bench-${system}-`));
+  say(`${system}: starting five SIPp carriers and ${system} (work dir ${dir})`);
+  const run: SystemRun = { system, describe: '', smoke: { calls: 0, successful: 0, perCarrier: {} }, steps: [], maxSustainableCps: 0 };
+  let carriers: Carriers;
+  try {
+    carriers = await startCarriers();
+  } catch (err) {
+    run.error = (err as Error).message;
+    return run;
+  }
+  let sut: Sut | undefined;
+  try {
+    sut = await startSut(system, carriers, dir, o.kamailioChildren);
+    run.describe = sut.describe;
+    run.smoke = await smokeCheck(sut, carriers);
+    const used = Object.values(run.smoke.perCarrier).filter((n) => n > 0).length;
+    say(`${system}: smoke check ${run.smoke.successful}/${run.smoke.calls} calls completed; carriers took ${JSON.stringify(run.smoke.perCarrier)}`);
+    if (run.smoke.successful !== run.smoke.calls || used < 2) throw new Error(`${system}: smoke check failed — calls do not flow through it (see ${dir})`);
+    let failures = 0;
+    for (const rate of o.rates) {
+      say(`${system}: step ${rate} calls/s × ${o.stepSeconds} s (${rate * o.stepSeconds} calls, hold ${o.holdMs} ms)`);
+      const r = await runStep(sut, carriers, rate, o, dir);
+      run.steps.push(r);
+      say(`  ${stepLine(r)}`);
+      if (r.sustained) {
+        run.maxSustainableCps = Math.max(run.maxSustainableCps, r.offeredCps);
+        failures = 0;
+      } else if (++failures >= o.stopAfterFailures) {
+        say(`${system}: ramp stopped after ${failures} unsustained step(s)`);
+        break;
+      }
+      await sleep(2000);
+    }
+  } catch (err) {
+    run.error = (err as Error).message;
+    say(`${system}: ERROR ${run.error}`);
+  } finally {
+    await sut?.stop();
+    await carriers.stop();
+    if (!o.keepFiles && !run.error) rmSync(dir, { recursive: true, force: true });
+  }
+  return run;
+}
+
+export async function runE2e(o: E2eOptions): Promise<SystemRun[]> {
+  const out: SystemRun[] = [];
+  for (const system of o.systems) out.push(await runSystem(system, o));
+  return out;
+}
+
+if (require.main === module) {
+  const quick = process.argv.includes('--quick');
+  void runE2e({ ...E2E_DEFAULTS, ...(quick && { rates: [100, 300], stepSeconds: 4 }) }).then((runs) => {
+    for (const r of runs) console.log(`${r.system}: max sustainable ${r.maxSustainableCps} cps${r.error ? ` (error: ${r.error})` : ''}`);
+  });
+}

@@ -1,0 +1,153 @@
+/**
+ * The benchmark runner (issue 6): `npm run bench [-- options]`. Installs what it needs, prints the
+ * machine and the method, runs the parts one at a time and writes bench/results/ (markdown, JSON,
+ * PNG plots, summary.md).
+ *
+ *   --only e2e,failover,routing,profile   parts to run (default: all; profile runs when trunkwise is behind)
+ *   --quick                               short ramp and failover, for smoke runs (results to a temp dir)
+ *   --rates 200,400,…                     the e2e ramp (calls/s)
+ *   --max-cps N                           drop ramp steps above N
+ *   --step-seconds N                      seconds per ramp step (default 10)
+ *   --systems trunkwise,kamailio          which systems (default both)
+ *   --kamailio-children N                 Kamailio UDP workers (default: number of cores)
+ *   --out DIR                             results directory (default bench/results)
+ *   --keep                                keep the failover capture / work files
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { E2E_DEFAULTS, runE2e, type E2eOptions, type SystemRun } from './e2e.bench';
+import { FAILOVER_DEFAULTS, runFailover, type FailoverOptions } from './failover.bench';
+import { runProfile, type ProfileRun } from './profile.bench';
+import { runRoutingBench } from './routing.bench';
+import { writeE2e, writeProfile } from './lib/e2e-report';
+import { writeFailover } from './lib/failover-report';
+import { machineInfo, machineLine, toolVersions } from './lib/machine';
+import { say } from './lib/log';
+import { killAll, stillRunning } from './lib/procs';
+import { writeSummary } from './lib/summary';
+import type { SutName } from './lib/sut';
+
+const PARTS = ['routing', 'e2e', 'profile', 'failover'] as const;
+type Part = (typeof PARTS)[number];
+
+interface Options {
+  only: Set<Part>;
+  profileForced: boolean;
+  quick: boolean;
+  e2e: E2eOptions;
+  failover: FailoverOptions;
+  out: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  };
+  const known = ['--only', '--quick', '--rates', '--max-cps', '--step-seconds', '--systems', '--kamailio-children', '--out', '--keep', '--help'];
+  for (const a of argv) if (a.startsWith('--') && !known.includes(a.split('=')[0]!)) throw new Error(`unknown option ${a}; see the top of bench/run.ts`);
+  const quick = argv.includes('--quick');
+  const only = get('only')?.split(',').map((s) => s.trim()) ?? [...PARTS];
+  for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part "${p}" (known: ${PARTS.join(', ')})`);
+  const systems = (get('systems')?.split(',') ?? E2E_DEFAULTS.systems) as SutName[];
+  for (const s of systems) if (s !== 'trunkwise' && s !== 'kamailio') throw new Error(`--systems: unknown system "${s}"`);
+  const maxCps = Number(get('max-cps') ?? Infinity);
+  let rates = get('rates')?.split(',').map(Number) ?? (quick ? [100, 300] : E2E_DEFAULTS.rates);
+  rates = rates.filter((r) => r > 0 && r <= maxCps);
+  const stepSeconds = Number(get('step-seconds') ?? (quick ? 4 : E2E_DEFAULTS.stepSeconds));
+  if (!(stepSeconds > 0 && stepSeconds <= 120)) throw new Error('--step-seconds: 1–120');
+  const children = Number(get('kamailio-children') ?? os.cpus().length);
+  return {
+    only: new Set(only as Part[]),
+    profileForced: get('only')?.includes('profile') ?? false,
+    quick,
+    e2e: { ...E2E_DEFAULTS, systems, rates, stepSeconds, kamailioChildren: children, keepFiles: argv.includes('--keep') },
+    failover: { ...FAILOVER_DEFAULTS, systems, kamailioChildren: children, keepFiles: argv.includes('--keep'), ...(quick && { warmS: 4, silentS: 6, afterS: 8 }) },
+    out: path.resolve(get('out') ?? (quick ? mkdtempSync(path.join(os.tmpdir(), 'trunkwise-bench-quick-')) : path.join(__dirname, 'results'))),
+  };
+}
+
+/** Plain-language reading of the e2e numbers, written under the result table. */
+function e2eAnalysis(runs: readonly SystemRun[], cores: number): string[] {
+  const out: string[] = [];
+  for (const r of runs) {
+    const last = r.steps[r.steps.length - 1];
+    const best = r.steps.filter((s) => s.sustained).pop();
+    if (!last) continue;
+    const gen = r.steps.find((s) => s.cpu.uacPct > 90);
+    const clean = r.steps.filter((s) => s.sustained && s.sipp.retransmissions === 0 && s.carriers.retransmissions === 0).pop();
+    out.push(`${r.system === 'trunkwise' ? 'trunkwise' : 'Kamailio'}: highest clean step (sustained, 0 retransmissions) ${clean ? `${clean.offeredCps} calls/s` : 'none'}; ${best ? `sustained ${best.offeredCps} calls/s at ${best.cpu.sutPct} % CPU (${best.cpu.sutCpuMsPerCall} ms CPU per call)` : 'sustained no step'}; `
+      + (last.sustained ? `the ramp ended at ${last.offeredCps} calls/s without failing (the ramp's top, not the system's limit).` : `at ${last.offeredCps} calls/s: ${last.sipp.failed} failed, ${last.sipp.unfinished} unfinished, ${last.sipp.retransmissions} caller retransmissions, CPU ${last.cpu.sutPct} %.`)
+      + (gen ? ` The SIPp caller used > 90 % of a core from ${gen.offeredCps} calls/s: there the load generator, not only the system, limits what is offered.` : ''));
+  }
+  const sumCpu = (s: SystemRun['steps'][number]): number => s.cpu.sutPct + s.cpu.uacPct + s.cpu.carriersPct + s.cpu.dumpcapPct + s.cpu.runnerPct;
+  const busy = runs.flatMap((r) => r.steps).filter((s) => sumCpu(s) > cores * 100 * 0.9);
+  if (busy.length) out.push(`At ${busy.map((s) => `${s.system} ${s.offeredCps}`).join(', ')} calls/s the machine's ${cores} cores were ≥ 90 % busy in total (system + SIPp + capture + runner).`);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  if (process.argv.includes('--help')) {
+    console.log('usage: npm run bench -- [--only e2e,failover,routing,profile] [--quick] [--rates 200,400] [--max-cps N] [--step-seconds N] [--systems trunkwise,kamailio] [--kamailio-children N] [--out DIR] [--keep]');
+    return;
+  }
+  const t0 = Date.now();
+  say('trunkwise benchmark runner — installing what it needs (scripts/setup.sh bench: sip-tester, kamailio, tshark; idempotent)');
+  const setup = spawnSync('bash', [path.join(__dirname, '..', 'scripts', 'setup.sh'), 'bench'], { stdio: 'inherit', timeout: 600_000 });
+  if (setup.status !== 0) throw new Error('scripts/setup.sh bench failed');
+  const m = { ...machineInfo(), tools: toolVersions() };
+  say(`machine: ${machineLine(m)}`);
+  say(`parts: ${[...o.only].join(', ')}${o.quick ? ' (quick)' : ''}; results → ${o.out}`);
+  say('method: SIPp caller → system under test → five SIPp carriers on 127.0.0.1; trunkwise and Kamailio one after the other with the same load; '
+    + 'CPU from /proc/PID/task/*/schedstat; setup latency from a dumpcap capture on lo; details in each results file');
+  mkdirSync(o.out, { recursive: true });
+
+  if (o.only.has('routing')) {
+    say('routing: the decision function alone (matchRoute + rankCarriers), 5 / 50 / 500 carriers');
+    runRoutingBench(o.out);
+  }
+  let runs: SystemRun[] | undefined;
+  let profile: ProfileRun | undefined;
+  if (o.only.has('e2e')) {
+    say(`e2e: ramp ${o.e2e.rates.join(', ')} calls/s × ${o.e2e.stepSeconds} s per step, hold ${o.e2e.holdMs} ms, systems ${o.e2e.systems.join(' then ')}; Kamailio with ${o.e2e.kamailioChildren} workers`);
+    runs = await runE2e(o.e2e);
+  }
+  const tw = runs?.find((r) => r.system === 'trunkwise');
+  const ka = runs?.find((r) => r.system === 'kamailio');
+  const behind = tw && ka && tw.maxSustainableCps < ka.maxSustainableCps;
+  if (o.only.has('profile') && (behind || o.profileForced)) {
+    const rate = Math.max(100, tw?.maxSustainableCps ?? 300);
+    say(`profile: trunkwise is ${behind ? 'behind Kamailio' : 'profiled on request'}; node --cpu-prof at ${rate} calls/s`);
+    profile = await runProfile(rate, o.quick ? 5 : 10);
+    writeProfile(o.out, m, profile);
+    say(`profile: wrote ${o.out}/profile.md, profile.json`);
+  }
+  if (runs) {
+    await writeE2e(o.out, m, o.e2e, runs, profile, e2eAnalysis(runs, m.cores));
+    say(`e2e: wrote ${o.out}/e2e.md, e2e.json, e2e-latency.png, e2e-cpu.png`);
+  }
+  if (o.only.has('failover')) {
+    say(`failover: ${o.failover.rate} calls/s, hold ${o.failover.holdMs} ms; ${o.failover.carrier} silenced ${o.failover.silentS} s`);
+    const fo = await runFailover(o.failover);
+    await writeFailover(o.out, m, o.failover, fo);
+    say(`failover: wrote ${o.out}/failover.md, failover.json, failover-timeline.png`);
+  }
+  const wallS = (Date.now() - t0) / 1000;
+  writeSummary(o.out, m, `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`, wallS, new Date(t0).toISOString());
+  say(`summary: ${o.out}/summary.md`);
+  for (const r of runs ?? []) say(`  ${r.system}: max sustainable ${r.maxSustainableCps} calls/s${r.error ? ` (error: ${r.error})` : ''}`);
+  if (tw && ka && ka.maxSustainableCps > 0) say(`  trunkwise / Kamailio: ${(tw.maxSustainableCps / ka.maxSustainableCps).toFixed(2)}×`);
+  const left = stillRunning();
+  if (left.length) say(`stopping leftovers: ${left.join(', ')}`);
+  killAll();
+  say(`done in ${Math.round(wallS)} s`);
+}
+
+main().catch((err: Error) => {
+  console.error(`bench: ${err.message}`);
+  killAll();
+  process.exit(1);
+});
