@@ -20,7 +20,7 @@ import { HealthMonitor } from './health/monitor';
 import { Prober } from './health/prober';
 import { MediaTracker } from './call/media-tracker';
 import { startMediaSampler } from './app/media-sampler';
-import { directAnchor } from './media/direct';
+import { MediaAnchors } from './app/media-anchors';
 
 const DRAIN_LIMIT_MS = 30_000;
 
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   config.onChange((c) => health.sync(c, Date.now()));
   health.start();
   const mediaTracker = new MediaTracker();
+  const anchors = new MediaAnchors(settings.media, logger.child({ component: 'media' }));
   const sampler = startMediaSampler(mediaTracker, health, metrics, logger.child({ component: 'media' }));
 
   let engine: SipEngine | undefined;
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
     srf, logger, metrics, admission, auth, carriers, config: () => config.config,
     snapshot: (c, now) => buildSnapshot(c, carriers, health, now),
     trackAttempt: (id, now) => health.attemptStarted(id, now),
-    anchor: () => directAnchor, mediaTracker,
+    anchor: (mode) => anchors.anchor(mode), mediaTracker,
   });
   srf.invite((req, res) => {
     if (draining) return void res.send(503, { headers: { 'Retry-After': '5' } });
@@ -84,7 +85,10 @@ async function main(): Promise<void> {
 
   const admin = await startAdminServer({
     logger, metrics, carriers, config, carrierHealth: health, token: secrets.adminToken,
-    health: () => ({ engine: engine?.stats() ?? 'external', activeCalls: activeCalls(), draining, uptimeS: Math.round(process.uptime()) }),
+    health: () => ({
+      engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining,
+      uptimeS: Math.round(process.uptime()),
+    }),
   }, settings.http.host, settings.http.port);
   logger.info({ sip: settings.sip, http: settings.http, carriers: config.config.carriers.length, routes: config.config.routes.length }, 'trunkwise ready');
 
@@ -102,7 +106,9 @@ async function main(): Promise<void> {
       health.stop();
       admin.close();
       srf.disconnect();
-      void (engine ? engine.stop() : Promise.resolve()).then(() => process.exit(0));
+      void anchors.stop().catch(() => undefined)
+        .then(() => (engine ? engine.stop() : undefined))
+        .then(() => process.exit(0));
     }, 200);
   };
   process.on('SIGTERM', stop);

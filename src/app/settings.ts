@@ -4,6 +4,8 @@
  * edge's own knobs. Secrets (admin token, drachtio secret) come only from the environment.
  */
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { MediaSettings } from './media-anchors';
 
 export interface HostPort {
   host: string;
@@ -23,6 +25,7 @@ export interface Settings {
   maxCps: number;
   maxCpsPerSource: number;
   authRealm: string;
+  media: MediaSettings;
   logLevel: string;
 }
 
@@ -42,6 +45,10 @@ const OPTIONS: Record<string, { env: string; help: string }> = {
   allow: { env: 'TRUNKWISE_ALLOW', help: 'comma-separated CIDRs allowed to send calls (default 127.0.0.0/8)' },
   'max-cps': { env: 'TRUNKWISE_MAX_CPS', help: 'global new-call rate limit, calls/s (default 500)' },
   'max-cps-per-source': { env: 'TRUNKWISE_MAX_CPS_PER_SOURCE', help: 'per-source new-call rate limit (default 300)' },
+  'media-address': { env: 'TRUNKWISE_MEDIA_ADDRESS', help: 'RTP relay bind address (default: the --sip host)' },
+  'media-advertise': { env: 'TRUNKWISE_MEDIA_ADVERTISE', help: 'address written into relayed SDP, e.g. a public IP behind NAT (default: --media-address)' },
+  'rtp-ports': { env: 'TRUNKWISE_RTP_PORTS', help: 'RTP relay port range MIN-MAX (default 40000-49999)' },
+  rtpengine: { env: 'TRUNKWISE_RTPENGINE', help: 'rtpengine for media: rtpengine routes: embedded (started on first use) | off | host:port of an external ng port (default embedded)' },
   'auth-realm': { env: 'TRUNKWISE_AUTH_REALM', help: 'digest realm for IVR authentication (default trunkwise; on when TRUNKWISE_IVR_AUTH is set)' },
   'log-level': { env: 'LOG_LEVEL', help: 'pino level (default info)' },
 };
@@ -75,11 +82,25 @@ export function loadSettings(argv: string[], env: Readonly<Record<string, string
   if (engine !== 'embedded' && engine !== 'external') throw new Error(`--engine must be embedded or external, not "${engine}"`);
   const secret = env.DRACHTIO_SECRET ?? (engine === 'embedded' ? randomSecret() : undefined);
   if (!secret) throw new Error('DRACHTIO_SECRET must be set in the environment to connect to an external drachtio-server');
+  const sip = parseHostPort(get('sip', '127.0.0.1:5060'), '--sip');
+  const mediaAddress = get('media-address', sip.host);
+  if (!isIP(mediaAddress)) throw new Error(`--media-address / TRUNKWISE_MEDIA_ADDRESS: "${mediaAddress}" is not an IP address`);
+  const advertise = get('media-advertise', mediaAddress);
+  if (!isIP(advertise)) throw new Error(`--media-advertise / TRUNKWISE_MEDIA_ADVERTISE: "${advertise}" is not an IP address`);
+  const ports = /^(\d{1,5})-(\d{1,5})$/.exec(get('rtp-ports', '40000-49999'));
+  if (!ports || Number(ports[1]) % 2 !== 0 || Number(ports[2]) > 65535 || Number(ports[2]) - Number(ports[1]) < 3) {
+    throw new Error('--rtp-ports / TRUNKWISE_RTP_PORTS must be MIN-MAX with an even MIN and room for two port pairs, e.g. 40000-49999');
+  }
+  const rtpe = get('rtpengine', 'embedded');
+  const media: MediaSettings = {
+    bindAddress: mediaAddress, advertisedAddress: advertise, portRange: { min: Number(ports[1]), max: Number(ports[2]) },
+    rtpengine: rtpe === 'embedded' || rtpe === 'off' ? rtpe : parseHostPort(rtpe, '--rtpengine'),
+  };
   return {
     settings: {
       carriersFile: get('carriers', 'carriers.yaml'),
       routesDir: get('routes', 'routes'),
-      sip: parseHostPort(get('sip', '127.0.0.1:5060'), '--sip'),
+      sip,
       http: parseHostPort(get('http', '127.0.0.1:8080'), '--http'),
       engine,
       drachtio: { host: env.DRACHTIO_HOST ?? '127.0.0.1', port: Number(env.DRACHTIO_PORT ?? 9022) },
@@ -87,6 +108,7 @@ export function loadSettings(argv: string[], env: Readonly<Record<string, string
       maxCps: num('max-cps', 500),
       maxCpsPerSource: num('max-cps-per-source', 300),
       authRealm: get('auth-realm', 'trunkwise'),
+      media,
       logLevel: get('log-level', 'info'),
     },
     secrets: { drachtioSecret: secret, adminToken: env.TRUNKWISE_ADMIN_TOKEN || undefined, ivrAuth: env.TRUNKWISE_IVR_AUTH || undefined },

@@ -113,7 +113,10 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
         // SDP in a provisional is early media: the caller may be hearing this carrier, so no crankback after it.
         if (p.body && p.body.length > 0) {
           earlyMediaSent = true;
-          res.send(183, { body: p.body });
+          // Early media goes through the anchor like the answer does (the 200 re-points it if it differs).
+          void media.answer(p.body, a.carrier).then((sdp) => {
+            if (!callerCancelled && !res.finalResponseSent) res.send(183, { body: sdp });
+          });
         } else if (!ringingSent) {
           ringingSent = true;
           res.send(180);

@@ -6,6 +6,14 @@
 export const MODES = ['answer', 'reject', 'noanswer', 'silent', 'hangup'] as const;
 export type Mode = (typeof MODES)[number];
 
+/**
+ * What the carrier does with RTP: `off` advertises a port and opens nothing (the default), `echo`
+ * sends every RTP packet it receives back to its latched source, `send` generates its own PCMU/PCMA
+ * stream (50 packets/s) and does not echo (what it receives is only counted).
+ */
+export const RTP_MODES = ['off', 'echo', 'send'] as const;
+export type RtpMode = (typeof RTP_MODES)[number];
+
 export interface Behaviour {
   /** What happens to a new INVITE (captured per call when the INVITE arrives). */
   readonly mode: Mode;
@@ -21,6 +29,17 @@ export interface Behaviour {
   readonly dropPercent: number;
   /** Response to OPTIONS; 0 = never answer. */
   readonly optionsCode: number;
+  /*
+   * The RTP keys are optional so a carrier that never opted in looks exactly as before; absent means
+   * the default (rtpSettings()). `rtp` is captured per call like `mode`; the two impairments are read
+   * per packet, so a PATCH degrades calls already up (a media path that goes bad mid-call).
+   */
+  /** RTP behaviour, default `off`. */
+  readonly rtp?: RtpMode;
+  /** Percentage (0–100) of the RTP packets the carrier sends that it drops, default 0. */
+  readonly rtpDropPercent?: number;
+  /** Extra delay 0..N ms (uniform) per RTP packet sent; order is kept (no overtaking), default 0. */
+  readonly rtpJitterMs?: number;
 }
 
 export type BehaviourPatch = Partial<Behaviour>;
@@ -32,7 +51,10 @@ export const DEFAULT_BEHAVIOUR: Behaviour = Object.freeze({
 /** Delays are capped at 10 minutes: long enough for any drill, short enough that state stays bounded. */
 const MAX_DELAY_MS = 600_000;
 
-type NumericKey = Exclude<keyof Behaviour, 'mode'>;
+/** Jitter above a second is an outage, not jitter; the cap also bounds the per-call send queue. */
+const MAX_JITTER_MS = 1000;
+
+type NumericKey = Exclude<keyof Behaviour, 'mode' | 'rtp'>;
 interface NumericRule { min: number; max: number; integer: boolean; extra?: (n: number) => string | undefined }
 
 const NUMERIC: Readonly<Record<NumericKey, NumericRule>> = {
@@ -45,9 +67,16 @@ const NUMERIC: Readonly<Record<NumericKey, NumericRule>> = {
     min: 0, max: 699, integer: true,
     extra: (n) => (n !== 0 && n < 200 ? 'must be 0 (no response) or a final status 200–699' : undefined),
   },
+  rtpDropPercent: { min: 0, max: 100, integer: false },
+  rtpJitterMs: { min: 0, max: MAX_JITTER_MS, integer: true },
 };
 
-export const BEHAVIOUR_KEYS: readonly (keyof Behaviour)[] = ['mode', ...(Object.keys(NUMERIC) as NumericKey[])];
+export const BEHAVIOUR_KEYS: readonly (keyof Behaviour)[] = ['mode', ...(Object.keys(NUMERIC) as NumericKey[]), 'rtp'];
+
+/** The RTP keys with their defaults filled in. */
+export function rtpSettings(b: Behaviour): { mode: RtpMode; dropPercent: number; jitterMs: number } {
+  return { mode: b.rtp ?? 'off', dropPercent: b.rtpDropPercent ?? 0, jitterMs: b.rtpJitterMs ?? 0 };
+}
 
 export type PatchResult = { ok: true; patch: BehaviourPatch } | { ok: false; errors: string[] };
 
@@ -62,6 +91,11 @@ export function validatePatch(input: unknown): PatchResult {
     if (key === 'mode') {
       if (typeof value === 'string' && (MODES as readonly string[]).includes(value)) patch.mode = value as Mode;
       else errors.push(`mode: ${JSON.stringify(value)} is not one of ${MODES.join('|')}`);
+      continue;
+    }
+    if (key === 'rtp') {
+      if (typeof value === 'string' && (RTP_MODES as readonly string[]).includes(value)) patch.rtp = value as RtpMode;
+      else errors.push(`rtp: ${JSON.stringify(value)} is not one of ${RTP_MODES.join('|')}`);
       continue;
     }
     const rule = (NUMERIC as Record<string, NumericRule | undefined>)[key];

@@ -5,14 +5,14 @@
 import type { Logger } from 'pino';
 import type { SipMessage } from '../engine/sip/message';
 import { serializeMessage } from '../engine/sip/serializer';
-import { applyPatch, DEFAULT_BEHAVIOUR, type Behaviour, type BehaviourPatch } from './behaviour';
+import { applyPatch, DEFAULT_BEHAVIOUR, rtpSettings, type Behaviour, type BehaviourPatch } from './behaviour';
 import { sendBye } from './bye-client';
 import { CallTable, type Call } from './call';
 import type { ClientTxnHandler, InboundRequest, TxnEntry } from './context';
 import { framingError, handleInbound, type DispatchContext } from './dispatch';
 import { ExpiringMap } from './expiring-map';
 import { destroyCall } from './invite-server';
-import type { MediaFactory } from './media';
+import type { MediaEndpoint, MediaFactory } from './media';
 import { seededRandom, type Random } from './prng';
 import { emptyCounters, type CarrierCounters, type CarrierStats } from './stats';
 import { TimerSet, type SimTimings } from './timers';
@@ -60,6 +60,10 @@ export class SimCarrier implements DispatchContext {
   readonly random: Random;
   private current: Behaviour;
   private readonly transport: CarrierTransport;
+  /** Separate from `random` so turning RTP on does not change the SIP drop pattern of a seed. */
+  private readonly rtpRandom: Random;
+  private rtpPorts = 0;
+  private portsIdle: (() => void)[] = [];
   private readonly host: string;
 
   constructor(spec: CarrierSpec, deps: CarrierDeps) {
@@ -70,6 +74,7 @@ export class SimCarrier implements DispatchContext {
     this.media = deps.media;
     this.maxCalls = deps.maxCalls;
     this.random = seededRandom(deps.seed);
+    this.rtpRandom = seededRandom((deps.seed ^ 0x5bd1e995) >>> 0);
     this.current = applyPatch(DEFAULT_BEHAVIOUR, spec.behaviour ?? {});
     this.ended = new ExpiringMap(deps.timings.tMax, 100_000);
     this.txns = new ExpiringMap(deps.timings.tMax, 100_000);
@@ -96,7 +101,7 @@ export class SimCarrier implements DispatchContext {
   }
 
   stats(): CarrierStats {
-    return { ...this.counters, rejected: { ...this.counters.rejected }, activeCalls: this.calls.activeCount() };
+    return { ...this.counters, rejected: { ...this.counters.rejected }, activeCalls: this.calls.activeCount(), rtpPortsInUse: this.rtpPorts };
   }
 
   resetStats(): void {
@@ -117,6 +122,24 @@ export class SimCarrier implements DispatchContext {
 
   via(protocol: 'udp' | 'tcp', branch: string): string {
     return `SIP/2.0/${protocol.toUpperCase()} ${this.hostForUri()}:${this.transport.port};branch=${branch};rport`;
+  }
+
+  /** The call's media endpoint; RTP keys captured now (mode) or read per packet (impairments). */
+  openMedia(callId: string, behaviour: Behaviour): MediaEndpoint {
+    return this.media.open(callId, this.id, {
+      mode: rtpSettings(behaviour).mode,
+      impairments: () => {
+        const r = rtpSettings(this.current);
+        return { dropPercent: r.dropPercent, jitterMs: r.jitterMs };
+      },
+      random: this.rtpRandom,
+      counters: this.counters,
+      portsChanged: (delta) => {
+        this.rtpPorts += delta;
+        if (this.rtpPorts <= 0) for (const resolve of this.portsIdle.splice(0)) resolve();
+      },
+      log: this.log,
+    });
   }
 
   sendBytes(target: SendTarget, bytes: Buffer): void {
@@ -141,6 +164,22 @@ export class SimCarrier implements DispatchContext {
     this.txns.clear();
     this.ended.clear();
     await this.transport.stop();
+    await this.rtpPortsReleased(2000);
+  }
+
+  /** Closing a UDP socket completes on a later tick: wait (bounded) until every RTP port is released. */
+  private rtpPortsReleased(ms: number): Promise<void> {
+    if (this.rtpPorts <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.log.warn({ rtpPortsInUse: this.rtpPorts }, 'RTP ports still bound after stop()');
+        resolve();
+      }, ms);
+      this.portsIdle.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   private hostForUri(): string {

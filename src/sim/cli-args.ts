@@ -1,4 +1,5 @@
 /** Command line of `npm run sim`, parsed without side effects (unit-tested). */
+import { checkRange } from './rtp/ports';
 import type { ListenTransport } from './transport';
 
 export interface CliOptions {
@@ -10,6 +11,8 @@ export interface CliOptions {
   logLevel: string;
   transport: ListenTransport;
   seed: number | undefined;
+  /** `--rtp-ports MIN-MAX`; undefined = the default range. */
+  rtpPorts?: { min: number; max: number };
   help: boolean;
 }
 
@@ -17,9 +20,11 @@ export const USAGE = `usage: npm run sim -- [options]
   --carriers FILE        carriers.yaml to read ids and uri host:port from (default carriers.yaml)
   --http HOST:PORT|none  control API address (default 127.0.0.1:8090)
   --set ID:KEY=V[,KEY=V] initial behaviour, repeatable, e.g. --set carrier-b:mode=reject,rejectCode=503
-                         keys: mode, rejectCode, ringMs, holdMs, extraDelayMs, dropPercent, optionsCode
+                         keys: mode, rejectCode, ringMs, holdMs, extraDelayMs, dropPercent, optionsCode,
+                         rtp (off|echo|send), rtpDropPercent, rtpJitterMs
   --transport udp|tcp|both  sockets per carrier (default both, on the same port)
-  --seed N               PRNG seed for dropPercent
+  --seed N               PRNG seed for dropPercent (and the RTP impairments)
+  --rtp-ports MIN-MAX    UDP range for carrier RTP/RTCP pairs (default 22000-25999)
   --log-level LEVEL      pino level (default info)`;
 
 export type CliResult = { ok: true; options: CliOptions } | { ok: false; errors: string[] };
@@ -73,6 +78,14 @@ export function parseCliArgs(argv: readonly string[]): CliResult {
         if (/^\d{1,10}$/.test(value)) o.seed = Number(value);
         else errors.push(`--seed "${value}" is not a non-negative integer`);
         break;
+      case '--rtp-ports': {
+        const m = /^(\d{4,5})-(\d{4,5})$/.exec(value);
+        const range = m ? { min: Number(m[1]), max: Number(m[2]) } : undefined;
+        const problem = range ? checkRange(range) : `--rtp-ports "${value}" is not MIN-MAX (e.g. 22000-25999)`;
+        if (problem || !range) errors.push(problem ?? '--rtp-ports: no range');
+        else o.rtpPorts = range;
+        break;
+      }
       default:
         errors.push(`unknown option ${name}`);
     }

@@ -4,7 +4,7 @@ import type { SipMessage, SipRequest, Target } from '../engine/sip/message';
 import type { Behaviour } from './behaviour';
 import type { Call, CallTable } from './call';
 import type { ExpiringMap } from './expiring-map';
-import type { MediaFactory } from './media';
+import type { MediaEndpoint, MediaFactory } from './media';
 import type { CarrierCounters } from './stats';
 import type { SimTimings, TimerSet } from './timers';
 import type { SendTarget } from './transport';
@@ -43,6 +43,8 @@ export interface CarrierContext {
   readonly clientTxns: Map<string, ClientTxnHandler>;
   readonly media: MediaFactory;
   readonly maxCalls: number;
+  /** Open the call's media endpoint through `media`, with this carrier's RTP settings and counters. */
+  openMedia(callId: string, behaviour: Behaviour): MediaEndpoint;
   behaviour(): Behaviour;
   /** Our Contact for a dialog on this transport. */
   contact(protocol: 'udp' | 'tcp'): string;

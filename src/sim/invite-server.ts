@@ -10,7 +10,7 @@ import { startRetransmission } from './timers';
 import { dialogKey, type Call } from './call';
 import type { CarrierContext, InboundRequest } from './context';
 import { simResponse } from './responses';
-import { buildAnswer } from './sdp';
+import { buildAnswer, remoteFromSdp } from './sdp';
 import { countRejected } from './stats';
 import type { SendTarget } from './transport';
 
@@ -51,11 +51,12 @@ function createCall(ctx: CarrierContext, inb: InboundRequest): Call {
   const localTag = generateTag();
   const protocol = inb.source.protocol;
   const contactUri = parseNameAddr(req.headers.getAll('contact')[0] ?? '')?.uri ?? parseNameAddr(req.headers.get('from') ?? '')?.uri ?? req.uri;
+  const behaviour = ctx.behaviour();
   return {
     callId, remoteTag, localTag, dialogKey: dialogKey(callId, remoteTag, localTag),
     inviteKey: inb.key, inviteSeq: getCSeq(req)?.seq ?? 0, invite: req, protocol, reply: inb.target,
     remoteUri: contactUri, remoteTarget: remoteTargetFor(contactUri, inb),
-    behaviour: ctx.behaviour(), media: ctx.media.open(callId, ctx.id),
+    behaviour, media: ctx.openMedia(callId, behaviour),
     sdpSessionId: Math.floor(Math.random() * 1e9), sdpVersion: 1, state: 'delaying', localSeq: 0,
   };
 }
@@ -104,7 +105,31 @@ function provisional(ctx: CarrierContext, call: Call, status: number): void {
   ctx.sendBytes(call.reply, call.lastResponse);
 }
 
+/** Answer once the media port is final (a real RTP socket binds asynchronously); no port → 503. */
 function accept(ctx: CarrierContext, call: Call): void {
+  const ready = call.media.ready;
+  if (!ready) return acceptNow(ctx, call);
+  const stillRinging = (): boolean => ctx.calls.byInvite(call.inviteKey) === call && call.state === 'proceeding';
+  ready.then(
+    () => {
+      if (stillRinging()) guarded(ctx, () => acceptNow(ctx, call));
+    },
+    () => {
+      if (stillRinging()) guarded(ctx, () => finalNon2xx(ctx, call, 503, 'rejected'));
+    },
+  );
+}
+
+function guarded(ctx: CarrierContext, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    ctx.counters.malformed++;
+    ctx.log.error({ err }, 'deferred answer failed');
+  }
+}
+
+function acceptNow(ctx: CarrierContext, call: Call): void {
   const answer = buildAnswer(call.invite.body, call.media, { sessionId: call.sdpSessionId, version: call.sdpVersion++ });
   if (!answer.ok) {
     ctx.log.info({ callId: call.callId, reason: answer.reason }, 'SDP offer not acceptable: 488');
@@ -154,6 +179,9 @@ export function onAck(ctx: CarrierContext, inb: InboundRequest, dialog: string |
   if (call.state === 'accepted' && seq === call.inviteSeq) {
     call.finalTx?.stop();
     call.state = 'confirmed';
+    // Late offer: our offer went in the 2xx, the answer comes in the ACK (RFC 3264 §5, RFC 3261 §13.2.1).
+    const remote = inb.req.body.length > 0 ? remoteFromSdp(inb.req.body) : undefined;
+    if (remote) call.media.update(remote);
     const b = call.behaviour;
     if (b.mode === 'hangup' && b.holdMs > 0) later(ctx, call, b.holdMs, () => ctx.sendBye(call));
     return;

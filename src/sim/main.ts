@@ -28,7 +28,7 @@ async function main(): Promise<number> {
   const logger = createLogger({ level: o.logLevel }).child({ component: 'sim' });
   let sim: Simulator;
   try {
-    sim = await startSimulator({ carriers: file.carriers, http: o.http, logger, ...(o.seed !== undefined && { seed: o.seed }) });
+    sim = await startSimulator({ carriers: file.carriers, http: o.http, logger, ...(o.seed !== undefined && { seed: o.seed }), ...(o.rtpPorts && { rtp: { ports: o.rtpPorts } }) });
   } catch (err) {
     logger.fatal({ err }, 'simulator did not start');
     process.stderr.write(`${(err as Error).message}\n`);

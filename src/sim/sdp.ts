@@ -49,6 +49,22 @@ export function buildAnswer(offer: Buffer, media: MediaEndpoint, origin: SdpOrig
   return { ok: true, sdp, remote };
 }
 
+/** The far end's audio address and first payload type from an SDP answer (an ACK's body), if any. */
+export function remoteFromSdp(body: Buffer): RemoteMedia | undefined {
+  let parsed: SessionDescription;
+  try {
+    parsed = parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const m = (parsed.media ?? []).find((s) => s.type === 'audio' && s.port > 0);
+  if (!m) return undefined;
+  const pt = Number(String(m.payloads ?? '').split(/\s+/)[0]);
+  if (!Number.isInteger(pt)) return undefined;
+  const codec = (m.rtp ?? []).find((r) => r.payload === pt)?.codec ?? STATIC_CODECS[pt] ?? 'unknown';
+  return { address: m.connection?.ip ?? parsed.connection?.ip ?? '', port: m.port, payloadType: pt, codec };
+}
+
 /** Offer for a late-offer INVITE: PCMU, PCMA, telephone-event/101. */
 export function buildOffer(media: MediaEndpoint, origin: SdpOrigin): string {
   return write(session(media, origin, [{

@@ -7,7 +7,8 @@ import { validatePatch, type Behaviour } from './behaviour';
 import { SimCarrier, type CarrierInfo, type CarrierSpec } from './carrier';
 import { SimError } from './errors';
 import { startControlApi, type ControlApi } from './http-api';
-import { advertiseOnlyMedia, type MediaFactory } from './media';
+import type { MediaFactory } from './media';
+import { rtpMedia, type RtpMediaOptions } from './rtp/factory';
 import type { CarrierStats } from './stats';
 import { DEFAULT_TIMINGS, type SimTimings } from './timers';
 
@@ -20,8 +21,13 @@ export interface SimulatorOptions {
   seed?: number;
   /** Override RFC 3261 timer values (tests shorten them). */
   timings?: Partial<SimTimings>;
-  /** RTP hook; default advertises ports and opens no sockets. */
+  /**
+   * RTP hook. Default: rtpMedia(rtp) — carriers with `rtp: off` (the default) advertise a port and open
+   * no socket; `rtp: echo|send` carriers get real RTP sockets.
+   */
   media?: MediaFactory;
+  /** Address and port range of the default RTP factory (ignored when `media` is given). */
+  rtp?: RtpMediaOptions;
   /** Per-carrier cap on calls held in memory; beyond it new INVITEs get 503. Default 20000. */
   maxCallsPerCarrier?: number;
 }
@@ -44,7 +50,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   checkSpecs(opts.carriers);
   const logger = opts.logger ?? pino({ level: 'silent' });
   const timings: SimTimings = { ...DEFAULT_TIMINGS, ...opts.timings };
-  const media = opts.media ?? advertiseOnlyMedia();
+  const media = opts.media ?? rtpMedia(opts.rtp);
   const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
   const carriers = new Map<string, SimCarrier>();
   let api: ControlApi | undefined;

@@ -20,17 +20,30 @@ export interface CarrierCounters {
   malformed: number;
   lastInviteAt: number | null;
   lastOptionsAt: number | null;
+  /** Valid RTP packets received on the carrier's RTP sockets. */
+  rtpReceived: number;
+  /** RTP packets put on the wire (echoed or generated), after drops and jitter. */
+  rtpSent: number;
+  /** RTP packets the carrier meant to send but dropped (rtpDropPercent). */
+  rtpDropped: number;
+  /** Datagrams on the RTP/RTCP ports that were not RTP (RTCP, junk): ignored. */
+  rtpIgnored: number;
 }
+
+/** The RTP counters an endpoint updates (a CarrierCounters satisfies it). */
+export type RtpCounters = Pick<CarrierCounters, 'rtpReceived' | 'rtpSent' | 'rtpDropped' | 'rtpIgnored'>;
 
 export interface CarrierStats extends CarrierCounters {
   activeCalls: number;
+  /** UDP ports (RTP and RTCP, two per call with RTP) bound right now: 0 when idle, or a socket leaked. */
+  rtpPortsInUse: number;
 }
 
 export function emptyCounters(): CarrierCounters {
   return {
     packetsReceived: 0, invites: 0, inviteRetransmissions: 0, options: 0, answered: 0, rejected: {}, cancelled: 0,
     byesReceived: 0, byesSent: 0, byeTimeouts: 0, ackTimeouts: 0, droppedPackets: 0, malformed: 0,
-    lastInviteAt: null, lastOptionsAt: null,
+    lastInviteAt: null, lastOptionsAt: null, rtpReceived: 0, rtpSent: 0, rtpDropped: 0, rtpIgnored: 0,
   };
 }
 
