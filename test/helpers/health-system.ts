@@ -3,20 +3,22 @@
  * loopback ports, trunkwise as a child process probing them, and helpers to read carrier state,
  * events and per-carrier traffic shares from trunkwise's own CDRs.
  */
-import { startSimulator, type Simulator } from '../../src/sim';
+import { startSimulator, type BehaviourPatch, type Simulator } from '../../src/sim';
 import { startTrunkwise, cdrs, type Trunkwise } from './trunkwise-process';
 
 export const IDS = ['carrier-a', 'carrier-b', 'carrier-c', 'carrier-d', 'carrier-e'] as const;
 export const WEIGHTS = [30, 25, 20, 15, 10];
 
-export const ROUTE = `routes:
+export const routeYaml = (media: 'relay' | 'rtpengine' | 'direct' = 'relay'): string => `routes:
   - id: default
     default: true
     carriers: [{ id: carrier-a }, { id: carrier-b }, { id: carrier-c }, { id: carrier-d }, { id: carrier-e }]
     strategy: health-weighted
     maxAttempts: 3
     timers: { attemptNoProvisionalMs: 1000, attemptNoAnswerMs: 30000, setupDeadlineMs: 15000 }
+    media: ${media}
 `;
+export const ROUTE = routeYaml();
 
 /** Faster than production so a test sees recovery and ramps in seconds; the scoring is the default. */
 export const TEST_HEALTH = '  rampMs: 10000\n  flapWindowMs: 60000';
@@ -49,11 +51,13 @@ export interface HealthEventView {
   reason: string;
 }
 
-export async function startHealthSystem(health = TEST_HEALTH): Promise<HealthSystem> {
-  const sim = await startSimulator({ carriers: IDS.map((id) => ({ id, host: '127.0.0.1', port: 0, transport: 'udp' as const })), seed: 7 });
+export async function startHealthSystem(health = TEST_HEALTH, opts: { route?: string; behaviour?: BehaviourPatch } = {}): Promise<HealthSystem> {
+  const sim = await startSimulator({
+    carriers: IDS.map((id) => ({ id, host: '127.0.0.1', port: 0, transport: 'udp' as const, ...(opts.behaviour && { behaviour: opts.behaviour }) })), seed: 7,
+  });
   const tw = await startTrunkwise({
     carriers: IDS.map((id, i) => ({ id, port: sim.get(id).port, weight: WEIGHTS[i]!, probe: PROBE })),
-    routes: { '99-default.yaml': ROUTE }, health,
+    routes: { '99-default.yaml': opts.route ?? ROUTE }, health,
   });
   const carriers = async (): Promise<{ localFault: boolean; carriers: CarrierView[] }> => (await tw.admin('GET', '/carriers')).body as { localFault: boolean; carriers: CarrierView[] };
   const carrier = async (id: string): Promise<CarrierView> => (await carriers()).carriers.find((c) => c.id === id)!;
