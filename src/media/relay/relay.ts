@@ -90,7 +90,11 @@ export class MediaRelay {
     }
     const session = new RelaySession(this.nextId++, callId, carrier, pairA, pairB, this.host);
     this.sessions.set(session.id, session);
-    if (this.shut) await session.close(); // close() ran while we were binding
+    if (this.shut) {
+      // close() ran while we were binding: give the ports back and refuse.
+      await session.close();
+      throw new MediaError('E_MEDIA_CLOSED', 'the relay closed while the session was opening');
+    }
     return session;
   }
 
