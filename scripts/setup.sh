@@ -3,6 +3,7 @@
 #   scripts/setup.sh            base: npm ci, sip-tester (SIPp), iproute2
 #   scripts/setup.sh bench      + kamailio, tshark
 #   scripts/setup.sh media      + rtpengine-daemon
+#   scripts/setup.sh ui         + chromium (the dashboard's browser tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,13 +16,14 @@ if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ packag
 fi
 
 # --- Debian packages -----------------------------------------------------------
-declare -A BIN=( [sip-tester]=sipp [iproute2]=ip [kamailio]=kamailio [tshark]=tshark [rtpengine-daemon]=rtpengine )
+declare -A BIN=( [sip-tester]=sipp [iproute2]=ip [kamailio]=kamailio [tshark]=tshark [rtpengine-daemon]=rtpengine [chromium]=chromium )
 pkgs=(sip-tester iproute2)
 for group in "$@"; do
   case "$group" in
     bench) pkgs+=(kamailio tshark) ;;
     media) pkgs+=(rtpengine-daemon) ;;
-    *) echo "setup.sh: unknown group '$group' (known: bench, media)" >&2; exit 2 ;;
+    ui) pkgs+=(chromium) ;;
+    *) echo "setup.sh: unknown group '$group' (known: bench, media, ui)" >&2; exit 2 ;;
   esac
 done
 missing=()

@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const admin = await startAdminServer({
     logger, metrics, carriers, config, carrierHealth: health, token: secrets.adminToken,
     health: () => ({
-      engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining,
+      cps: admission.cps(Date.now()), engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining,
       uptimeS: Math.round(process.uptime()),
     }),
   }, settings.http.host, settings.http.port);

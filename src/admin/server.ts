@@ -3,6 +3,7 @@
  * state needs `Authorization: Bearer $TRUNKWISE_ADMIN_TOKEN` (and is refused outright when no token
  * is configured).
  *
+ *   GET  /dashboard/                  the NOC dashboard (static page polling the endpoints below)
  *   GET  /health                      process and engine health
  *   GET  /metrics                     Prometheus text format
  *   GET  /carriers                    carriers with state, health score, signals and counters
@@ -18,6 +19,7 @@ import type { Metrics } from '../observability/metrics';
 import type { CarrierRegistry, ManualState } from '../carriers/runtime';
 import type { ConfigHolder } from '../app/config-holder';
 import type { HealthMonitor } from '../health/monitor';
+import { dashboardFile } from './dashboard-files';
 
 export interface AdminDeps {
   logger: Logger;
@@ -49,6 +51,10 @@ export function startAdminServer(deps: AdminDeps, host: string, port: number): P
 async function route(deps: AdminDeps, req: http.IncomingMessage): Promise<Reply> {
   const url = new URL(req.url ?? '/', 'http://x');
   const method = req.method ?? 'GET';
+  if (method === 'GET' && (url.pathname === '/' || url.pathname.startsWith('/dashboard'))) {
+    const f = dashboardFile(url.pathname === '/' ? '/dashboard/' : url.pathname);
+    if (f) return { status: 200, body: f.body, type: f.type };
+  }
   if (method === 'GET' && url.pathname === '/health') return { status: 200, body: { status: 'ok', ...deps.health() } };
   if (method === 'GET' && url.pathname === '/metrics') {
     return { status: 200, body: await deps.metrics.registry.metrics(), type: deps.metrics.registry.contentType };
@@ -75,7 +81,7 @@ async function route(deps: AdminDeps, req: http.IncomingMessage): Promise<Reply>
     deps.logger.warn({ carrier: id, action: verb }, 'carrier state changed by operator');
     return { status: 200, body: { ok: true, carrier: id, manual: ACTIONS[verb!] } };
   }
-  return { status: 404, body: { error: 'not found', see: ['/health', '/metrics', '/carriers', '/carriers/:id', '/events', 'POST /carriers/:id/drain', 'POST /reload'] } };
+  return { status: 404, body: { error: 'not found', see: ['/dashboard/', '/health', '/metrics', '/carriers', '/carriers/:id', '/events', 'POST /carriers/:id/drain', 'POST /reload'] } };
 }
 
 function carrierList(deps: AdminDeps): { id: string; [k: string]: unknown }[] {
