@@ -9,7 +9,7 @@ import type { PathSegment, YamlSource } from './yaml-source';
 
 export const HEALTH_DEFAULTS: HealthConfig = {
   evaluateMs: 1000,
-  windowMs: 60_000,
+  windowMs: 30_000,
   probeWindow: 60,
   minSamples: 5,
   lateAfterMs: 500,
@@ -37,6 +37,7 @@ export const HEALTH_DEFAULTS: HealthConfig = {
     rtt: { good: 150, bad: 1000, weight: 0.5 },
     callFailure: { good: 0.02, bad: 0.3, weight: 1 },
     pdd: { good: 3000, bad: 10_000, weight: 0.3 },
+    callLate: { good: 0.02, bad: 0.1, weight: 1 },
     mediaLoss: { good: 0.01, bad: 0.05, weight: 1 },
   },
 };

@@ -97,7 +97,7 @@ const HEALTH = {
     mediaMinPackets: COUNT(1_000_000),
     signals: {
       type: 'object', additionalProperties: false,
-      properties: { probeLoss: SIGNAL, probeLate: SIGNAL, rtt: SIGNAL, callFailure: SIGNAL, pdd: SIGNAL, mediaLoss: SIGNAL },
+      properties: { probeLoss: SIGNAL, probeLate: SIGNAL, rtt: SIGNAL, callFailure: SIGNAL, pdd: SIGNAL, callLate: SIGNAL, mediaLoss: SIGNAL },
     },
   },
 } as const;
@@ -206,7 +206,7 @@ export interface RawCarrier extends RawCarrierShared {
   id: string; description?: string; uri: string; auth?: { usernameEnv: string; passwordEnv: string; realm?: string };
 }
 export interface RawSignal { good?: number; bad?: number; weight?: number }
-export type SignalName = 'probeLoss' | 'probeLate' | 'rtt' | 'callFailure' | 'pdd' | 'mediaLoss';
+export type SignalName = 'probeLoss' | 'probeLate' | 'rtt' | 'callFailure' | 'pdd' | 'callLate' | 'mediaLoss';
 export interface RawHealth {
   evaluateMs?: number; windowMs?: number; probeWindow?: number; minSamples?: number; lateAfterMs?: number;
   downAfter?: number; upAfter?: number; degradeAfter?: number; recoverAfter?: number;

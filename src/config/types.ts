@@ -55,7 +55,7 @@ export interface SignalThresholds {
   readonly weight: number;
 }
 
-export type HealthSignalName = 'probeLoss' | 'probeLate' | 'rtt' | 'callFailure' | 'pdd' | 'mediaLoss';
+export type HealthSignalName = 'probeLoss' | 'probeLate' | 'rtt' | 'callFailure' | 'pdd' | 'callLate' | 'mediaLoss';
 
 /** Health scoring and state switching, shared by all carriers (carriers.yaml `health:`). */
 export interface HealthConfig {

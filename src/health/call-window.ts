@@ -10,6 +10,8 @@ interface Ended {
   readonly verdict: AttemptVerdict;
   /** INVITE → first ringing or answer, when there was one. */
   readonly pddMs: number | undefined;
+  /** INVITE → first response of any kind (100 Trying included), when there was one. */
+  readonly firstResponseMs: number | undefined;
 }
 
 export interface CallSummary {
@@ -18,6 +20,9 @@ export interface CallSummary {
   readonly failures: number;
   readonly pddSamples: number;
   readonly pddMedianMs: number | undefined;
+  /** Attempts that got any response, and those whose first response came after `lateAfterMs`. */
+  readonly responded: number;
+  readonly late: number;
 }
 
 export class CallWindow {
@@ -40,9 +45,9 @@ export class CallWindow {
     this.silent.clear();
   }
 
-  finished(id: number, verdict: AttemptVerdict, pddMs: number | undefined, now: number): void {
+  finished(id: number, verdict: AttemptVerdict, pddMs: number | undefined, now: number, firstResponseMs?: number): void {
     this.silent.delete(id);
-    this.ended.push({ at: now, verdict, pddMs });
+    this.ended.push({ at: now, verdict, pddMs, firstResponseMs });
   }
 
   /** Unanswered attempts since the carrier last responded, and how long the oldest has waited. */
@@ -51,20 +56,26 @@ export class CallWindow {
     return first.done ? { count: 0, oldestMs: 0 } : { count: this.silent.size, oldestMs: now - first.value };
   }
 
-  summary(now: number): CallSummary {
+  summary(now: number, lateAfterMs = Infinity): CallSummary {
     this.expire(now);
     let samples = 0;
     let failures = 0;
+    let responded = 0;
+    let late = 0;
     const pdd: number[] = [];
     for (let i = this.head; i < this.ended.length; i++) {
       const e = this.ended[i]!;
+      if (e.firstResponseMs !== undefined) {
+        responded++;
+        if (e.firstResponseMs > lateAfterMs) late++;
+      }
       if (e.verdict === 'ignored') continue;
       samples++;
       if (e.verdict === 'failure') failures++;
       if (e.pddMs !== undefined) pdd.push(e.pddMs);
     }
     pdd.sort((a, b) => a - b);
-    return { samples, failures, pddSamples: pdd.length, pddMedianMs: pdd.length > 0 ? pdd[Math.floor(pdd.length / 2)] : undefined };
+    return { samples, failures, pddSamples: pdd.length, pddMedianMs: pdd.length > 0 ? pdd[Math.floor(pdd.length / 2)] : undefined, responded, late };
   }
 
   /** A recovered carrier starts with a clean slate: the failures that took it down are history. */

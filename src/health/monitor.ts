@@ -100,16 +100,18 @@ export class HealthMonitor {
     if (!e) return { responded: () => undefined, rang: () => undefined, finished: () => undefined };
     const token = e.calls.started(now);
     let pddMs: number | undefined;
+    let firstResponseMs: number | undefined;
     let heard = false;
     return {
-      responded: () => {
+      responded: (at) => {
+        firstResponseMs ??= at - now;
         heard = true;
         e.calls.responded();
         e.machine.hardSuccess();
       },
       rang: (ms) => void (pddMs ??= ms),
       finished: (verdict, at) => {
-        e.calls.finished(token, verdict, pddMs, at);
+        e.calls.finished(token, verdict, pddMs, at, firstResponseMs);
         if (!heard && verdict === 'failure') this.apply(e, e.machine.hardFailure(at, 'INVITE with no response'), at);
       },
     };
@@ -200,7 +202,7 @@ export class HealthMonitor {
 
   private scoreOf(e: Entry, now: number): Score {
     return computeScore({
-      probes: e.probes.summary(this.cfg.lateAfterMs), calls: e.calls.summary(now), media: e.media.summary(now), mediaMinPackets: this.cfg.mediaMinPackets,
+      probes: e.probes.summary(this.cfg.lateAfterMs), calls: e.calls.summary(now, this.cfg.lateAfterMs), media: e.media.summary(now), mediaMinPackets: this.cfg.mediaMinPackets,
     }, this.cfg);
   }
 

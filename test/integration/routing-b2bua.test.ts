@@ -91,7 +91,10 @@ t.test('one carrier rejecting everything with 503: 0 failed calls, crankback in 
     t.equal(r.successful, 300);
     await new Promise((res) => setTimeout(res, 500));
     const cranked = cdrs(tw.logs).filter((c) => c.attempts.some((a) => a.carrier === 'carrier-b' && a.status === 503));
-    t.ok(cranked.length > 20, `${cranked.length} calls cranked back from carrier-b`);
+    // Carrier health takes carrier-b out after a handful of 503s (callFailure), so only the first few calls meet it.
+    t.ok(cranked.length >= 3, `${cranked.length} calls cranked back from carrier-b`);
+    const b = ((await tw.admin('GET', '/carriers')).body as { carriers: { id: string; health: { state: string } }[] }).carriers.find((c) => c.id === 'carrier-b');
+    t.not(b?.health.state, 'active', `carrier-b taken out of service by its call outcomes (${b?.health.state})`);
     t.ok(cranked.every((c) => c.outcome === 'answered' && c.attempts.length >= 2), 'each of them answered by another carrier');
   });
 });
@@ -103,7 +106,8 @@ t.test('one carrier silent: 0 failed calls, extra setup delay bounded by the per
     t.equal(r.successful, 300);
     await new Promise((res) => setTimeout(res, 500));
     const hit = cdrs(tw.logs).filter((c) => c.attempts.some((a) => a.carrier === 'carrier-c'));
-    t.ok(hit.length > 20, `${hit.length} calls tried the silent carrier first`);
+    // The silence check takes carrier-c down within about a second, so only the first calls meet it.
+    t.ok(hit.length >= 1, `${hit.length} calls tried the silent carrier`);
     const maxSetup = Math.max(...hit.map((c) => c.setupMs ?? 0));
     t.ok(maxSetup < 1000 + 500, `max setup ${maxSetup} ms with a 1,000 ms per-attempt timer`);
   });

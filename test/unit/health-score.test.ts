@@ -7,7 +7,7 @@ import { MediaWindow } from '../../src/health/media-window';
 import { judgeLocalFault } from '../../src/health/local-fault';
 import { verdictFor } from '../../src/health/verdict';
 
-const noCalls = { samples: 0, failures: 0, pddSamples: 0, pddMedianMs: undefined };
+const noCalls = { samples: 0, failures: 0, pddSamples: 0, pddMedianMs: undefined, responded: 0, late: 0 };
 const noProbes = { samples: 0, lost: 0, late: 0, rttMs: undefined, jitterMs: undefined };
 const noMedia = { expected: 0, lost: 0, streams: 0 };
 type Src = Parameters<typeof computeScore>[0];
@@ -26,7 +26,7 @@ t.test('no data: score 1, every signal listed as unscored with why', async (t) =
   const s = computeScore(src({}), HEALTH_DEFAULTS);
   t.equal(s.score, 1);
   t.equal(s.readings.length, 0);
-  t.same(s.unscored.map((u) => u.name), ['probeLoss', 'probeLate', 'rtt', 'callFailure', 'pdd', 'mediaLoss']);
+  t.same(s.unscored.map((u) => u.name), ['probeLoss', 'probeLate', 'rtt', 'callFailure', 'callLate', 'pdd', 'mediaLoss']);
 });
 
 t.test('score = product of factors; each reading explains its contribution', async (t) => {
@@ -45,9 +45,9 @@ t.test('score = product of factors; each reading explains its contribution', asy
 });
 
 t.test('call failures need minSamples attempts before they count', async (t) => {
-  const few = computeScore(src({ calls: { samples: 4, failures: 4, pddSamples: 0, pddMedianMs: undefined } }), HEALTH_DEFAULTS);
+  const few = computeScore(src({ calls: { samples: 4, failures: 4, pddSamples: 0, pddMedianMs: undefined, responded: 0, late: 0 } }), HEALTH_DEFAULTS);
   t.equal(few.score, 1);
-  const many = computeScore(src({ calls: { samples: 20, failures: 20, pddSamples: 0, pddMedianMs: undefined } }), HEALTH_DEFAULTS);
+  const many = computeScore(src({ calls: { samples: 20, failures: 20, pddSamples: 0, pddMedianMs: undefined, responded: 0, late: 0 } }), HEALTH_DEFAULTS);
   t.equal(many.score, 0);
 });
 
@@ -58,6 +58,15 @@ t.test('media loss: scored once enough RTP is expected; 3 % loss between good (1
   t.equal(m.value, 0.03);
   t.ok(Math.abs(m.health - 0.5) < 1e-9);
   t.ok(Math.abs(s.score - 0.5) < 1e-9);
+});
+
+t.test('callLate: INVITEs first answered after T1 (retransmitted) — 10 % is the default bad threshold', async (t) => {
+  const calls = { samples: 100, failures: 0, pddSamples: 100, pddMedianMs: 20, responded: 100, late: 10 };
+  const s = computeScore(src({ calls }), HEALTH_DEFAULTS);
+  const late = s.readings.find((r) => r.name === 'callLate')!;
+  t.equal(late.value, 0.1);
+  t.equal(late.factor, 0);
+  t.equal(computeScore(src({ calls: { ...calls, late: 1 } }), HEALTH_DEFAULTS).score, 1, '1 % late: healthy');
 });
 
 t.test('MediaWindow: Σlost/Σexpected over the window, samples age out, streams counted', async (t) => {
@@ -94,8 +103,10 @@ t.test('CallWindow: sliding window, ignored attempts, median PDD, silence since 
   const c = w.started(1200);
   w.finished(c, 'ignored', undefined, 1300);
   for (let i = 0; i < 3; i++) w.finished(w.started(2000), 'ok', 100 * (i + 1), 2000);
-  t.same(w.summary(2000), { samples: 5, failures: 1, pddSamples: 4, pddMedianMs: 300 });
-  t.same(w.summary(11_050), { samples: 4, failures: 0, pddSamples: 4, pddMedianMs: 300 }, 'the failure at t=1000 aged out');
+  t.same(w.summary(2000), { samples: 5, failures: 1, pddSamples: 4, pddMedianMs: 300, responded: 0, late: 0 });
+  t.same(w.summary(11_050), { samples: 4, failures: 0, pddSamples: 4, pddMedianMs: 300, responded: 0, late: 0 }, 'the failure at t=1000 aged out');
+  for (let i = 0; i < 10; i++) w.finished(w.started(11_000), 'ok', 50, 11_100, i === 0 ? 520 : 5);
+  t.match(w.summary(11_200, 500), { responded: 10, late: 1 }, 'first responses after T1 counted as late');
 });
 
 t.test('local fault: most in-service carriers sick at once; drained ones do not count; needs 3+', async (t) => {
