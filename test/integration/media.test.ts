@@ -4,12 +4,17 @@
  * injected on either side and read back from trunkwise's CDRs, health API and /health.
  */
 import t from 'tap';
+import path from 'node:path';
+import { runSipp, sippErrors, killAll } from '../helpers/sipp';
 import { startIvr, type Ivr, type IvrCallResult } from '../../src/sim/ivr';
 import { cdrs } from '../helpers/trunkwise-process';
 import { startHealthSystem, routeYaml, TEST_HEALTH, type HealthSystem } from '../helpers/health-system';
 import type { MediaCdr } from '../../src/call/media-port';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const SC = (n: string): string => path.join(__dirname, '..', 'scenarios', n);
+
+t.teardown(killAll);
 
 interface MediaRecord { callId: string; outcome: string; startedAt: number; attempts: { carrier: string }[]; media?: MediaCdr }
 const records = (hs: HealthSystem): MediaRecord[] => cdrs(hs.tw.logs) as unknown as MediaRecord[];
@@ -149,4 +154,18 @@ t.test('rtpengine mode: a call through rtpengine has audio both ways and its sta
     t.ok((rec?.media?.fromCaller?.received ?? 0) > 150, `CDR: ${rec?.media?.fromCaller?.received} packets from the caller`);
     t.ok((rec?.media?.fromCarrier?.received ?? 0) > 150, `CDR: ${rec?.media?.fromCarrier?.received} packets from the carrier`);
   }, { route: routeYaml('rtpengine'), rtp: 'echo' });
+});
+
+t.test('re-INVITE (hold) from the caller passes through the relay: SDP re-anchored, call completes, ports released', async (t) => {
+  await withMedia(async (hs) => {
+    const r = await runSipp({ scenario: SC('uac-reinvite.xml'), remote: `127.0.0.1:${hs.tw.sipPort}`, service: '15550001', calls: 5, rate: 5, timeoutMs: 60_000 });
+    t.equal(r.failed, 0, 'no failed calls');
+    if (r.failed > 0) t.comment(sippErrors(r.dir));
+    t.equal(r.successful, 5, 'each call: INVITE, 200, re-INVITE (hold), 200, BYE');
+    const metrics = (await hs.tw.admin('GET', '/metrics')).body as string;
+    t.notMatch(metrics, /trunkwise_media_fallbacks_total\{[^}]*\} [1-9]/, 'no call fell back to direct media');
+    await sleep(300);
+    t.same(await mediaHealth(hs), { sessions: 0, portsInUse: 0, tracked: 0 }, 'relay ports released');
+    t.equal(records(hs).filter((x) => x.media?.mode === 'relay').length, 5, 'relay media in every CDR');
+  }, { rtp: 'echo' });
 });
