@@ -72,6 +72,19 @@ export async function startSut(system: SutName, carriers: Carriers, dir: string,
     : startKamailio({ carriers: carriers.list, dir, children: kamailioChildren });
 }
 
+/** Five SIPp carriers and the system under test for `body`; both are stopped afterwards, whatever happens. */
+export async function withSystem<T>(system: SutName, dir: string, kamailioChildren: number, body: (sut: Sut, carriers: Carriers) => Promise<T>): Promise<T> {
+  const carriers = await startCarriers();
+  let sut: Sut | undefined;
+  try {
+    sut = await startSut(system, carriers, dir, kamailioChildren);
+    return await body(sut, carriers);
+  } finally {
+    await sut?.stop();
+    await carriers.stop();
+  }
+}
+
 /** A few calls at a low rate must all complete, over more than one carrier, before anything is measured. */
 export async function smokeCheck(sut: Sut, carriers: Carriers): Promise<SystemRun['smoke']> {
   const before = carriers.totals().incoming;
@@ -165,42 +178,33 @@ export async function runSystem(system: SutName, o: E2eOptions): Promise<SystemR
   const dir = mkdtempSync(path.join(os.tmpdir(), `tw-bench-${system}-`));
   say(`${system}: starting five SIPp carriers and ${system} (work dir ${dir})`);
   const run: SystemRun = { system, describe: '', smoke: { calls: 0, successful: 0, perCarrier: {} }, steps: [], maxSustainableCps: 0 };
-  let carriers: Carriers;
   try {
-    carriers = await startCarriers();
-  } catch (err) {
-    run.error = (err as Error).message;
-    return run;
-  }
-  let sut: Sut | undefined;
-  try {
-    sut = await startSut(system, carriers, dir, o.kamailioChildren);
-    run.describe = sut.describe;
-    run.smoke = await smokeCheck(sut, carriers);
-    const used = Object.values(run.smoke.perCarrier).filter((n) => n > 0).length;
-    say(`${system}: smoke check ${run.smoke.successful}/${run.smoke.calls} calls completed; carriers took ${JSON.stringify(run.smoke.perCarrier)}`);
-    if (run.smoke.successful !== run.smoke.calls || used < 2) throw new Error(`${system}: smoke check failed — calls do not flow through it (see ${dir})`);
-    let failures = 0;
-    for (const rate of o.rates) {
-      say(`${system}: step ${rate} calls/s × ${o.stepSeconds} s (${rate * o.stepSeconds} calls, hold ${o.holdMs} ms)`);
-      const r = await runStep(sut, carriers, rate, o, dir);
-      run.steps.push(r);
-      say(`  ${stepLine(r)}`);
-      if (r.sustained) {
-        run.maxSustainableCps = Math.max(run.maxSustainableCps, r.offeredCps);
-        failures = 0;
-      } else if (++failures >= o.stopAfterFailures) {
-        say(`${system}: ramp stopped after ${failures} unsustained step(s)`);
-        break;
+    await withSystem(system, dir, o.kamailioChildren, async (sut, carriers) => {
+      run.describe = sut.describe;
+      run.smoke = await smokeCheck(sut, carriers);
+      const used = Object.values(run.smoke.perCarrier).filter((n) => n > 0).length;
+      say(`${system}: smoke check ${run.smoke.successful}/${run.smoke.calls} calls completed; carriers took ${JSON.stringify(run.smoke.perCarrier)}`);
+      if (run.smoke.successful !== run.smoke.calls || used < 2) throw new Error(`${system}: smoke check failed — calls do not flow through it (see ${dir})`);
+      let failures = 0;
+      for (const rate of o.rates) {
+        say(`${system}: step ${rate} calls/s × ${o.stepSeconds} s (${rate * o.stepSeconds} calls, hold ${o.holdMs} ms)`);
+        const r = await runStep(sut, carriers, rate, o, dir);
+        run.steps.push(r);
+        say(`  ${stepLine(r)}`);
+        if (r.sustained) {
+          run.maxSustainableCps = Math.max(run.maxSustainableCps, r.offeredCps);
+          failures = 0;
+        } else if (++failures >= o.stopAfterFailures) {
+          say(`${system}: ramp stopped after ${failures} unsustained step(s)`);
+          break;
+        }
+        await sleep(2000);
       }
-      await sleep(2000);
-    }
+    });
   } catch (err) {
     run.error = (err as Error).message;
     say(`${system}: ERROR ${run.error}`);
   } finally {
-    await sut?.stop();
-    await carriers.stop();
     if (!o.keepFiles && !run.error) rmSync(dir, { recursive: true, force: true });
   }
   return run;

@@ -8,15 +8,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startCarriers } from './lib/carriers';
 import { startCapture } from './lib/capture';
 import { analyseFailover, type FailoverFacts } from './lib/failover-analysis';
 import { say, withProgress } from './lib/log';
 import { readSipPackets } from './lib/pcap';
 import { freePorts } from './lib/ports';
 import { startUac } from './lib/sipp-run';
-import type { Sut, SutName } from './lib/sut';
-import { smokeCheck, startSut } from './e2e.bench';
+import type { SutName } from './lib/sut';
+import { smokeCheck, withSystem } from './e2e.bench';
 
 export interface FailoverOptions {
   systems: SutName[];
@@ -46,58 +45,49 @@ export interface FailoverRun {
 async function runOne(system: SutName, o: FailoverOptions): Promise<FailoverRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `tw-failover-${system}-`));
   const run: FailoverRun = { system, describe: '', sipp: { calls: 0, successful: 0, failed: 0, retransmissions: 0 }, captureDropped: 0 };
-  let carriers: Awaited<ReturnType<typeof startCarriers>>;
   try {
-    carriers = await startCarriers();
-  } catch (err) {
-    run.error = (err as Error).message;
-    return run;
-  }
-  let sut: Sut | undefined;
-  try {
-    sut = await startSut(system, carriers, dir, o.kamailioChildren);
-    run.describe = sut.describe;
-    const smoke = await smokeCheck(sut, carriers);
-    if (smoke.successful !== smoke.calls) throw new Error(`${system}: smoke check failed (${smoke.successful}/${smoke.calls})`);
-    const dead = carriers.list.find((c) => c.id === o.carrier)!;
-    const [uacPort] = await freePorts(1);
-    const cap = await startCapture(path.join(dir, 'failover.pcap'), `udp port ${sut.sipPort}`);
-    const totalS = o.warmS + o.silentS + o.afterS;
-    const calls = o.rate * totalS;
-    say(`${system}: ${o.rate} calls/s, hold ${o.holdMs} ms, ${calls} calls; ${o.carrier} silenced (SIGSTOP) at ${o.warmS} s, back (SIGCONT) at ${o.warmS + o.silentS} s`);
-    const t0 = Date.now();
-    const uac = startUac({ scenario: 'uac-bench-call.xml', remote: `127.0.0.1:${sut.sipPort}`, localPort: uacPort!, rate: o.rate, calls, holdMs: o.holdMs,
-      boundMs: (totalS + 30) * 1000, recvTimeoutMs: 20_000 });
-    let stopMs = 0;
-    let resumeMs = 0;
-    const t1 = setTimeout(() => {
-      carriers.silence(o.carrier);
-      stopMs = Date.now();
-      say(`  ${o.carrier} silenced`);
-    }, o.warmS * 1000);
-    const t2 = setTimeout(() => {
+    await withSystem(system, dir, o.kamailioChildren, async (sut, carriers) => {
+      run.describe = sut.describe;
+      const smoke = await smokeCheck(sut, carriers);
+      if (smoke.successful !== smoke.calls) throw new Error(`${system}: smoke check failed (${smoke.successful}/${smoke.calls})`);
+      const dead = carriers.list.find((c) => c.id === o.carrier)!;
+      const [uacPort] = await freePorts(1);
+      const cap = await startCapture(path.join(dir, 'failover.pcap'), `udp port ${sut.sipPort}`);
+      const totalS = o.warmS + o.silentS + o.afterS;
+      const calls = o.rate * totalS;
+      say(`${system}: ${o.rate} calls/s, hold ${o.holdMs} ms, ${calls} calls; ${o.carrier} silenced (SIGSTOP) at ${o.warmS} s, back (SIGCONT) at ${o.warmS + o.silentS} s`);
+      const t0 = Date.now();
+      const uac = startUac({ scenario: 'uac-bench-call.xml', remote: `127.0.0.1:${sut.sipPort}`, localPort: uacPort!, rate: o.rate, calls, holdMs: o.holdMs,
+        boundMs: (totalS + 30) * 1000, recvTimeoutMs: 20_000 });
+      let stopMs = 0;
+      let resumeMs = 0;
+      const t1 = setTimeout(() => {
+        carriers.silence(o.carrier);
+        stopMs = Date.now();
+        say(`  ${o.carrier} silenced`);
+      }, o.warmS * 1000);
+      const t2 = setTimeout(() => {
+        carriers.restore(o.carrier);
+        resumeMs = Date.now();
+        say(`  ${o.carrier} back`);
+      }, (o.warmS + o.silentS) * 1000);
+      const s = await withProgress(`${system} failover`, uac.done, () => {
+        const p = uac.progress();
+        return `${p.outgoing}/${calls} placed, ${p.successful} ok, ${p.failed} failed`;
+      });
+      clearTimeout(t1);
+      clearTimeout(t2);
       carriers.restore(o.carrier);
-      resumeMs = Date.now();
-      say(`  ${o.carrier} back`);
-    }, (o.warmS + o.silentS) * 1000);
-    const s = await withProgress(`${system} failover`, uac.done, () => {
-      const p = uac.progress();
-      return `${p.outgoing}/${calls} placed, ${p.successful} ok, ${p.failed} failed`;
+      const capStats = await cap.stop();
+      run.captureDropped = capStats.dropped;
+      run.sipp = { calls, successful: s.successful, failed: s.failed, retransmissions: s.retransmissions };
+      if (stopMs && resumeMs) run.facts = analyseFailover(readSipPackets(cap.file), { uacPort: uacPort!, sutPort: sut.sipPort, deadPort: dead.port, t0Ms: t0, stopMs, resumeMs });
+      say(`  ${failoverLine(run)}`);
     });
-    clearTimeout(t1);
-    clearTimeout(t2);
-    carriers.restore(o.carrier);
-    const capStats = await cap.stop();
-    run.captureDropped = capStats.dropped;
-    run.sipp = { calls, successful: s.successful, failed: s.failed, retransmissions: s.retransmissions };
-    if (stopMs && resumeMs) run.facts = analyseFailover(readSipPackets(cap.file), { uacPort: uacPort!, sutPort: sut.sipPort, deadPort: dead.port, t0Ms: t0, stopMs, resumeMs });
-    say(`  ${failoverLine(run)}`);
   } catch (err) {
     run.error = (err as Error).message;
     say(`${system}: ERROR ${run.error}`);
   } finally {
-    await sut?.stop();
-    await carriers.stop();
     if (!o.keepFiles) rmSync(dir, { recursive: true, force: true });
   }
   return run;

@@ -23,6 +23,8 @@ export interface MediaSettings {
 export class MediaAnchors {
   readonly relay: MediaRelay;
   private readonly relayAnchor: RelayAnchor;
+  /** Opens rtpengine sessions, starting (or reconnecting to) rtpengine on first use. */
+  private readonly rtpengineLazy: MediaAnchor = { open: async (callId, fromTag): Promise<CallMediaSession> => (await this.rtpengineAnchor()).open(callId, fromTag) };
   private rtpengine: Promise<RtpengineAnchor> | undefined;
   private process: RtpengineProcess | undefined;
 
@@ -37,7 +39,7 @@ export class MediaAnchors {
 
   anchor(mode: MediaMode): MediaAnchor {
     if (mode === 'relay') return this.relayAnchor;
-    if (mode === 'rtpengine') return { open: async (callId, fromTag): Promise<CallMediaSession> => (await this.rtpengineAnchor()).open(callId, fromTag) };
+    if (mode === 'rtpengine') return this.rtpengineLazy;
     return directAnchor;
   }
 

@@ -19,8 +19,11 @@ type RequestFn = (uri: string, opts: { method: string; headers: Record<string, s
 export class Prober {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
+  private readonly request: RequestFn;
 
-  constructor(private readonly srf: Srf, private readonly health: HealthMonitor, private readonly logger: Logger) {}
+  constructor(srf: Srf, private readonly health: HealthMonitor, private readonly logger: Logger) {
+    this.request = srf.request.bind(srf) as unknown as RequestFn;
+  }
 
   /** (Re)start probing for the carriers in `config`; a reload calls this again. */
   sync(config: TrunkwiseConfig): void {
@@ -72,9 +75,8 @@ export class Prober {
         resolve(r);
       };
       const timer = setTimeout(() => finish({ kind: 'lost', at: Date.now() }), c.probe.timeoutMs);
-      const request = this.srf.request.bind(this.srf) as unknown as RequestFn;
       try {
-        request(uri, { method: 'OPTIONS', headers: { 'Max-Forwards': '70', 'X-Trunkwise-Probe': c.id } }, (err, req) => {
+        this.request(uri, { method: 'OPTIONS', headers: { 'Max-Forwards': '70', 'X-Trunkwise-Probe': c.id } }, (err, req) => {
           if (err) {
             this.logger.debug({ carrier: c.id, err: err.message }, 'probe could not be sent');
             return finish({ kind: 'lost', at: Date.now() });
