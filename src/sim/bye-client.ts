@@ -3,9 +3,9 @@
  * Timer E retransmits at T1 doubling to T2 (UDP only), a provisional moves it to T2, a final
  * response ends it, Timer F gives up after 64·T1. Either way the call is over afterwards.
  */
-import { generateBranch, stripTag } from '../engine/sip/headers';
-import { SipHeaders, type SipRequest } from '../engine/sip/message';
-import { serializeMessage } from '../engine/sip/serializer';
+import { generateBranch, stripTag } from '../sip/headers';
+import { SipHeaders, type SipRequest } from '../sip/message';
+import { serializeMessage } from '../sip/serializer';
 import type { Call } from './call';
 import type { CarrierContext } from './context';
 import { destroyCall } from './invite-server';

@@ -6,7 +6,7 @@
  * accepted (2xx sent, awaiting ACK) → confirmed (ACKed); or → completed (non-2xx sent, awaiting ACK).
  * `silent` calls only exist so INVITE retransmissions are recognised; they never get a response.
  */
-import type { SipRequest } from '../engine/sip/message';
+import type { SipRequest } from '../sip/message';
 import type { Behaviour } from './behaviour';
 import type { MediaEndpoint } from './media';
 import type { Retransmission, TimerHandle } from './timers';

@@ -3,8 +3,8 @@
  * context the handlers work against; stop() cancels every timer and closes every socket.
  */
 import type { Logger } from 'pino';
-import type { SipMessage } from '../engine/sip/message';
-import { serializeMessage } from '../engine/sip/serializer';
+import type { SipMessage } from '../sip/message';
+import { serializeMessage } from '../sip/serializer';
 import { applyPatch, DEFAULT_BEHAVIOUR, rtpSettings, type Behaviour, type BehaviourPatch } from './behaviour';
 import { sendBye } from './bye-client';
 import { CallTable, type Call } from './call';

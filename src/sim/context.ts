@@ -1,6 +1,6 @@
 /** What the request handlers (invite-server, dialog-server, bye-client) get from their carrier. */
 import type { Logger } from 'pino';
-import type { SipMessage, SipRequest, Target } from '../engine/sip/message';
+import type { SipMessage, SipRequest, Target } from '../sip/message';
 import type { Behaviour } from './behaviour';
 import type { Call, CallTable } from './call';
 import type { ExpiringMap } from './expiring-map';

@@ -3,8 +3,8 @@
  * ended in the last 64·T1 still gets 200; unknown → 481), re-INVITE (200 with a new SDP version,
  * retransmitted until its ACK), UPDATE and INFO (200; an UPDATE offer gets an SDP answer).
  */
-import { getCSeq } from '../engine/sip/headers';
-import { serializeMessage } from '../engine/sip/serializer';
+import { getCSeq } from '../sip/headers';
+import { serializeMessage } from '../sip/serializer';
 import type { Call } from './call';
 import type { CarrierContext, InboundRequest } from './context';
 import { destroyCall, finalNon2xx } from './invite-server';

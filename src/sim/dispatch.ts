@@ -3,11 +3,11 @@
  * responses to our BYE → stamp the Via → non-INVITE retransmission absorbed by its transaction →
  * Require check → the method's handler.
  */
-import { getBranch, getCallId, getCSeq, getFromTag, getToTag, getTopVia } from '../engine/sip/headers';
-import type { SipRequest, Target } from '../engine/sip/message';
-import { parseMessage, type ParseResult } from '../engine/sip/parser';
-import { buildResponseFromPartial } from '../engine/sip/response-builder';
-import { serializeMessage } from '../engine/sip/serializer';
+import { getBranch, getCallId, getCSeq, getFromTag, getToTag, getTopVia } from '../sip/headers';
+import type { SipRequest, Target } from '../sip/message';
+import { parseMessage, type ParseResult } from '../sip/parser';
+import { buildResponseFromPartial } from '../sip/response-builder';
+import { serializeMessage } from '../sip/serializer';
 import { dialogKey } from './call';
 import type { CarrierContext, InboundRequest, TxnEntry } from './context';
 import { onBye, onReInvite, onUpdateOrInfo } from './dialog-server';

@@ -4,8 +4,8 @@
  * until the ACK (2xx on every transport, by the UAS core; non-2xx on UDP only, Timer G) and given up
  * after 64·T1 (Timer H). CANCEL ends a call that has not answered yet with 487.
  */
-import { generateTag, getCSeq, getFromTag, parseNameAddr, parseSipUri } from '../engine/sip/headers';
-import { serializeMessage } from '../engine/sip/serializer';
+import { generateTag, getCSeq, getFromTag, parseNameAddr, parseSipUri } from '../sip/headers';
+import { serializeMessage } from '../sip/serializer';
 import { startRetransmission } from './timers';
 import { dialogKey, type Call } from './call';
 import type { CarrierContext, InboundRequest } from './context';

@@ -5,8 +5,8 @@
  * to the sent-by port); UDP → the source address, and the source port if rport was asked for, else
  * the sent-by port (5060 by default).
  */
-import { formatVia, parseVia } from '../engine/sip/headers';
-import type { SipRequest, Target } from '../engine/sip/message';
+import { formatVia, parseVia } from '../sip/headers';
+import type { SipRequest, Target } from '../sip/message';
 import type { SendTarget } from './transport';
 
 export interface ReplyRoute {

@@ -1,7 +1,7 @@
 /** Responses the simulated carrier sends: the RFC 3261 §8.2.6 copy plus our own headers. */
-import { generateTag } from '../engine/sip/headers';
-import type { HeaderField, SipRequest, SipResponse } from '../engine/sip/message';
-import { buildResponse } from '../engine/sip/response-builder';
+import { generateTag } from '../sip/headers';
+import type { HeaderField, SipRequest, SipResponse } from '../sip/message';
+import { buildResponse } from '../sip/response-builder';
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO';
 export const SERVER = 'trunkwise-sim';

@@ -7,8 +7,8 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { StreamFramer } from '../engine/sip/stream-framer';
-import type { Target } from '../engine/sip/message';
+import { StreamFramer } from '../sip/stream-framer';
+import type { Target } from '../sip/message';
 
 export type ListenTransport = 'udp' | 'tcp' | 'both';
 

@@ -1,5 +1,5 @@
 /** Shared fixtures for the transaction unit tests: a recording transport and message builders. */
-import { SipHeaders, type SipRequest, type SipResponse, type Target } from '../../src/engine/sip/message';
+import { SipHeaders, type SipRequest, type SipResponse, type Target } from '../../src/sip/message';
 import type { TransactionTransport } from '../../src/engine/transaction/types';
 
 export const UDP: Target = { protocol: 'udp', address: '127.0.0.1', port: 5099 };

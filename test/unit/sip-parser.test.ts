@@ -1,9 +1,9 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { parseMessage } from '../../src/engine/sip/parser';
-import { serializeMessage } from '../../src/engine/sip/serializer';
-import { StreamFramer } from '../../src/engine/sip/stream-framer';
-import { parseVia, parseNameAddr, parseSipUri, parseCSeq } from '../../src/engine/sip/headers';
+import { parseMessage } from '../../src/sip/parser';
+import { serializeMessage } from '../../src/sip/serializer';
+import { StreamFramer } from '../../src/sip/stream-framer';
+import { parseVia, parseNameAddr, parseSipUri, parseCSeq } from '../../src/sip/headers';
 
 const INVITE = [
   'INVITE sip:+15551234@127.0.0.1:5060 SIP/2.0',

@@ -3,7 +3,7 @@ import { FakeClock } from '../../src/engine/transaction/clock';
 import { InviteServerTransaction } from '../../src/engine/transaction/invite-server';
 import { NonInviteServerTransaction } from '../../src/engine/transaction/non-invite-server';
 import { DEFAULT_TIMERS } from '../../src/engine/transaction/types';
-import type { SipResponse } from '../../src/engine/sip/message';
+import type { SipResponse } from '../../src/sip/message';
 import { UDP, TCP, recorder, request, response, events } from '../helpers/transactions';
 
 function invite(source = UDP) {

@@ -2,7 +2,7 @@
  * SIP text from the application is partial by design (drachtio-srf leaves Via, CSeq, Call-ID… to the
  * server), so it is read leniently here: start line, headers, body — no mandatory-header checks.
  */
-import { SipHeaders, canonicalName, type HeaderField } from '../sip/message';
+import { SipHeaders, canonicalName, type HeaderField } from '../../sip/message';
 
 export type AppStartLine =
   | { kind: 'request'; method: string; uri: string }

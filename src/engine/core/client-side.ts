@@ -4,9 +4,9 @@
  * as ordinary 408 / 503 responses, which is what drives carrier failover in srf.createUAC/createB2BUA.
  */
 import { randomUUID } from 'node:crypto';
-import type { SipRequest, SipResponse, Target } from '../sip/message';
-import { buildResponse } from '../sip/response-builder';
-import { getBranch, getCSeq, getCallId, getFromTag, getToTag, parseNameAddr, stripTag } from '../sip/headers';
+import type { SipRequest, SipResponse, Target } from '../../sip/message';
+import { buildResponse } from '../../sip/response-builder';
+import { getBranch, getCSeq, getCallId, getFromTag, getToTag, parseNameAddr, stripTag } from '../../sip/headers';
 import type { ClientTransaction } from '../transaction/types';
 import { clientKey } from '../transaction/keys';
 import type { InboundMessage, LocalPoint } from '../transport/layer';

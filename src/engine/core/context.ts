@@ -2,13 +2,13 @@
  * What the server side and the client side of the engine core share: the layers below and above,
  * configuration, and small helpers for talking to applications.
  */
-import type { SipMessage, Target } from '../sip/message';
+import type { SipMessage, Target } from '../../sip/message';
 import type { Clock, TimerConfig } from '../transaction/types';
 import type { TransportLayer, LocalPoint } from '../transport/layer';
 import type { WireClient, WireServer } from '../wire/server';
 import type { DialogStore } from '../dialog/dialog';
 import type { EngineLogger } from '../logger';
-import { serializeMessage } from '../sip/serializer';
+import { serializeMessage } from '../../sip/serializer';
 import { wireTime, type MsgMeta } from '../wire/protocol';
 import type { CdrEmitter } from './cdr';
 

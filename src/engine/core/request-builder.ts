@@ -2,8 +2,8 @@
  * Filling in what drachtio-server fills in on requests an application sends (DRACHTIO-WIRE.md,
  * "App's requests"): Via with branch and rport, Max-Forwards, From tag, To, Call-ID, CSeq, Contact.
  */
-import { SipHeaders, type SipRequest } from '../sip/message';
-import { generateBranch, generateCallId, generateTag, parseCSeq, parseNameAddr } from '../sip/headers';
+import { SipHeaders, type SipRequest } from '../../sip/message';
+import { generateBranch, generateCallId, generateTag, parseCSeq, parseNameAddr } from '../../sip/headers';
 import type { LocalPoint } from '../transport/layer';
 import type { Dialog } from '../dialog/dialog';
 import { appHeadersForRequest, LOCALHOST_HEADERS, replaceLocalhost, type AppMessage } from './app-message';

@@ -6,10 +6,10 @@
  * unknown-dialog requests are answered here exactly as drachtio-server answers them.
  */
 import { randomUUID } from 'node:crypto';
-import type { SipRequest, SipResponse, Target } from '../sip/message';
-import { SipHeaders } from '../sip/message';
-import { buildResponse } from '../sip/response-builder';
-import { getBranch, getCallId, getCSeq, getFromTag, getToTag, getTopVia, generateTag, parseNameAddr, stripTag } from '../sip/headers';
+import type { SipRequest, SipResponse, Target } from '../../sip/message';
+import { SipHeaders } from '../../sip/message';
+import { buildResponse } from '../../sip/response-builder';
+import { getBranch, getCallId, getCSeq, getFromTag, getToTag, getTopVia, generateTag, parseNameAddr, stripTag } from '../../sip/headers';
 import type { ServerTransaction } from '../transaction/types';
 import { serverKey } from '../transaction/keys';
 import type { InboundMessage } from '../transport/layer';

@@ -1,8 +1,8 @@
 /** Turning a SIP URI into a transport target (RFC 3263 reduced to A/AAAA lookups and defaults). */
 import dns from 'node:dns/promises';
 import net from 'node:net';
-import type { Target, TransportProtocol } from '../sip/message';
-import { parseSipUri } from '../sip/headers';
+import type { Target, TransportProtocol } from '../../sip/message';
+import { parseSipUri } from '../../sip/headers';
 
 export interface UriTarget {
   protocol: TransportProtocol;

@@ -2,7 +2,7 @@
  * Builds transaction state machines bound to the transport layer. The per-transaction transport
  * adapter turns an asynchronous send failure into transportError() on that transaction.
  */
-import type { SipRequest, Target } from '../sip/message';
+import type { SipRequest, Target } from '../../sip/message';
 import type {
   ClientTransaction, ClientTransactionUser, ServerTransaction, ServerTransactionUser, TransactionTransport,
 } from '../transaction/types';

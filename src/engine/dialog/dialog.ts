@@ -3,7 +3,7 @@
  *
  * Dialog ids follow drachtio-server: `<Call-ID>;from-tag=<tag of the party that sent the INVITE>`.
  */
-import type { SipRequest, Target } from '../sip/message';
+import type { SipRequest, Target } from '../../sip/message';
 import type { WireClient } from '../wire/server';
 
 export type DialogRole = 'uac' | 'uas';

@@ -1,6 +1,6 @@
 /** Shared plumbing for the four state machines: owned timers cancelled on every state change. */
 import type { ClientFailure, ClientTransactionUser, Clock, TimerHandle, TransactionTransport } from './types';
-import type { SipRequest, SipResponse, Target } from '../sip/message';
+import type { SipRequest, SipResponse, Target } from '../../sip/message';
 import type { TimerValues } from './timers';
 
 export abstract class TransactionBase<S extends string> {

@@ -6,7 +6,7 @@
  *      │  └──300-699──▶ completed ──D──▶ terminated
  *      └──B / transport error──▶ terminated (onFailure)
  */
-import { SipHeaders, type SipRequest, type SipResponse, type Target } from '../sip/message';
+import { SipHeaders, type SipRequest, type SipResponse, type Target } from '../../sip/message';
 import { TransactionBase } from './base';
 import { timerValues } from './timers';
 import type { ClientTransaction, ClientTransactionState, ClientTransactionUser, Clock, TimerConfig, TransactionTransport } from './types';

@@ -4,7 +4,7 @@
  *   proceeding ──2xx──▶ accepted (G retransmits 2xx until ACK; H → onAckTimeout; L → terminated)
  *       └──300-699──▶ completed (G retransmits; H → onAckTimeout, terminated) ──ACK──▶ confirmed ──I──▶ terminated
  */
-import type { SipRequest, SipResponse, Target } from '../sip/message';
+import type { SipRequest, SipResponse, Target } from '../../sip/message';
 import { buildTrying } from './trying';
 import { TransactionBase } from './base';
 import { timerValues } from './timers';

@@ -4,7 +4,7 @@
  *   trying ──1xx──▶ proceeding ──final──▶ completed ──K──▶ terminated
  *     └──final──▶ completed;   trying/proceeding ──F / transport error──▶ terminated (onFailure)
  */
-import type { SipRequest, SipResponse, Target } from '../sip/message';
+import type { SipRequest, SipResponse, Target } from '../../sip/message';
 import { TransactionBase } from './base';
 import { timerValues } from './timers';
 import type { ClientTransaction, ClientTransactionState, ClientTransactionUser } from './types';

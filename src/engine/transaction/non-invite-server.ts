@@ -4,7 +4,7 @@
  *   trying ──1xx──▶ proceeding ──final──▶ completed ──J──▶ terminated
  *     └──final──▶ completed
  */
-import type { SipRequest, SipResponse, Target } from '../sip/message';
+import type { SipRequest, SipResponse, Target } from '../../sip/message';
 import { TransactionBase } from './base';
 import { timerValues } from './timers';
 import type { ServerTransaction, ServerTransactionState, ServerTransactionUser } from './types';

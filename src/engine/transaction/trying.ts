@@ -1,5 +1,5 @@
 /** The 100 Trying a server transaction sends by itself (RFC 3261 §8.2.6.1: no To tag). */
-import { SipHeaders, type SipRequest, type SipResponse } from '../sip/message';
+import { SipHeaders, type SipRequest, type SipResponse } from '../../sip/message';
 
 export function buildTrying(req: SipRequest): SipResponse {
   const h = new SipHeaders();

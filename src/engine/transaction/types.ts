@@ -6,7 +6,7 @@
  * needs from outside comes through these interfaces, so the state machines run under a fake clock in
  * unit tests and under the real one in the engine.
  */
-import type { SipRequest, SipResponse, Target } from '../sip/message';
+import type { SipRequest, SipResponse, Target } from '../../sip/message';
 
 export interface TimerHandle {
   cancel(): void;

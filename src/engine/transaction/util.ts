@@ -1,5 +1,5 @@
 /** The two header facts the transaction layer needs, without depending on the full header parsers. */
-import type { SipRequest } from '../sip/message';
+import type { SipRequest } from '../../sip/message';
 
 export function cseqNumber(req: SipRequest): number {
   const m = /^\s*(\d+)/.exec(req.headers.get('cseq') ?? '');

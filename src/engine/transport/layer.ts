@@ -4,11 +4,11 @@
  * per-source limit and the RFC 3261 §18.2.1 / RFC 3581 Via fix-ups, and sends messages to targets.
  */
 import net from 'node:net';
-import type { SipMessage, Target, TransportProtocol } from '../sip/message';
-import { parseMessage } from '../sip/parser';
-import { serializeMessage } from '../sip/serializer';
-import { buildResponseFromPartial } from '../sip/response-builder';
-import { parseVia, formatVia } from '../sip/headers';
+import type { SipMessage, Target, TransportProtocol } from '../../sip/message';
+import { parseMessage } from '../../sip/parser';
+import { serializeMessage } from '../../sip/serializer';
+import { buildResponseFromPartial } from '../../sip/response-builder';
+import { parseVia, formatVia } from '../../sip/headers';
 import type { EngineLogger } from '../logger';
 import { UdpTransport } from './udp';
 import { TcpTransport } from './tcp';

@@ -4,7 +4,7 @@
  * connection is up. Each connection frames SIP with a StreamFramer (Content-Length).
  */
 import net from 'node:net';
-import { StreamFramer } from '../sip/stream-framer';
+import { StreamFramer } from '../../sip/stream-framer';
 
 export interface StreamMessage {
   data: Buffer;

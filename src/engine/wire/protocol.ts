@@ -4,7 +4,7 @@
  * drachtio-srf's drachtio-agent.js reads (see shared/DRACHTIO-WIRE.md).
  */
 import { randomUUID } from 'node:crypto';
-import type { TransportProtocol } from '../sip/message';
+import type { TransportProtocol } from '../../sip/message';
 
 const CRLF = '\r\n';
 

@@ -7,10 +7,10 @@
  *
  * States: calling → proceeding → (cancelling) → confirmed → terminating → done.
  */
-import { generateBranch, generateCallId, generateTag, getCSeq, getToTag, parseNameAddr } from '../../engine/sip/headers';
-import type { SipRequest, SipResponse, Target } from '../../engine/sip/message';
-import { buildResponse } from '../../engine/sip/response-builder';
-import { serializeMessage } from '../../engine/sip/serializer';
+import { generateBranch, generateCallId, generateTag, getCSeq, getToTag, parseNameAddr } from '../../sip/headers';
+import type { SipRequest, SipResponse, Target } from '../../sip/message';
+import { buildResponse } from '../../sip/response-builder';
+import { serializeMessage } from '../../sip/serializer';
 import { remoteFromSdp } from '../sdp';
 import { startRetransmission, type Retransmission, type TimerHandle } from '../timers';
 import { uriHost, type IvrCore } from './core';

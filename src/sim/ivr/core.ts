@@ -1,6 +1,6 @@
 /** What every IVR call shares: the SIP socket, timers, client transactions, RTP ports, the drop PRNG. */
 import type { Logger } from 'pino';
-import type { SipResponse } from '../../engine/sip/message';
+import type { SipResponse } from '../../sip/message';
 import type { Random } from '../prng';
 import type { PortAllocator } from '../rtp/ports';
 import type { SimTimings, TimerSet } from '../timers';

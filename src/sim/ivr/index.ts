@@ -5,10 +5,10 @@
  * and leaves no socket or timer behind.
  */
 import pino, { type Logger } from 'pino';
-import type { SipRequest, SipResponse, Target } from '../../engine/sip/message';
-import { buildResponse } from '../../engine/sip/response-builder';
-import { generateTag, getBranch, getCallId, getCSeq } from '../../engine/sip/headers';
-import { serializeMessage } from '../../engine/sip/serializer';
+import type { SipRequest, SipResponse, Target } from '../../sip/message';
+import { buildResponse } from '../../sip/response-builder';
+import { generateTag, getBranch, getCallId, getCSeq } from '../../sip/headers';
+import { serializeMessage } from '../../sip/serializer';
 import { parseHostPort } from '../cli-args';
 import { seededRandom } from '../prng';
 import { PortAllocator, type PortRange } from '../rtp/ports';

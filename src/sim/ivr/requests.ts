@@ -3,7 +3,7 @@
  * ACK of a non-2xx (both on the INVITE's branch, §9.1, §17.1.1.3), the ACK of a 2xx and BYE (new
  * branches, to the remote target with the route set, §13.2.2.4, §12.2.1.1).
  */
-import { SipHeaders, type SipRequest } from '../../engine/sip/message';
+import { SipHeaders, type SipRequest } from '../../sip/message';
 
 export const USER_AGENT = 'trunkwise-ivr';
 

@@ -2,8 +2,8 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from 'pino';
-import type { SipRequest, SipResponse, Target } from '../../engine/sip/message';
-import { parseMessage } from '../../engine/sip/parser';
+import type { SipRequest, SipResponse, Target } from '../../sip/message';
+import { parseMessage } from '../../sip/parser';
 
 export interface SipSocketHandlers {
   onResponse(res: SipResponse): void;
