@@ -11,6 +11,13 @@ npx tsc -p tsconfig.json --noEmit || { echo "0 passed, 1 failed"; exit 1; }
 
 log=$(mktemp)
 status=0
+# Full runs measure coverage: every Node process (tests and the trunkwise/simulator/engine children
+# they start) writes V8 coverage here; scripts/coverage.sh reports it and enforces .ci/coverage-floors.
+covdir=""
+if [ $# -eq 0 ]; then
+  covdir=$(mktemp -d -t tw-coverage-XXXXXX)
+  export NODE_V8_COVERAGE="$covdir/v8"
+fi
 run() { # label, tap args…
   echo "== $1"; shift
   npx tap -R terse "$@" 2>&1 | tee -a "$log"
@@ -29,5 +36,10 @@ while read -r line; do
 done < <(grep -E '^# \{ total: ' "$log")
 rm -f "$log"
 [ "$fail" -gt 0 ] && status=1
+if [ -n "$covdir" ]; then
+  unset NODE_V8_COVERAGE
+  bash scripts/coverage.sh "$covdir/v8" || status=1
+  rm -rf "$covdir"
+fi
 echo "${pass} passed, ${fail} failed"
 exit $status
