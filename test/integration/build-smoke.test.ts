@@ -9,6 +9,7 @@
 import t from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,6 +88,19 @@ t.test('the package holds every bin target and asset, and no test, bench or fuzz
   const stray = packFiles.filter((p) => /(^|\/)(test|tests|bench|fuzz|scripts|\.ci)\//.test(p) || /\.(test|bench|fuzz)\.[jt]s$/.test(p) || p.startsWith('src/'));
   t.same(stray, [], 'no tests, benchmarks, fuzz targets, scripts or TypeScript sources');
   t.ok(packFiles.includes('package.json') && packFiles.includes('carriers.yaml') && packFiles.some((p) => p.startsWith('routes/')), 'package.json and the example configuration');
+  for (const f of ['deploy/trunkwise.service', 'deploy/trunkwise.env.example', 'docker/drachtio.conf.xml']) t.ok(packFiles.includes(f), `${f} is packed`);
+
+  // Production installs only `dependencies` (npm ci --omit=dev): the compiled code may need nothing else.
+  const deps = new Set(Object.keys((JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies?: object }).dependencies ?? {}));
+  const needed = new Set<string>();
+  for (const f of packFiles.filter((p) => p.endsWith('.js'))) {
+    for (const m of readFileSync(path.join(root, f), 'utf8').matchAll(/\brequire\("([^"]+)"\)/g)) {
+      const id = m[1]!;
+      if (id.startsWith('.') || id.startsWith('node:') || builtinModules.includes(id)) continue;
+      needed.add(id.startsWith('@') ? id.split('/').slice(0, 2).join('/') : id.split('/')[0]!);
+    }
+  }
+  t.same([...needed].filter((d) => !deps.has(d)), [], `the build requires only production dependencies (${[...needed].sort().join(', ')})`);
 });
 
 interface Proc {
