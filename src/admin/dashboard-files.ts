@@ -2,7 +2,7 @@
  * The NOC dashboard's static files, served by the admin API. They live in `dashboard/` beside this
  * module: src/admin/dashboard when run from the sources, dist/admin/dashboard in the build
  * (scripts/build.sh copies every non-TypeScript file under src/ next to the compiled code). Every
- * file of a known text type in that folder is served, read once on first use.
+ * file of a known text type in that folder (and below it) is served, read once on first use.
  *
  * A missing folder is a broken installation, not a reason to stop routing alarm calls: the edge keeps
  * running and /dashboard/ answers with error TW_DASHBOARD_ASSETS_MISSING, naming the folder and the fix.
@@ -36,9 +36,11 @@ let loaded: Loaded | undefined;
 export function loadDashboard(dir = DASHBOARD_DIR): Loaded {
   try {
     const files = new Map<string, DashboardFile>();
-    for (const name of readdirSync(dir)) {
-      const type = TYPES[path.extname(name)];
-      if (type) files.set(name, { body: readFileSync(path.join(dir, name), 'utf8'), type, status: 200 });
+    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      const type = TYPES[path.extname(entry.name)];
+      if (!type || !entry.isFile()) continue;
+      const file = path.join(entry.parentPath ?? entry.path, entry.name);
+      files.set(path.relative(dir, file).split(path.sep).join('/'), { body: readFileSync(file, 'utf8'), type, status: 200 });
     }
     if (!files.has('index.html')) throw new Error(`no index.html in ${dir}`);
     return { ok: true, files };

@@ -84,7 +84,7 @@ t.test('the package holds every bin target and asset, and no test, bench or fuzz
   for (const [name, target] of Object.entries(BINS)) t.ok(packFiles.includes(path.normalize(target)), `bin ${name}: ${target} is packed`);
   const assetsDir = path.join(REPO, 'src', 'admin', 'dashboard');
   const distDir = path.dirname(path.normalize(BINS.trunkwise ?? 'dist/x')).split(path.sep)[0]!;
-  for (const f of readdirSync(assetsDir)) t.ok(packFiles.some((p) => p.startsWith(`${distDir}/`) && p.endsWith(`admin/dashboard/${f}`)), `dashboard asset ${f} is packed`);
+  for (const f of readdirSync(assetsDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(assetsDir, path.join(e.parentPath ?? e.path, e.name)))) t.ok(packFiles.some((p) => p.startsWith(`${distDir}/`) && p.endsWith(`admin/dashboard/${f}`)), `dashboard asset ${f} is packed`);
   const stray = packFiles.filter((p) => /(^|\/)(test|tests|bench|fuzz|scripts|\.ci)\//.test(p) || /\.(test|bench|fuzz)\.[jt]s$/.test(p) || p.startsWith('src/'));
   t.same(stray, [], 'no tests, benchmarks, fuzz targets, scripts or TypeScript sources');
   t.ok(packFiles.includes('package.json') && packFiles.includes('carriers.yaml') && packFiles.some((p) => p.startsWith('routes/')), 'package.json and the example configuration');
