@@ -214,6 +214,7 @@ t.test('trunkwise from the package, started as the image starts it: a call, the 
     const metrics = await (await fetch(`http://127.0.0.1:${httpPort}${metricsPath}`)).text();
     t.match(metrics, /^trunkwise_calls_completed_total\{[^}]*outcome="answered"[^}]*\} 1$/m, `${metricsPath} (prometheus.yml's scrape path) counts the call`);
     t.equal(await runArgv(healthcheck, root, { TRUNKWISE_HTTP: `127.0.0.1:${httpPort}` }), 0, 'the image HEALTHCHECK passes against it');
+    t.equal(await runArgv(healthcheck, root, { TRUNKWISE_HTTP: `0.0.0.0:${httpPort}` }), 0, 'also when TRUNKWISE_HTTP is a wildcard bind (the image default): checked on loopback');
     t.not(await runArgv(healthcheck, root, { TRUNKWISE_HTTP: `127.0.0.1:${uacPort}` }), 0, 'and fails where nothing answers /health');
 
     const end = await stop(tw, 10_000);
