@@ -37,11 +37,14 @@ const root = path.join(unpacked, 'package');
 const running = new Set<ChildProcess>();
 let packFiles: string[] = [];
 
-t.teardown(() => {
+function cleanUp(): void {
   killAll();
   for (const c of running) if (c.pid && c.exitCode === null && c.signalCode === null) process.kill(-c.pid, 'SIGKILL');
   rmSync(tmp, { recursive: true, force: true });
-});
+}
+t.teardown(cleanUp);
+// Also when t.before throws (a failed build), where tap never reaches the teardown.
+process.on('exit', cleanUp);
 
 function run(cmd: string, args: string[], cwd: string, timeoutMs: number): { status: number | null; stdout: string; out: string } {
   const r = spawnSync(cmd, args, { cwd, env: childEnv({}), encoding: 'utf8', timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 });
