@@ -53,7 +53,7 @@ async function route(deps: AdminDeps, req: http.IncomingMessage): Promise<Reply>
   const method = req.method ?? 'GET';
   if (method === 'GET' && (url.pathname === '/' || url.pathname.startsWith('/dashboard'))) {
     const f = dashboardFile(url.pathname === '/' ? '/dashboard/' : url.pathname);
-    if (f) return { status: 200, body: f.body, type: f.type };
+    if (f) return { status: f.status, body: f.body, type: f.type };
   }
   if (method === 'GET' && url.pathname === '/health') return { status: 200, body: { status: 'ok', ...deps.health() } };
   if (method === 'GET' && url.pathname === '/metrics') {
