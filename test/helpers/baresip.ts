@@ -16,8 +16,13 @@ import { freePorts } from './sipp';
 import { writeToneWav } from './tones';
 
 export interface BaresipOptions {
-  /** SIP user and account name, e.g. 'ivr' or 'carrier'. */
+  /** Name for the temp dir and messages, e.g. 'ivr' or 'carrier'. */
   name: string;
+  /**
+   * The account's SIP user (default `name`). baresip answers 404 to a Request-URI user no account
+   * has, so a carrier must own the number trunkwise dials.
+   */
+  user?: string;
   /** The tone this UA sends, Hz (8 kHz PCMU, so below 4000). */
   toneHz: number;
   /** Incoming calls: `auto` answers at once, `manual` rings until `accept`. Default manual. */
@@ -124,7 +129,7 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
   // Longer than any call in the tests: aufile stops sending at the end of the file.
   writeToneWav(tone, o.toneHz, 150);
   writeFileSync(path.join(dir, 'config'), config(o, dir, sipPort!, ctrlPort!, tone));
-  writeFileSync(path.join(dir, 'accounts'), `<sip:${o.name}@127.0.0.1:${sipPort}>;regint=0;answermode=${o.answer ?? 'manual'};audio_codecs=PCMU\n`);
+  writeFileSync(path.join(dir, 'accounts'), `<sip:${o.user ?? o.name}@127.0.0.1:${sipPort}>;regint=0;answermode=${o.answer ?? 'manual'};audio_codecs=PCMU\n`);
   const args = ['-f', dir, '-t', String(o.lifetimeS ?? 120), ...(o.sipTrace ? ['-s'] : [])];
   const child = spawn('baresip', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
@@ -238,3 +243,41 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
     stop,
   };
 }
+
+/** baresip's own end-of-call tallies ("packets: <transmit> <receive>"), one per ended call, in order. */
+export function callTallies(output: string): Array<{ sent: number; received: number }> {
+  return [...output.matchAll(/^packets:\s+(\d+)\s+(\d+)/gm)].map((m) => ({ sent: Number(m[1]), received: Number(m[2]) }));
+}
+
+/** The audio stream's direction as baresip holds it now (`audio_debug`: "audio dir=…"). */
+export async function audioDirection(ua: Baresip): Promise<string | undefined> {
+  return /audio dir=(\w+)/.exec((await ua.command('audio_debug')).data)?.[1];
+}
+
+/** RTCP that reached baresip on a socket it was not told to expect it on (the rtcp-mux bug's symptom). */
+export function misdeliveredRtcp(output: string): string[] {
+  return output.split('\n').filter((l) => /drop incoming RTCP|RTCP.*RTP port|RTP.*RTCP port/i.test(l));
+}
+
+export interface TrunkwiseHealth {
+  engine: { dialogs: number; serverTransactions: number; clientTransactions: number };
+  media: { sessions: number; portsInUse: number; tracked: number };
+  activeCalls: number;
+}
+
+/**
+ * Polls trunkwise's /health until `done` holds (or `timeoutMs` passes) and returns the last reading:
+ * the leak checks after a call ends (relay sessions, ports, engine dialogs and transactions).
+ */
+export async function waitHealth(admin: (m: string, p: string) => Promise<{ body: unknown }>, done: (h: TrunkwiseHealth) => boolean, timeoutMs: number): Promise<TrunkwiseHealth> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const h = (await admin('GET', '/health')).body as TrunkwiseHealth;
+    if (done(h) || Date.now() > until) return h;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** No call, relay session, relay port or engine dialog left. */
+export const callsReleased = (h: TrunkwiseHealth): boolean =>
+  h.activeCalls === 0 && h.media.sessions === 0 && h.media.portsInUse === 0 && h.engine.dialogs === 0;
