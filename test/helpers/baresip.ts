@@ -254,9 +254,15 @@ export async function audioDirection(ua: Baresip): Promise<string | undefined> {
   return /audio dir=(\w+)/.exec((await ua.command('audio_debug')).data)?.[1];
 }
 
-/** RTCP that reached baresip on a socket it was not told to expect it on (the rtcp-mux bug's symptom). */
+/**
+ * RTCP baresip dropped as arriving on a port it was not told to expect it on (the rtcp-mux bug's
+ * symptom) since its latest call was established. Earlier drops are not counted: baresip 1.0.0,
+ * having offered rtcp-mux, drops RTCP that reaches its RTP port before the answer does — the answerer
+ * sends an RTCP APP packet as it answers; that race happens with direct media too.
+ */
 export function misdeliveredRtcp(output: string): string[] {
-  return output.split('\n').filter((l) => /drop incoming RTCP|RTCP.*RTP port|RTP.*RTCP port/i.test(l));
+  const at = output.lastIndexOf('Call established');
+  return at < 0 ? [] : output.slice(at).split('\n').filter((l) => /drop incoming RTCP|RTCP.*RTP port|RTP.*RTCP port/i.test(l)).map((l) => l.replace(/\u001b\[[;\d]*m/g, '').trim());
 }
 
 export interface TrunkwiseHealth {
