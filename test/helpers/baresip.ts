@@ -8,7 +8,7 @@
  * process exit too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,6 +62,11 @@ export interface Baresip {
   count(type: string, since?: number): number;
   /** The WAV files sndfile wrote, oldest call first: `dec` what it heard, `enc` what it sent. */
   recordings(): Array<{ dec: string; enc: string }>;
+  /**
+   * The latest call's `dec` recording once baresip has closed it (libsndfile fills in the RIFF
+   * sizes at close; before that the tail may still sit in its buffer). Undefined after `timeoutMs`.
+   */
+  finishedRecording(timeoutMs?: number): Promise<string | undefined>;
   /** The tail of baresip's own output (for a failing test's comment). */
   output(): string;
   /** Kills it (SIGTERM, then SIGKILL) and removes its dir. Idempotent. */
@@ -72,6 +77,16 @@ const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const c of running) c.kill('SIGKILL');
 });
+
+/** libsndfile has written the final RIFF size into the header (it does so when it closes the file). */
+function wavClosed(file: string): boolean {
+  try {
+    const b = readFileSync(file);
+    return b.length > 44 && b.readUInt32LE(4) === b.length - 8;
+  } catch {
+    return false;
+  }
+}
 
 /** Is the binary installed (scripts/setup.sh media installs it)? */
 export function baresipAvailable(): boolean {
@@ -239,6 +254,15 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
       const files = readdirSync(dir).filter((f) => /^dump-.*-(dec|enc)\.wav$/.test(f)).sort();
       return files.filter((f) => f.endsWith('-dec.wav')).map((f) => ({ dec: path.join(dir, f), enc: path.join(dir, f.replace(/-dec\.wav$/, '-enc.wav')) }));
     },
+    finishedRecording: async (timeoutMs = 3000) => {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const file = readdirSync(dir).filter((f) => /^dump-.*-dec\.wav$/.test(f)).sort().at(-1);
+        if (file && wavClosed(path.join(dir, file))) return path.join(dir, file);
+        if (Date.now() > until) return undefined;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     output: () => out,
     stop,
   };
@@ -252,6 +276,12 @@ export function callTallies(output: string): Array<{ sent: number; received: num
 /** The audio stream's direction as baresip holds it now (`audio_debug`: "audio dir=…"). */
 export async function audioDirection(ua: Baresip): Promise<string | undefined> {
   return /audio dir=(\w+)/.exec((await ua.command('audio_debug')).data)?.[1];
+}
+
+/** RTP packets the current call has received so far (`audio_debug`: the RTCP members' "rcvd="). */
+export async function rtpReceivedNow(ua: Baresip): Promise<number> {
+  const counts = [...(await ua.command('audio_debug')).data.matchAll(/rcvd=(\d+)/g)].map((m) => Number(m[1]));
+  return counts.length ? Math.max(...counts) : 0;
 }
 
 /**

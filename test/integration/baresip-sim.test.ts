@@ -14,7 +14,7 @@
 import t from 'tap';
 import { startSimulator, type Simulator } from '../../src/sim';
 import { startTrunkwise, cdrs, type Trunkwise } from '../helpers/trunkwise-process';
-import { audioDirection, baresipAvailable, callsReleased, callTallies, misdeliveredRtcp, startBaresip, waitHealth, type Baresip } from '../helpers/baresip';
+import { audioDirection, baresipAvailable, callsReleased, callTallies, misdeliveredRtcp, rtpReceivedNow, startBaresip, waitHealth, type Baresip } from '../helpers/baresip';
 import { analyseTone, readWav } from '../helpers/tones';
 import type { MediaCdr } from '../../src/call/media-port';
 
@@ -66,6 +66,7 @@ t.test('baresip IVR → trunkwise → simulated carrier (echo)', { skip: baresip
     await sleep(6000); // past the first RTCP interval on both sides
     t.equal(await audioDirection(ivr), 'sendrecv', 'talking: sendrecv');
 
+    const beforeHold = await rtpReceivedNow(ivr);
     const holdAt = Date.now();
     t.ok((await ivr.command('hold')).ok, 'hold');
     await ivr.waitEvent('CALL_REMOTE_SDP', 5000, (e) => e.param === 'answer', holdAt);
@@ -79,7 +80,7 @@ t.test('baresip IVR → trunkwise → simulated carrier (echo)', { skip: baresip
     await sleep(300);
     t.equal(await audioDirection(ivr), 'sendrecv', 'resumed: sendrecv again');
     await sleep(3000);
-    t.ok(b.sim.stats('carrier-a').rtpReceived - rtpAtHold > 100, 'the carrier receives the IVR’s RTP again after the resume');
+    t.ok(b.sim.stats('carrier-a').rtpReceived - rtpAtHold > 0.5 * 50 * 3, 'the carrier receives the IVR’s RTP again after the resume');
 
     const callId = lastCallId(ivr);
     t.ok((await ivr.command('hangup')).ok, 'IVR hangs up');
@@ -89,16 +90,16 @@ t.test('baresip IVR → trunkwise → simulated carrier (echo)', { skip: baresip
 
     // Audio by content: the IVR's own tone came back (baresip 1.0.0 stops recording at the first
     // re-INVITE, so the recording covers the call up to the hold).
-    const rec = ivr.recordings().at(-1);
+    const rec = await ivr.finishedRecording();
     t.ok(rec, 'the IVR recorded the call');
     if (rec) {
-      const tone = analyseTone(readWav(rec.dec), IVR_HZ);
-      t.ok(tone.blocks - tone.silent >= 8 && tone.matching >= 0.9 * (tone.blocks - tone.silent),
+      const tone = analyseTone(readWav(rec), IVR_HZ);
+      t.ok(tone.blocks - tone.silent >= 6 && tone.matching >= 0.9 * (tone.blocks - tone.silent),
         `the IVR heard its ${IVR_HZ} Hz tone echoed: ${tone.matching}/${tone.blocks - tone.silent} audible half-seconds at ${tone.medianHz.toFixed(0)} Hz`);
     }
     const tally = callTallies(ivr.output()).at(-1);
-    t.ok(tally && tally.received > 0.85 * 50 * 9, `IVR received ${tally?.received} packets in ~9 s of talk (before the hold and after the resume)`);
-    t.ok(b.sim.stats('carrier-a').rtpReceived - rtpBefore >= (tally?.sent ?? 1) - 5, 'the carrier got what the IVR sent');
+    t.ok(beforeHold > 100 && (tally?.received ?? 0) - beforeHold > 0.5 * 50 * 3, `the IVR received ${beforeHold} packets before the hold and ${(tally?.received ?? 0) - beforeHold} after the resume`);
+    t.ok(b.sim.stats('carrier-a').rtpReceived - rtpBefore >= (tally?.sent ?? 1) - 5, `the carrier got what the IVR sent (${tally?.sent})`);
 
     // RTCP both ways, where each SDP said.
     const media = mediaOf(b.tw, callId);
@@ -122,10 +123,10 @@ t.test('baresip IVR → trunkwise → simulated carrier (echo)', { skip: baresip
     b.sim.set('carrier-a', { mode: 'answer' });
     const h = await waitHealth(b.tw.admin, callsReleased, 5000);
     t.same([h.activeCalls, h.media.sessions, h.media.portsInUse, h.engine.dialogs], [0, 0, 0, 0], 'no call, relay session, relay port or engine dialog left');
-    const rec = ivr.recordings().at(-1);
+    const rec = await ivr.finishedRecording();
     if (rec) {
-      const tone = analyseTone(readWav(rec.dec), IVR_HZ);
-      t.ok(tone.matching >= 10 && tone.matching >= 0.9 * (tone.blocks - tone.silent), `echoed tone: ${tone.matching}/${tone.blocks - tone.silent} half-seconds at ${tone.medianHz.toFixed(0)} Hz`);
+      const tone = analyseTone(readWav(rec), IVR_HZ);
+      t.ok(tone.matching >= 6 && tone.matching >= 0.9 * (tone.blocks - tone.silent), `echoed tone: ${tone.matching}/${tone.blocks - tone.silent} half-seconds at ${tone.medianHz.toFixed(0)} Hz`);
     } else t.fail('no recording');
     const media = mediaOf(b.tw, callId);
     t.not(media?.fromCarrier?.rtcpFractionLost, undefined, 'the relay received the IVR’s RTCP (on its RTCP port)');
