@@ -97,6 +97,20 @@ export function baresipAvailable(): boolean {
   }
 }
 
+/** A port free for SIP over UDP and TCP whose next port is free for TCP too: baresip puts SIP/TLS there. */
+async function sipPortPair(): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const [p] = await freePorts(1);
+    const nextFree = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(p! + 1, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (nextFree) return p!;
+  }
+  throw new Error('no SIP port with a free neighbour for SIP/TLS');
+}
+
 /** A random 200-port window for RTP, apart from the simulator's 22000–29999 and the relay's default 40000–49999. */
 function rtpWindow(): string {
   const base = 30000 + 2 * Math.floor(Math.random() * 4800);
@@ -139,7 +153,9 @@ function config(o: BaresipOptions, dir: string, sipPort: number, ctrlPort: numbe
 
 export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `tw-baresip-${o.name}-`));
-  const [sipPort, ctrlPort] = await freePorts(2);
+  const sipPort = await sipPortPair();
+  let [ctrlPort] = await freePorts(1);
+  while (ctrlPort === sipPort + 1) [ctrlPort] = await freePorts(1);
   const tone = path.join(dir, 'tone.wav');
   // Longer than any call in the tests: aufile stops sending at the end of the file.
   writeToneWav(tone, o.toneHz, 150);

@@ -16,6 +16,8 @@
  *    engine stops retransmitting an ACKed reject (core).
  */
 import t, { type Test } from 'tap';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { startTrunkwise, cdrs, type Trunkwise } from '../helpers/trunkwise-process';
 import { audioDirection, baresipAvailable, callsReleased, callTallies, misdeliveredRtcp, rtpReceivedNow, startBaresip, waitHealth, type Baresip } from '../helpers/baresip';
 import { analyseTone, readWav } from '../helpers/tones';
@@ -70,6 +72,7 @@ t.test('baresip IVR → trunkwise → baresip carriers (auto-answer)', { skip: b
   t.teardown(async () => {
     await tw?.stop();
     await Promise.all(uas.map((u) => u.stop()));
+    if (tw) rmSync(path.dirname(tw.carriersFile), { recursive: true, force: true });
   });
   const carrierA = await startBaresip({ name: 'carrier-a', user: NUMBER_A, toneHz: A_HZ, answer: 'auto', rtcpMux: false });
   uas.push(carrierA);

@@ -12,6 +12,8 @@
  *    (after the RFC 3261 timer J / K windows) engine transactions back to 0.
  */
 import t from 'tap';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { startSimulator, type Simulator } from '../../src/sim';
 import { startTrunkwise, cdrs, type Trunkwise } from '../helpers/trunkwise-process';
 import { audioDirection, baresipAvailable, callsReleased, callTallies, misdeliveredRtcp, rtpReceivedNow, startBaresip, waitHealth, type Baresip } from '../helpers/baresip';
@@ -54,6 +56,7 @@ t.test('baresip IVR → trunkwise → simulated carrier (echo)', { skip: baresip
     await Promise.all(b.ivrs.map((u) => u.stop()));
     await b.tw.stop();
     await b.sim.stop();
+    rmSync(path.dirname(b.tw.carriersFile), { recursive: true, force: true });
   });
   const dial = `sip:15550001@127.0.0.1:${b.tw.sipPort}`;
 
