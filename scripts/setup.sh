@@ -2,7 +2,7 @@
 # Idempotent set-up for trunkwise: node modules and the Debian packages the project needs.
 #   scripts/setup.sh            base: npm ci, sip-tester (SIPp), iproute2
 #   scripts/setup.sh bench      + kamailio, tshark
-#   scripts/setup.sh media      + rtpengine-daemon
+#   scripts/setup.sh media      + rtpengine-daemon, baresip (a real SIP UA for the tests)
 #   scripts/setup.sh ui         + chromium (the dashboard's browser tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,12 +16,12 @@ if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ packag
 fi
 
 # --- Debian packages -----------------------------------------------------------
-declare -A BIN=( [sip-tester]=sipp [iproute2]=ip [kamailio]=kamailio [tshark]=tshark [rtpengine-daemon]=rtpengine [chromium]=chromium )
+declare -A BIN=( [sip-tester]=sipp [iproute2]=ip [kamailio]=kamailio [tshark]=tshark [rtpengine-daemon]=rtpengine [baresip]=baresip [chromium]=chromium )
 pkgs=(sip-tester iproute2)
 for group in "$@"; do
   case "$group" in
     bench) pkgs+=(kamailio tshark) ;;
-    media) pkgs+=(rtpengine-daemon) ;;
+    media) pkgs+=(rtpengine-daemon baresip) ;;
     ui) pkgs+=(chromium) ;;
     *) echo "setup.sh: unknown group '$group' (known: bench, media, ui)" >&2; exit 2 ;;
   esac

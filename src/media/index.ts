@@ -8,3 +8,4 @@ export { PortPool, type PortPair, type PortPoolOptions } from './relay/port-pool
 export { ReceiverStats, type IntervalSample, type StreamSnapshot, type StreamTotals, type RemoteReport } from './rtp/receiver-stats';
 export { parseRtp, parseRtcp, isRtcp, rtpHeaderLength, type RtpHeader, type RtcpPacket, type ReportBlock } from './rtp/packet';
 export { mediaTarget, rewriteSdp, type MediaTarget, type Codec, type RewriteOptions } from './sdp';
+export { RtcpMuxNegotiation, type MuxOfferResult } from './rtcp-mux';

@@ -2,14 +2,16 @@
  * `media: relay` — the embedded relay as the call layer's MediaAnchor: each call gets one relay
  * session (leg a faces the caller, leg b the carrier); SDP offers and answers are rewritten so RTP
  * flows through it, the carrier leg is re-pointed on every attempt (crankback) and re-INVITE, and
- * the stream the carrier sends us is sampled live for the carrier's health.
+ * the stream the carrier sends us is sampled live for the carrier's health. rtcp-mux is agreed on
+ * each leg on its own (rtcp-mux.ts): the SDP each side gets says what the relay does on its leg.
  */
 import type { CallMediaSession, DirectionStats, MediaAnchor, MediaCdr, MediaLeg, MediaSample } from '../call/media-port';
 import type { MediaRelay } from './relay/relay';
 import type { RelaySession } from './relay/session';
 import type { FlowStats } from './relay/flow';
 import type { LegName } from './relay/leg';
-import { mediaTarget, rewriteSdp } from './sdp';
+import { RtcpMuxNegotiation } from './rtcp-mux';
+import { mediaTarget, rewriteSdp, type MediaTarget, type RewriteOptions } from './sdp';
 
 const LEG: Record<MediaLeg, LegName> = { caller: 'a', carrier: 'b' };
 const OTHER: Record<MediaLeg, LegName> = { caller: 'b', carrier: 'a' };
@@ -23,27 +25,25 @@ export class RelayAnchor implements MediaAnchor {
 }
 
 class RelayCallSession implements CallMediaSession {
+  private readonly mux = new RtcpMuxNegotiation();
+
   constructor(private readonly s: RelaySession) {}
 
   async offer(callerSdp: string, carrier: string): Promise<string> {
     this.s.setCarrier(carrier);
-    this.point('a', callerSdp);
-    return this.rewrite(callerSdp, 'b');
+    return this.passOffer('a', callerSdp);
   }
 
   async answer(carrierSdp: string): Promise<string> {
-    this.point('b', carrierSdp);
-    return this.rewrite(carrierSdp, 'a');
+    return this.passAnswer('b', carrierSdp);
   }
 
   async reoffer(from: MediaLeg, sdp: string): Promise<string> {
-    this.point(LEG[from], sdp);
-    return this.rewrite(sdp, OTHER[from]);
+    return this.passOffer(LEG[from], sdp);
   }
 
   async reanswer(to: MediaLeg, sdp: string): Promise<string> {
-    this.point(OTHER[to], sdp);
-    return this.rewrite(sdp, LEG[to]);
+    return this.passAnswer(OTHER[to], sdp);
   }
 
   async sample(now: number): Promise<MediaSample | undefined> {
@@ -62,24 +62,45 @@ class RelayCallSession implements CallMediaSession {
     return this.s.close();
   }
 
-  /** Where a leg's RTP should go, from the SDP that leg sent. */
-  private point(leg: LegName, sdp: string): void {
-    const t = mediaTarget(sdp);
-    if (!t.ok) throw t.error;
+  /** An offer from leg `from`: point that leg at its SDP, and offer the other leg our side of it. */
+  private passOffer(from: LegName, sdp: string): string {
+    const t = target(sdp);
+    const m = this.mux.offer(from, t.rtcpMux);
+    this.point(from, t, m.offerer);
+    return this.rewrite(sdp, peer(from), m.offerOther ? 'offer' : 'none');
+  }
+
+  /** Leg `from`'s answer to our offer: point that leg at it, and answer the leg that offered. */
+  private passAnswer(from: LegName, sdp: string): string {
+    const t = target(sdp);
+    this.point(from, t, this.mux.answer(from, t.rtcpMux));
+    const offerer = peer(from);
+    return this.rewrite(sdp, offerer, this.mux.muxes(offerer) ? 'accept' : 'none');
+  }
+
+  /** Where a leg's RTP and RTCP should go, from the SDP that leg sent and the mux agreed with it. */
+  private point(leg: LegName, t: MediaTarget, rtcpMux: boolean): void {
     const r = this.s.setRemote(leg, {
-      address: t.value.address, rtpPort: t.value.rtpPort, rtcpPort: t.value.rtcpPort, rtcpAddress: t.value.rtcpAddress,
-      rtcpMux: t.value.rtcpMux, direction: t.value.direction,
+      address: t.address, rtpPort: t.rtpPort, rtcpPort: t.rtcpPort, rtcpAddress: t.rtcpAddress, rtcpMux, direction: t.direction,
     });
     if (!r.ok) throw r.error;
   }
 
   /** The SDP to send toward `leg`: the other side's SDP with our address and ports on that leg. */
-  private rewrite(sdp: string, leg: LegName): string {
+  private rewrite(sdp: string, leg: LegName, rtcpMux: NonNullable<RewriteOptions['rtcpMux']>): string {
     const local = this.s.local(leg);
-    const r = rewriteSdp(sdp, { address: local.address, rtpPort: local.rtpPort, rtcpPort: local.rtcpPort });
+    const r = rewriteSdp(sdp, { address: local.address, rtpPort: local.rtpPort, rtcpPort: local.rtcpPort, rtcpMux });
     if (!r.ok) throw r.error;
     return r.value;
   }
+}
+
+const peer = (leg: LegName): LegName => (leg === 'a' ? 'b' : 'a');
+
+function target(sdp: string): MediaTarget {
+  const t = mediaTarget(sdp);
+  if (!t.ok) throw t.error;
+  return t.value;
 }
 
 function direction(f: FlowStats): DirectionStats {

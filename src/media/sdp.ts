@@ -53,6 +53,15 @@ export interface RewriteOptions {
   rtcpPort: number;
   /** Increment the o= session version (each new SDP we send within a dialog must; RFC 3264 §8). */
   bumpVersion?: boolean;
+  /**
+   * What this SDP says about rtcp-mux on the leg it goes to (RFC 5761; see rtcp-mux.ts):
+   * `offer` — a=rtcp-mux, a=rtcp (if any) names our separate RTCP port as the fallback;
+   * `accept` — an answer agreeing to mux: a=rtcp-mux, a=rtcp (if any) equals our RTP port;
+   * `none` — no a=rtcp-mux, a=rtcp (if any) names our RTCP port.
+   * With any of them a=rtcp-mux-only (RFC 8858) is dropped: the relay can always use two ports.
+   * Absent: the a=rtcp-mux lines are copied as they are.
+   */
+  rtcpMux?: 'offer' | 'accept' | 'none';
 }
 
 /** RFC 3551 static payload types (an SDP may omit a=rtpmap for these). */
@@ -123,8 +132,8 @@ export function mediaTarget(sdp: string): Result<MediaTarget> {
  * `sdp` with our address and ports for its first audio stream: c= at session level and in the
  * audio section, the audio m= port (left 0 if it was rejected), a=rtcp updated when present (its
  * address too if it had one; a mux-style a=rtcp equal to the m= port follows the new RTP port) and
- * added only when our RTCP port is not RTP + 1. a=rtcp-mux, codecs and all other lines unchanged;
- * other m-lines get port 0. o= version + 1 only with `bumpVersion`.
+ * added only when our RTCP port is not RTP + 1. a=rtcp-mux set by `rtcpMux` (else unchanged); codecs
+ * and all other lines unchanged; other m-lines get port 0. o= version + 1 only with `bumpVersion`.
  */
 export function rewriteSdp(sdp: string, opts: RewriteOptions): Result<string> {
   const target = mediaTarget(sdp);
@@ -137,8 +146,12 @@ export function rewriteSdp(sdp: string, opts: RewriteOptions): Result<string> {
   const out: string[] = [];
   let section = -1;
   let hadRtcp = false;
+  let hadMux = false;
+  const mux = opts.rtcpMux;
   const closeAudio = (): void => {
-    if (section === audio && !hadRtcp && !target.value.rejected && opts.rtcpPort !== opts.rtpPort + 1) out.push(`a=rtcp:${opts.rtcpPort}`);
+    if (section !== audio || target.value.rejected) return;
+    if (!hadRtcp && mux !== 'accept' && opts.rtcpPort !== opts.rtpPort + 1) out.push(`a=rtcp:${opts.rtcpPort}`);
+    if ((mux === 'offer' || mux === 'accept') && !hadMux) out.push('a=rtcp-mux');
   };
   for (const line of sdp.split(/\r\n|\r|\n/)) {
     if (line === '') continue;
@@ -160,8 +173,14 @@ export function rewriteSdp(sdp: string, opts: RewriteOptions): Result<string> {
       hadRtcp = true;
       const m = /^a=rtcp:(\d+)(?: IN IP[46] \S+)?/.exec(line);
       const muxStyle = m !== null && Number(m[1]) === oldRtp;
-      const port = muxStyle ? opts.rtpPort : opts.rtcpPort;
+      const port = mux === 'accept' || (mux === undefined && muxStyle) ? opts.rtpPort : opts.rtcpPort;
       out.push(/ IN IP[46] /.test(line) ? `a=rtcp:${port} IN IP${fam} ${opts.address}` : `a=rtcp:${port}`);
+    } else if (mux !== undefined && section === audio && /^a=rtcp-mux(-only)?\s*$/.test(line)) {
+      // Kept in place when this leg muxes (closeAudio adds it when missing); rtcp-mux-only never passed on.
+      if (line.startsWith('a=rtcp-mux') && !line.startsWith('a=rtcp-mux-only') && mux !== 'none' && !hadMux) {
+        hadMux = true;
+        out.push('a=rtcp-mux');
+      }
     } else {
       out.push(line);
     }

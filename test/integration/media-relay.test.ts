@@ -259,6 +259,28 @@ t.test('inactivity: reported once after the timeout, and once more when media re
   await s.close();
 });
 
+t.test('inactivity: a leg that puts the call on hold (a=sendonly) and then sends nothing is not reported', async (t) => {
+  // baresip (and many phones) stop sending RTP while they hold a call although their SDP says
+  // sendonly: sendonly allows sending, it does not promise it (RFC 3264 §5.1). Found with a real UA.
+  const events: FlowName[] = [];
+  const relay = await withRelay(t, { inactivityTimeoutMs: 300, onInactive: (_s, dir, silentMs) => void (silentMs > 0 && events.push(dir)) });
+  const { s, caller, carrier } = await call(t, relay);
+  for (let k = 0; k < 10; k++) {
+    caller.send(s.local('a'));
+    carrier.send(s.local('b'));
+    await sleep(20);
+  }
+  t.ok(s.setRemote('a', { address: HOST, rtpPort: caller.rtpPort, rtcpPort: caller.rtcpPort, direction: 'sendonly' }).ok, 'the caller holds');
+  t.ok(s.setRemote('b', { address: HOST, rtpPort: carrier.rtpPort, rtcpPort: carrier.rtcpPort, direction: 'recvonly' }).ok, 'the carrier answers recvonly');
+  await sleep(900);
+  t.same(events, [], 'neither direction reported while on hold');
+  // Resumed: silence from the caller is a fault again.
+  t.ok(s.setRemote('a', { address: HOST, rtpPort: caller.rtpPort, rtcpPort: caller.rtcpPort, direction: 'sendrecv' }).ok);
+  t.ok(s.setRemote('b', { address: HOST, rtpPort: carrier.rtpPort, rtcpPort: carrier.rtcpPort, direction: 'sendrecv' }).ok);
+  t.ok(await until(() => events.includes('a→b'), 2000), 'after the resume a silent caller is reported');
+  await s.close();
+});
+
 t.test('re-INVITE: setRemote moves the far end; latching restarts', async (t) => {
   const relay = await withRelay(t);
   const { s, caller, carrier } = await call(t, relay);

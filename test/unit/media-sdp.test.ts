@@ -192,3 +192,44 @@ t.test('rewriteSdp: an address that is not an IP is refused', async (t) => {
   t.notOk(r.ok);
   if (!r.ok) t.equal(r.error.code, 'E_MEDIA_REMOTE_INVALID');
 });
+
+t.test('rewriteSdp rtcpMux "accept": a=rtcp-mux added (or kept in place), a=rtcp follows the RTP port, rtcp-mux-only dropped', async (t) => {
+  const r = rewriteSdp(ASTERISK, { address: '192.0.2.50', rtpPort: 42000, rtcpPort: 42001, rtcpMux: 'accept' });
+  if (!r.ok) throw r.error;
+  t.equal(lines(r.value).filter((l) => l === 'a=rtcp-mux').length, 1, 'added once');
+  t.notOk(lines(r.value).some((l) => l.startsWith('a=rtcp:')), 'no separate RTCP port announced');
+  const m = rewriteSdp(MUX.replace('a=rtcp-mux', 'a=rtcp-mux\r\na=rtcp-mux-only'), { address: '192.0.2.50', rtpPort: 42000, rtcpPort: 42001, rtcpMux: 'accept' });
+  if (!m.ok) throw m.error;
+  const l = lines(m.value);
+  t.ok(l.includes('a=rtcp:42000 IN IP4 192.0.2.50'), 'a=rtcp equals the RTP port');
+  t.equal(l.indexOf('a=rtcp-mux'), l.indexOf('a=rtcp:42000 IN IP4 192.0.2.50') + 1, 'kept where it was');
+  t.notOk(l.includes('a=rtcp-mux-only'));
+});
+
+t.test('rewriteSdp rtcpMux "offer": a=rtcp-mux, and a=rtcp names the separate RTCP port to fall back on', async (t) => {
+  const r = rewriteSdp(MUX, { address: '192.0.2.50', rtpPort: 42000, rtcpPort: 42001, rtcpMux: 'offer' });
+  if (!r.ok) throw r.error;
+  t.ok(lines(r.value).includes('a=rtcp:42001 IN IP4 192.0.2.50'));
+  t.equal(lines(r.value).filter((l) => l === 'a=rtcp-mux').length, 1);
+  const plain = rewriteSdp(CARRIER, { address: '192.0.2.50', rtpPort: 42000, rtcpPort: 42001, rtcpMux: 'offer' });
+  if (!plain.ok) throw plain.error;
+  t.ok(lines(plain.value).includes('a=rtcp-mux'), 'added to an SDP that had none');
+});
+
+t.test('rewriteSdp rtcpMux "none": a=rtcp-mux / rtcp-mux-only removed, a mux-style a=rtcp now names the RTCP port', async (t) => {
+  const r = rewriteSdp(MUX.replace('a=rtcp-mux', 'a=rtcp-mux\r\na=rtcp-mux-only'), { address: '192.0.2.50', rtpPort: 42000, rtcpPort: 42001, rtcpMux: 'none' });
+  if (!r.ok) throw r.error;
+  const l = lines(r.value);
+  t.notOk(l.some((x) => x.startsWith('a=rtcp-mux')));
+  t.ok(l.includes('a=rtcp:42001 IN IP4 192.0.2.50'));
+  t.ok(l.includes('a=ptime:20'), 'other lines kept');
+});
+
+t.test('rewriteSdp rtcpMux only touches the anchored audio stream; a rejected stream gets no a=rtcp-mux', async (t) => {
+  const r = rewriteSdp(WITH_VIDEO.replace('a=fmtp:97 profile-level-id=42e01f', 'a=fmtp:97 profile-level-id=42e01f\r\na=rtcp-mux'), { address: '192.0.2.50', rtpPort: 42000, rtcpPort: 42001, rtcpMux: 'none' });
+  if (!r.ok) throw r.error;
+  t.equal(lines(r.value).at(-1), 'a=rtcp-mux', 'the (rejected) video section is copied as it was');
+  const rej = rewriteSdp(sdp('v=0', 'o=- 1 1 IN IP4 192.0.2.1', 's=-', 'c=IN IP4 192.0.2.1', 't=0 0', 'm=audio 0 RTP/AVP 0'), { address: '192.0.2.50', rtpPort: 42000, rtcpPort: 42001, rtcpMux: 'accept' });
+  if (!rej.ok) throw rej.error;
+  t.notOk(lines(rej.value).includes('a=rtcp-mux'));
+});

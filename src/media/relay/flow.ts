@@ -42,6 +42,8 @@ export class Flow {
   inactive = false;
   /** Last packet before the silence that made this flow inactive. */
   silentSince = 0;
+  /** When the source leg last came off hold (silence before it is not held against the flow). */
+  expectedSince = 0;
 
   constructor(readonly name: FlowName, clockRate: number, now: number) {
     this.stats = new ReceiverStats({ clockRate, now });

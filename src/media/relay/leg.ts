@@ -71,10 +71,14 @@ export class Leg {
     this.rtcpLatch = new SourceLatch(relatchMs);
   }
 
-  /** The leg's SDP says it will not send RTP (so silence from it is expected). */
+  /**
+   * Silence from this leg is expected: its SDP says it will not send (recvonly, inactive, port 0,
+   * c=0.0.0.0), or it holds the call (sendonly) — sendonly allows sending, it does not promise it
+   * (RFC 3264 §5.1), and many phones (baresip among them) send nothing while they hold.
+   */
   get quietBySdp(): boolean {
     const s = this.sdp;
-    return s !== undefined && (s.rtpPort === 0 || UNSPECIFIED.has(s.address) || s.direction === 'recvonly' || s.direction === 'inactive');
+    return s !== undefined && (s.rtpPort === 0 || UNSPECIFIED.has(s.address) || s.direction !== 'sendrecv');
   }
 
   setRemote(remote: RemoteEndpoint): Result<void> {

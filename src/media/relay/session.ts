@@ -106,7 +106,12 @@ export class RelaySession {
    */
   setRemote(leg: LegName, remote: RemoteEndpoint): Result<void> {
     if (this.closed) return fail('E_MEDIA_CLOSED', `session ${this.id} (${this.callId})`);
-    return this.leg(leg).setRemote(remote);
+    const l = this.leg(leg);
+    const wasQuiet = l.quietBySdp;
+    const r = l.setRemote(remote);
+    // Off hold: the leg gets a full timeout to start sending again before its silence is a fault.
+    if (r.ok && wasQuiet && !l.quietBySdp) (leg === 'a' ? this.ab : this.ba).expectedSince = this.host.clock();
+    return r;
   }
 
   /** Where packets toward `leg` go now, what its SDP said, whether it is latched or held. */
@@ -146,7 +151,7 @@ export class RelaySession {
   private checkFlow(flow: Flow, source: Leg, now: number, timeoutMs: number): void {
     const last = flow.stats.lastPacketAt;
     if (flow.inactive || last === undefined || source.quietBySdp) return;
-    const silent = now - last;
+    const silent = now - Math.max(last, flow.expectedSince);
     if (silent < timeoutMs) return;
     flow.inactive = true;
     flow.silentSince = last;

@@ -65,6 +65,16 @@ export class ReceiveStats {
     this.arrival(timestamp, arrivalMs);
   }
 
+  /** RFC 3550 §6.4.1 "extended highest sequence number received" (cycles × 2^16 + highest). */
+  extendedMax(): number {
+    return (this.cycles + this.maxSeq) >>> 0;
+  }
+
+  /** Interarrival jitter in timestamp units, as an RTCP report block carries it. */
+  jitterUnits(): number {
+    return Math.floor(this.jitter);
+  }
+
   summary(): ReceiveSummary {
     const expected = this.started ? this.cycles + this.maxSeq - this.baseSeq + 1 : 0;
     return {
