@@ -10,9 +10,17 @@ cd "$(dirname "$0")/.."
 say() { printf '[setup] %s\n' "$*"; }
 
 # --- node modules ------------------------------------------------------------
-if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# Re-install when package-lock.json's content changed since the last install (a hash, not mtimes:
+# a fresh checkout has new mtimes but the same lock). A node_modules that is a symlink (a git
+# worktree sharing another checkout's modules) is never re-installed from here: npm ci would empty
+# the shared folder under everyone using it.
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ -L node_modules ]; then
+  :
+elif [ ! -d node_modules ] || [ "$(cat node_modules/.trunkwise-lock-sum 2>/dev/null)" != "$lock_sum" ]; then
   say "installing node modules (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" > node_modules/.trunkwise-lock-sum
 fi
 
 # --- Debian packages -----------------------------------------------------------
