@@ -2,5 +2,8 @@
 export { SipEngine, ENGINE_VERSION } from './core/engine';
 export type { EngineOptions, EngineAddresses, EngineStats } from './core/engine';
 export type { ListenSpec, TransportLimits } from './transport/layer';
+export { DEFAULT_LIMITS } from './transport/limits';
+export { AllowlistError, parseAllowEntry, type AdmissionOptions, type ForeignAction } from './transport/admission';
+export type { TransportStats, TcpStats } from './transport/stats';
 export { parseDrachtioConfig, parseContact } from './drachtio-config';
 export type { EngineLogger } from './logger';
