@@ -5,9 +5,11 @@
  */
 import t from 'tap';
 import dgram from 'node:dgram';
+import net from 'node:net';
+import path from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { freePorts, killAll } from '../helpers/sipp';
-import { startTrunkwise, carriersYaml, type Trunkwise } from '../helpers/trunkwise-process';
+import { freePorts, killAll, runSipp, startSippServer } from '../helpers/sipp';
+import { startTrunkwise, carriersYaml, cdrs, type Trunkwise } from '../helpers/trunkwise-process';
 
 t.teardown(killAll);
 
@@ -68,4 +70,48 @@ t.test('--foreign drop: foreign requests get no answer at all', async (t) => {
     t.equal(h.engine.transport.refusedForeign, 2, 'engine counted both as refused-foreign');
     t.equal(h.engine.transport.foreignAnswered403, 0, 'and answered none');
   });
+});
+
+t.test('an INVITE to a TCP carrier that resets the connection fails at once and the call goes to the next carrier', async (t) => {
+  // carrier-a: TCP, resets every connection on its first bytes; carrier-b: SIPp answering over UDP.
+  const resets = { n: 0 };
+  const dead = net.createServer((sock) => {
+    sock.on('error', () => undefined);
+    sock.once('data', () => {
+      resets.n++;
+      sock.resetAndDestroy();
+    });
+  });
+  await new Promise<void>((r) => dead.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => new Promise<void>((r) => dead.close(() => r())));
+  const deadPort = (dead.address() as net.AddressInfo).port;
+  const [bPort] = (await freePorts(1)) as [number];
+  const uas = await startSippServer({ scenario: path.join(__dirname, '..', 'scenarios', 'uas-carrier-answer.xml'), localPort: bPort, timeoutMs: 120_000 });
+  t.teardown(() => uas.stop());
+  const routes = { 'default.yaml': [
+    'routes:', '  - id: default', '    default: true', '    carriers: [{ id: carrier-a, order: 1 }, { id: carrier-b, order: 2 }]', '    strategy: priority',
+    '    maxAttempts: 2', '    timers: { attemptNoProvisionalMs: 10000, attemptNoAnswerMs: 30000, setupDeadlineMs: 20000 }', '',
+  ].join('\n') };
+  const specs = [{ id: 'carrier-a', port: deadPort, weight: 1 }, { id: 'carrier-b', port: bPort, weight: 1 }];
+  const tw = await startTrunkwise({ carriers: specs, routes, args: ['--allow', '127.0.0.1/32'] });
+  try {
+    writeFileSync(tw.carriersFile, carriersYaml(specs).replace(`sip:127.0.0.1:${deadPort};transport=udp`, `sip:127.0.0.1:${deadPort};transport=tcp`));
+    t.equal((await tw.admin('POST', '/reload', 'test-token')).status, 200, 'carrier-a now over TCP');
+    const r = await runSipp({ scenario: path.join(__dirname, '..', 'scenarios', 'uac-basic-call.xml'), remote: `127.0.0.1:${tw.sipPort}`, calls: 5, rate: 5, duration: 100, timeoutMs: 30_000 });
+    t.equal(r.successful, 5, 'all calls completed on carrier-b');
+    await wait(300);
+    const records = cdrs(tw.logs);
+    t.equal(records.length, 5, 'five CDRs');
+    // Health may take carrier-a out of rotation after a few failures; every attempt it did get failed at once.
+    const onA = records.flatMap((c) => c.attempts.filter((a) => a.carrier === 'carrier-a'));
+    t.ok(onA.length >= 1 && records[0]!.attempts[0]?.carrier === 'carrier-a', `carrier-a was tried first (${onA.length} attempts)`);
+    t.ok(resets.n >= onA.length, `carrier-a reset ${resets.n} connections`);
+    for (const a of onA) t.ok(a.outcome === 'transport-error' && (a.finalMs ?? Infinity) < 1000, `carrier-a attempt: ${a.outcome} after ${a.finalMs} ms (transport error, at once)`);
+    for (const c of records) {
+      t.equal(c.attempts[c.attempts.length - 1]?.carrier, 'carrier-b', 'answered on carrier-b');
+      t.ok((c.setupMs ?? Infinity) < 2000, `call set up in ${c.setupMs} ms (not after timer B)`);
+    }
+  } finally {
+    await tw.stop();
+  }
 });
