@@ -10,6 +10,11 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import Srf from 'drachtio-srf';
 import { SipEngine, type EngineOptions } from '../../src/engine';
+import { TransportLayer } from '../../src/engine/transport/layer';
+import { DEFAULT_LIMITS } from '../../src/engine/transport/limits';
+import { silentLogger } from '../../src/engine/logger';
+import { buildResponse } from '../../src/sip/response-builder';
+import { parseMessage } from '../../src/sip/parser';
 import { connectSrf } from '../../src/app/srf-connect';
 import { freePorts } from '../helpers/sipp';
 
@@ -310,4 +315,44 @@ t.test('engine stats expose the transport counters', async (t) => {
     t.equal(typeof tr[k], 'number', `transport.${k}`);
   }
   for (const k of ['open', 'accepted', 'closedIdle', 'closedCap', 'closedBuffer'] as const) t.equal(typeof tr.tcp[k], 'number', `transport.tcp.${k}`);
+});
+
+t.test('the transport layer survives a throwing upper layer, and send() never throws', async (t) => {
+  const [port] = (await freePorts(1)) as [number];
+  let delivered = 0;
+  const layer = new TransportLayer([{ protocol: 'udp', address: '127.0.0.1', port }], { ...DEFAULT_LIMITS }, silentLogger, () => {
+    delivered++;
+    throw new Error('bug in an upper layer');
+  });
+  await layer.start();
+  t.teardown(() => layer.stop());
+  const c = await peer('127.0.0.1');
+  t.teardown(() => c.close());
+  const text = request('OPTIONS', `SIP/2.0/UDP 127.0.0.1:${c.port};branch=${branch()};rport`);
+  c.send(text, port);
+  c.send(text, port);
+  t.ok(await until(() => delivered === 2, 2000), 'both messages were delivered (the first throw did not stop the socket)');
+  t.equal(layer.stats.internalErrors, 2, 'each throw counted as an internal error');
+
+  const parsed = parseMessage(Buffer.from(text));
+  if (!parsed.ok || parsed.message.kind !== 'request') throw new Error('test request does not parse');
+  const res = buildResponse(parsed.message, 200);
+  for (const target of [
+    { protocol: 'udp' as const, address: '127.0.0.1', port: 0 },
+    { protocol: 'udp' as const, address: '127.0.0.1', port: 70000 },
+    { protocol: 'udp' as const, address: 'not-an-address', port: 5060 },
+    { protocol: 'tcp' as const, address: '127.0.0.1', port: 0 },
+  ]) {
+    const failures: Error[] = [];
+    let inSend = true;
+    let calledInside = false;
+    t.doesNotThrow(() => layer.send(res, target, (err) => {
+      calledInside ||= inSend;
+      failures.push(err);
+    }), `send to ${target.protocol} ${target.address}:${target.port} does not throw`);
+    inSend = false;
+    await wait(50);
+    t.equal(failures.length, 1, 'onFail called exactly once');
+    t.notOk(calledInside, 'and not from inside send()');
+  }
 });
