@@ -59,6 +59,8 @@ export interface FloodPhase {
   cpu: { sutPct: number; flooderPct: number; uacPct: number; carriersPct: number };
   sutPeakPssMiB: number;
   sutPssAfterMiB: number;
+  /** 1-minute load average when the phase ended: other work on a shared machine shows here. */
+  loadAvg: number;
 }
 
 export interface FloodRun {
@@ -168,6 +170,7 @@ async function runPhase(sys: System, carriers: Carriers, o: FloodOptions, name: 
     cpu: { sutPct: sampler.cpuPct('sut', t0, t1), flooderPct: sampler.cpuPct('flooder', t0, t1), uacPct: sampler.cpuPct('uac', t0, t1), carriersPct: sampler.cpuPct('carriers', t0, t1) },
     sutPeakPssMiB: sampler.peakPssMiB('sut'),
     sutPssAfterMiB: pssAfter.peakPssMiB('sut'),
+    loadAvg: Math.round(os.loadavg()[0]! * 10) / 10,
   };
 }
 
@@ -229,19 +232,20 @@ export function writeFlood(dir: string, m: MachineInfo, o: FloodOptions, run: Fl
     'Phases one after the other: no flood (baseline), flood with `--foreign reject` (stateless 403, 10/s per source, 200/s in total), flood with `--foreign drop` (fresh trunkwise).',
     "Setup latency: first INVITE from the caller → first final response to it, per Call-ID, from a dumpcap capture on lo whose kernel filter excludes the flood host. Success: SIPp's successful calls / calls placed.",
     'CPU: /proc/PID/task/*/schedstat over the calling window (% of one core). Memory: PSS of the trunkwise process, peak (sampled once a second) and 1.5 s after the phase.',
+    `Load average (1 min, ${m.cores} cores) at the end of each phase is shown: the machine is shared, and other work competes with the flood for the same cores.`,
     'Targets (issue 9): under flood ≥ 99 % success and p99 setup ≤ 2× the no-flood p99; memory bounded.',
   ];
   const rows = run.phases.map((p) => {
     const l = p.capture.latencyMs;
     return [p.name, p.flooder ? n(p.flooder.perSecond) : '—', n(p.engine.received), n(p.engine.refusedForeign), n(p.engine.foreignAnswered403),
       `${p.sipp.successful} / ${p.calls}`, `${p.successPct} %`, p.sipp.retransmissions, l ? `${l.p50} / ${l.p99} / ${l.p999}` : '—',
-      p.cpu.sutPct, p.cpu.flooderPct, p.sutPeakPssMiB, p.sutPssAfterMiB];
+      p.cpu.sutPct, p.cpu.flooderPct, p.sutPeakPssMiB, p.sutPssAfterMiB, p.loadAvg];
   });
   const md = [
     ...header('Flood: allowlisted calls while a foreign source floods trunkwise', m, method),
     '## Result', '',
     ...table(['phase', 'flood sent msg/s', 'engine received', 'refused foreign', '403 sent', 'calls ok', 'success', 'caller retrans', 'setup ms p50 / p99 / p99.9',
-      'trunkwise CPU %', 'flooder CPU %', 'PSS peak MiB', 'PSS after MiB'], rows),
+      'trunkwise CPU %', 'flooder CPU %', 'PSS peak MiB', 'PSS after MiB', 'load avg'], rows),
     ...run.verdict.text.map((s) => `- ${s}`), '',
   ];
   writeResult(dir, 'flood', md, { machine: m, options: o, ...run });
