@@ -5,7 +5,7 @@
 import type { TimerConfig } from '../transaction/types';
 import { DEFAULT_TIMERS } from '../transaction/types';
 import { realClock } from '../transaction/clock';
-import { DEFAULT_LIMITS, TransportLayer, type ListenSpec, type LocalPoint, type TransportLimits } from '../transport/layer';
+import { DEFAULT_LIMITS, TransportLayer, type ListenSpec, type LocalPoint, type TransportLimits, type UdpIngress } from '../transport/layer';
 import { invalidLimit } from '../transport/limits';
 import type { AdmissionOptions, ForeignAction } from '../transport/admission';
 import type { TransportStats } from '../transport/stats';
@@ -29,6 +29,8 @@ export interface EngineOptions {
    * every source is admitted, as drachtio-server does. Replace the list with setAllowlist().
    */
   admission?: AdmissionOptions;
+  /** UDP received on a worker thread that drops floods off the event loop (default), or inline. */
+  udpIngress?: UdpIngress;
   timers?: Partial<TimerConfig>;
   behaviour?: Partial<EngineBehaviour>;
   logger?: EngineLogger;
@@ -62,7 +64,7 @@ export class SipEngine {
     this.transport = new TransportLayer(opts.sip, limits, logger, (m) => {
       if (m.message.kind === 'request') this.server.onRequest(m);
       else this.client.onResponse(m);
-    }, opts.admission);
+    }, opts.admission, opts.udpIngress ?? 'thread');
     const hostports = (): string => this.transport.listeners().map((l) => `${l.protocol}/${hostport(l)}`).join(',');
     this.wire = new WireServer({
       host: opts.wire.host, port: opts.wire.port, secret: opts.wire.secret, version: ENGINE_VERSION, logger,

@@ -64,14 +64,23 @@ function normalise(address: string): string {
 
 export class SourceAdmission {
   private entries: Entry[] | undefined;
+  private raw: readonly string[] | undefined;
   private list: net.BlockList | undefined;
   private resolved = new Map<string, string[]>();
   private readonly cache = new Map<string, boolean>();
   private timer: NodeJS.Timeout | undefined;
   private generation = 0;
 
-  constructor(private readonly logger: EngineLogger, opts: AdmissionOptions | undefined, private foreignAction: ForeignAction = opts?.foreign ?? 'reject') {
+  private foreignAction: ForeignAction;
+
+  constructor(private readonly logger: EngineLogger, opts: AdmissionOptions | undefined) {
+    this.foreignAction = opts?.foreign ?? 'reject';
     if (opts) this.set(opts.allow);
+  }
+
+  /** The list as given (undefined: admit all), e.g. to hand to another thread. */
+  get allowList(): readonly string[] | undefined {
+    return this.raw;
   }
 
   /** false when no allowlist is configured: every source is admitted (drachtio-server's behaviour). */
@@ -91,6 +100,7 @@ export class SourceAdmission {
   set(allow: readonly string[] | undefined): void {
     const entries = allow?.map(parseAllowEntry);
     this.entries = entries;
+    this.raw = allow ? [...allow] : undefined;
     this.generation++;
     this.resolved = new Map([...this.resolved].filter(([name]) => entries?.some((e) => e.kind === 'name' && e.name === name)));
     this.rebuild();

@@ -1,8 +1,9 @@
 /**
  * The transport layer: owns the UDP and TCP listeners and decides, cheapest check first, what a
- * received message may cost (see ingress order in `ingest`): admission by source address, per-source
- * rate, size, parse (400 where it can answer), Via sanity (400), then the RFC 3261 §18.2.1 / RFC 3581
- * Via fix-ups and hand-over to the transaction layer. It also sends, and never lets a send throw.
+ * received message may cost: the ingress gate (gate.ts: admission by source address, per-source rate,
+ * size — on the UDP ingress thread for UDP), then parse (400 where it can answer), Via sanity (400),
+ * the RFC 3261 §18.2.1 / RFC 3581 Via fix-ups and hand-over to the transaction layer. It also sends,
+ * and never lets a send throw.
  */
 import type { SipMessage, SipRequest, Target, TransportProtocol } from '../../sip/message';
 import { parseMessage } from '../../sip/parser';
@@ -12,7 +13,8 @@ import { generateTag } from '../../sip/headers';
 import type { EngineLogger } from '../logger';
 import { UdpTransport } from './udp';
 import { TcpTransport } from './tcp';
-import { SourceRateLimiter, TokenBucket } from './rate-limit';
+import { UdpThreadTransport } from './udp-thread';
+import { GATE, GATE_SLOTS, IngressGate, type DropReason, type GateVerdict } from './gate';
 import { SourceAdmission, type AdmissionOptions, type ForeignAction } from './admission';
 import { createTransportStats, snapshotStats, type TransportStats } from './stats';
 import { responseTarget, streamFallbackTarget } from './response-target';
@@ -43,17 +45,24 @@ export interface InboundMessage {
   bytes: number;
 }
 
-/** "SIP/" starts every response and no request (a method token cannot contain "/"). */
-const isResponseBytes = (d: Buffer): boolean => d.length > 4 && d[0] === 0x53 && d[1] === 0x49 && d[2] === 0x50 && d[3] === 0x2f;
+/**
+ * Where UDP is received: `thread` (default) — a worker thread owns the socket and runs the ingress
+ * gate, so a flood never reaches the event loop; `inline` — the socket on the main thread.
+ */
+export type UdpIngress = 'thread' | 'inline';
+
+interface UdpEndpoint {
+  send(data: Buffer, port: number, address: string, onFail: (err: Error) => void): void;
+  close(): Promise<void>;
+}
 
 export class TransportLayer {
-  private readonly udp = new Map<string, { t: UdpTransport; local: LocalPoint }>();
+  private readonly udp = new Map<string, { t: UdpEndpoint; local: LocalPoint }>();
   private readonly tcp = new Map<string, { t: TcpTransport; local: LocalPoint }>();
+  private readonly threads: UdpThreadTransport[] = [];
   private readonly admission: SourceAdmission;
-  private readonly requests: SourceRateLimiter;
-  private readonly responses: SourceRateLimiter;
-  private readonly foreign: SourceRateLimiter;
-  private readonly foreignBudget: TokenBucket;
+  /** The gate for what arrives on the main thread (TCP; UDP in inline mode). */
+  private readonly gate: IngressGate;
   private readonly lastDropLog = new Map<string, number>();
   private readonly live = createTransportStats();
 
@@ -63,26 +72,32 @@ export class TransportLayer {
     private readonly logger: EngineLogger,
     private readonly onMessage: (m: InboundMessage) => void,
     admission?: AdmissionOptions,
+    private readonly udpIngress: UdpIngress = 'thread',
   ) {
     this.admission = new SourceAdmission(logger, admission);
-    const n = limits.maxTrackedSources;
-    this.requests = new SourceRateLimiter(limits.perSourceRate, limits.perSourceBurst, n, 'evict');
-    this.responses = new SourceRateLimiter(limits.responseRate, limits.responseBurst, n, 'evict');
-    this.foreign = new SourceRateLimiter(limits.foreignRate, limits.foreignBurst, n, 'deny');
-    this.foreignBudget = new TokenBucket(limits.foreignRejectRate, limits.foreignRejectRate);
+    this.gate = new IngressGate(limits, this.admission);
   }
 
   get stats(): TransportStats {
-    return snapshotStats(this.live);
+    const s = snapshotStats(this.live);
+    const sum = new Float64Array(GATE_SLOTS);
+    for (const c of [this.gate.counters, ...this.threads.map((t) => t.counters)]) for (let i = 0; i < GATE_SLOTS; i++) sum[i]! += c[i]!;
+    s.received = sum[GATE.received]!;
+    s.rateLimited = sum[GATE.rateLimited]!;
+    s.refusedForeign = sum[GATE.refusedForeign]!;
+    s.oversize = sum[GATE.oversize]!;
+    return s;
   }
 
   /** Replace the allowed source set (undefined: admit every source). Throws AllowlistError, keeping the old set. */
   setAllowlist(allow: readonly string[] | undefined): void {
     this.admission.set(allow);
+    for (const t of this.threads) t.setAdmission(this.admission.allowList, this.admission.foreign);
   }
 
   setForeignAction(a: ForeignAction): void {
     this.admission.setForeignAction(a);
+    for (const t of this.threads) t.setAdmission(this.admission.allowList, this.admission.foreign);
   }
 
   async start(): Promise<void> {
@@ -90,15 +105,25 @@ export class TransportLayer {
       const adv = spec.advertise ?? spec.address;
       const local: LocalPoint = { protocol: spec.protocol, address: adv, port: spec.port };
       if (spec.protocol === 'udp') {
-        const t = new UdpTransport(spec.address, spec.port, (d) => this.receive(d.data, { protocol: 'udp', address: d.address, port: d.port }, local),
-          (err) => this.logger.error({ err: err.message }, 'udp socket error'));
+        let t: UdpEndpoint & { listen(): Promise<{ port: number }> };
+        if (this.udpIngress === 'thread') {
+          const current = this.admission.allowList;
+          const thread = new UdpThreadTransport(spec.address, spec.port, this.limits, current ? { allow: current, foreign: this.admission.foreign } : undefined,
+            (d) => this.receive(d.data, { protocol: 'udp', address: d.address, port: d.port }, local, d.verdict),
+            (reason, address, port) => this.logGateDrop(reason, { protocol: 'udp', address, port }), this.logger);
+          this.threads.push(thread);
+          t = thread;
+        } else {
+          t = new UdpTransport(spec.address, spec.port, (d) => this.receiveUnchecked(d.data, { protocol: 'udp', address: d.address, port: d.port }, local),
+            (err) => this.logger.error({ err: err.message }, 'udp socket error'));
+        }
         local.port = (await t.listen()).port;
         this.udp.set(`${adv}:${local.port}`, { t, local });
       } else {
         const t = new TcpTransport({
           address: spec.address, port: spec.port, limits: this.limits, stats: this.live.tcp,
           sourceCap: (a) => this.tcpSourceCap(a),
-          onMessage: (m) => this.receive(m.data, { protocol: 'tcp', address: m.address, port: m.port }, local),
+          onMessage: (m) => this.receiveUnchecked(m.data, { protocol: 'tcp', address: m.address, port: m.port }, local),
           onFramingError: (remote, error, overflow) => {
             if (!overflow) this.live.malformed++;
             this.logDrop('tcp-framing', `tcp framing error: ${error}`, { remote });
@@ -176,31 +201,21 @@ export class TransportLayer {
     return this.admission.foreign === 'drop' ? 0 : this.limits.tcpMaxConnectionsPerForeignSource;
   }
 
-  /** No exception from the layers above escapes into a socket handler. */
-  private receive(data: Buffer, source: Target, local: LocalPoint): void {
-    this.live.received++;
-    this.guard('inbound message', () => this.ingest(data, source, local));
+  /** What arrived on the main thread: through the gate first. */
+  private receiveUnchecked(data: Buffer, source: Target, local: LocalPoint): void {
+    this.receive(data, source, local, this.gate.check(data, source.address, Date.now()));
   }
 
+  /** No exception from the layers above escapes into a socket handler. */
+  private receive(data: Buffer, source: Target, local: LocalPoint, verdict: GateVerdict): void {
+    if (verdict === 'drop') return this.logGateDrop(this.gate.lastDrop, source);
+    this.guard('inbound message', () => (verdict === 'foreign' ? this.rejectForeign(data, source) : this.ingest(data, source, local)));
+  }
+
+  /** After the gate: parse, Via checks and fix-ups, hand-over. */
   private ingest(data: Buffer, source: Target, local: LocalPoint): void {
-    const now = Date.now();
-    const response = isResponseBytes(data);
-    // 1. Admission: a request from outside the allowlist costs one cached lookup. Responses are never
-    //    refused here: they only count if they match one of our client transactions.
-    if (!response && !this.admission.isAllowed(source.address)) return this.refuseForeign(data, source, now);
-    // 2. Per-source rate.
-    if (!(response ? this.responses : this.requests).allow(source.address, now)) {
-      this.live.rateLimited++;
-      return this.logDrop('rate-limit', 'per-source rate limit exceeded', { source });
-    }
-    // 3. Size.
-    if (data.length > this.limits.maxMessageBytes) {
-      this.live.oversize++;
-      return this.logDrop('oversize', `oversize message (${data.length} bytes) dropped`, { source });
-    }
     // Keep-alives (RFC 5626 CRLF) on UDP are not messages.
     if (data.length <= 4 && data.toString('latin1').trim() === '') return;
-    // 4. Parse.
     const parsed = parseMessage(data);
     if (!parsed.ok) {
       this.live.malformed++;
@@ -215,7 +230,7 @@ export class TransportLayer {
     }
     const message = parsed.message;
     if (message.kind === 'request') {
-      // 5. Via: a sent-by port or rport no response could be sent to is refused (to the real source).
+      // A sent-by port or rport no response could be sent to is refused (to the real source).
       const via = checkTopVia(message);
       if (!via.ok) {
         this.live.badVia++;
@@ -227,13 +242,8 @@ export class TransportLayer {
     this.onMessage({ message, source, local, bytes: data.length });
   }
 
-  /** A request from a source outside the allowlist: dropped, or a stateless 403 within a small budget. */
-  private refuseForeign(data: Buffer, source: Target, now: number): void {
-    this.live.refusedForeign++;
-    if (this.admission.foreign === 'drop') return this.logDrop('foreign', 'request from a source outside the allowlist dropped', { source });
-    if (data.length > this.limits.maxMessageBytes || !this.foreign.allow(source.address, now) || !this.foreignBudget.take(now)) {
-      return this.logDrop('foreign', 'request from a source outside the allowlist dropped (403 budget spent)', { source });
-    }
+  /** A request from outside the allowlist that the gate let through for a stateless 403 (within its budget). */
+  private rejectForeign(data: Buffer, source: Target): void {
     const parsed = parseMessage(data);
     if (!parsed.ok || parsed.message.kind !== 'request' || parsed.message.method === 'ACK') return;
     const req: SipRequest = parsed.message;
@@ -241,6 +251,12 @@ export class TransportLayer {
     // Stateless (RFC 3261 §8.2.7 style): no transaction; a retransmission simply draws another 403.
     this.send(buildResponse(req, 403, 'Forbidden', { toTag: generateTag() }), responseTarget(req, source));
     this.logDrop('foreign', 'request from a source outside the allowlist answered 403', { source, method: req.method });
+  }
+
+  private logGateDrop(reason: DropReason, source: Target): void {
+    const text = reason === 'foreign' ? 'request from a source outside the allowlist dropped'
+      : reason === 'rate-limit' ? 'per-source rate limit exceeded' : 'oversize message dropped';
+    this.logDrop(reason, text, { source });
   }
 
   private guard(what: string, fn: () => void): void {
