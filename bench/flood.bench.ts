@@ -12,7 +12,7 @@
  * Internal: --flooder HOST:PORT FROM SECONDS — the flood sender itself (a child process of this file).
  */
 import dgram from 'node:dgram';
-import { mkdirSync, mkdtempSync, openSync, closeSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -61,6 +61,19 @@ export interface FloodPhase {
   sutPssAfterMiB: number;
   /** 1-minute load average when the phase ended: other work on a shared machine shows here. */
   loadAvg: number;
+  /** UDP datagrams the kernel dropped for a full socket buffer during the phase (all sockets, /proc/net/snmp). */
+  kernelRcvbufErrors: number;
+}
+
+/** Udp RcvbufErrors from /proc/net/snmp: datagrams dropped because a socket's receive buffer was full. */
+function rcvbufErrors(): number {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const head = lines[0]!.split(/\s+/);
+    return Number(lines[1]!.split(/\s+/)[head.indexOf('RcvbufErrors')] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 export interface FloodRun {
@@ -131,6 +144,7 @@ async function runPhase(sys: System, carriers: Carriers, o: FloodOptions, name: 
   const filter = `udp and not host ${FOE} and port ${sys.sipPort} and (${payloadStarts('INVITE')} or (${payloadStarts('SIP/')} and udp[16:1] != 0x31))`;
   const cap = await startCapture(path.join(dir, `${name.replace(/\W+/g, '-')}.pcap`), filter);
   const before = await sys.counters();
+  const kernelBefore = rcvbufErrors();
   const sampler = new CpuSampler();
   sampler.add('sut', () => sys.pids(), true);
   sampler.add('carriers', () => carriers.pids());
@@ -152,6 +166,7 @@ async function runPhase(sys: System, carriers: Carriers, o: FloodOptions, name: 
   const fl = flooder ? await flooder.result : undefined;
   sampler.stop();
   const after = await sys.counters();
+  const kernelDropped = rcvbufErrors() - kernelBefore;
   const capStats = await cap.stop();
   const summary = summarise(callSetups(readSipPackets(cap.file), uacPort, sys.sipPort));
   rmSync(cap.file, { force: true });
@@ -171,13 +186,14 @@ async function runPhase(sys: System, carriers: Carriers, o: FloodOptions, name: 
     sutPeakPssMiB: sampler.peakPssMiB('sut'),
     sutPssAfterMiB: pssAfter.peakPssMiB('sut'),
     loadAvg: Math.round(os.loadavg()[0]! * 10) / 10,
+    kernelRcvbufErrors: kernelDropped,
   };
 }
 
 function phaseLine(p: FloodPhase): string {
   const l = p.capture.latencyMs;
   return `${p.name}: ${p.sipp.successful}/${p.calls} ok (${p.successPct} %), ${p.sipp.failed} failed, retrans ${p.sipp.retransmissions}, setup p50/p99/p99.9 ${l ? `${l.p50}/${l.p99}/${l.p999}` : 'n/a'} ms, `
-    + `${p.flooder ? `flood ${n(p.flooder.perSecond)} msg/s sent, ` : ''}engine refused-foreign ${n(p.engine.refusedForeign)} (403 ${n(p.engine.foreignAnswered403)}), CPU ${p.cpu.sutPct} %, PSS peak ${p.sutPeakPssMiB} MiB`;
+    + `${p.flooder ? `flood ${n(p.flooder.perSecond)} msg/s sent, ` : ''}kernel dropped ${n(p.kernelRcvbufErrors)}, engine refused-foreign ${n(p.engine.refusedForeign)} (403 ${n(p.engine.foreignAnswered403)}), CPU ${p.cpu.sutPct} %, PSS peak ${p.sutPeakPssMiB} MiB`;
 }
 
 export async function runFlood(o: FloodOptions): Promise<FloodRun> {
@@ -231,20 +247,21 @@ export function writeFlood(dir: string, m: MachineInfo, o: FloodOptions, run: Fl
     `Flood: one node process bound to ${FOE}, sending pre-built INVITEs, OPTIONS and 200-byte garbage round-robin to trunkwise's UDP port as fast as one sender can (at most 512 sends outstanding), from 3 s before the first call until 3 s after the last is placed; bounded by its own timer.`,
     'Phases one after the other: no flood (baseline), flood with `--foreign reject` (stateless 403, 10/s per source, 200/s in total), flood with `--foreign drop` (fresh trunkwise).',
     "Setup latency: first INVITE from the caller → first final response to it, per Call-ID, from a dumpcap capture on lo whose kernel filter excludes the flood host. Success: SIPp's successful calls / calls placed.",
+    '"kernel dropped": Udp RcvbufErrors from /proc/net/snmp over the phase — datagrams (flood and legitimate alike) the kernel discarded because trunkwise\'s socket buffer was full, i.e. it did not drain the socket as fast as the flood filled it. On a shared machine other processes\' drops count too.',
     'CPU: /proc/PID/task/*/schedstat over the calling window (% of one core). Memory: PSS of the trunkwise process, peak (sampled once a second) and 1.5 s after the phase.',
     `Load average (1 min, ${m.cores} cores) at the end of each phase is shown: the machine is shared, and other work competes with the flood for the same cores.`,
     'Targets (issue 9): under flood ≥ 99 % success and p99 setup ≤ 2× the no-flood p99; memory bounded.',
   ];
   const rows = run.phases.map((p) => {
     const l = p.capture.latencyMs;
-    return [p.name, p.flooder ? n(p.flooder.perSecond) : '—', n(p.engine.received), n(p.engine.refusedForeign), n(p.engine.foreignAnswered403),
+    return [p.name, p.flooder ? n(p.flooder.perSecond) : '—', n(p.engine.received), n(p.kernelRcvbufErrors), n(p.engine.refusedForeign), n(p.engine.foreignAnswered403),
       `${p.sipp.successful} / ${p.calls}`, `${p.successPct} %`, p.sipp.retransmissions, l ? `${l.p50} / ${l.p99} / ${l.p999}` : '—',
       p.cpu.sutPct, p.cpu.flooderPct, p.sutPeakPssMiB, p.sutPssAfterMiB, p.loadAvg];
   });
   const md = [
     ...header('Flood: allowlisted calls while a foreign source floods trunkwise', m, method),
     '## Result', '',
-    ...table(['phase', 'flood sent msg/s', 'engine received', 'refused foreign', '403 sent', 'calls ok', 'success', 'caller retrans', 'setup ms p50 / p99 / p99.9',
+    ...table(['phase', 'flood sent msg/s', 'engine received', 'kernel dropped (buffer full)', 'refused foreign', '403 sent', 'calls ok', 'success', 'caller retrans', 'setup ms p50 / p99 / p99.9',
       'trunkwise CPU %', 'flooder CPU %', 'PSS peak MiB', 'PSS after MiB', 'load avg'], rows),
     ...run.verdict.text.map((s) => `- ${s}`), '',
   ];
