@@ -113,7 +113,7 @@ async function startSystem(carriers: Carriers, foreign: 'reject' | 'drop', dir: 
   return {
     name: 'trunkwise', sipPort, http,
     pids: () => (child.pid && !exited(child) ? [child.pid] : []),
-    describe: `node --import tsx src/main.ts --allow 127.0.0.1/32 --foreign reject|drop --max-cps 100000 --max-cps-per-source 100000 (embedded engine, default transport limits, LOG_LEVEL=info to a file)`,
+    describe: `node --import tsx src/main.ts --allow 127.0.0.1/32 --foreign reject|drop --max-cps 100000 --max-cps-per-source 100000 (embedded engine: UDP received on its ingress thread, default transport limits; LOG_LEVEL=info to a file)`,
     stop: () => stop(child, 35_000),
     counters: async () => {
       const t = (await health())?.engine.transport;
