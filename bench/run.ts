@@ -3,7 +3,7 @@
  * machine and the method, runs the parts one at a time and writes bench/results/ (markdown, JSON,
  * PNG plots, summary.md).
  *
- *   --only e2e,failover,routing,profile   parts to run (default: all; profile runs when trunkwise is behind)
+ *   --only e2e,failover,routing,profile,flood   parts to run (default: all; profile runs when trunkwise is behind)
  *   --quick                               short ramp and failover, for smoke runs (results to a temp dir)
  *   --rates 200,400,…                     the e2e ramp (calls/s)
  *   --max-cps N                           drop ramp steps above N
@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { E2E_DEFAULTS, runE2e, type E2eOptions, type SystemRun } from './e2e.bench';
 import { FAILOVER_DEFAULTS, runFailover, type FailoverOptions } from './failover.bench';
+import { FLOOD_DEFAULTS, runFlood, writeFlood } from './flood.bench';
 import { runProfile, type ProfileRun } from './profile.bench';
 import { runRoutingBench } from './routing.bench';
 import { writeE2e, writeProfile } from './lib/e2e-report';
@@ -29,7 +30,7 @@ import { killAll, stillRunning } from './lib/procs';
 import { writeSummary } from './lib/summary';
 import type { SutName } from './lib/sut';
 
-const PARTS = ['routing', 'e2e', 'profile', 'failover'] as const;
+const PARTS = ['routing', 'e2e', 'profile', 'failover', 'flood'] as const;
 type Part = (typeof PARTS)[number];
 
 interface Options {
@@ -91,7 +92,7 @@ function e2eAnalysis(runs: readonly SystemRun[], cores: number): string[] {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if (process.argv.includes('--help')) {
-    console.log('usage: npm run bench -- [--only e2e,failover,routing,profile] [--quick] [--rates 200,400] [--max-cps N] [--step-seconds N] [--systems trunkwise,kamailio] [--kamailio-children N] [--out DIR] [--keep]');
+    console.log('usage: npm run bench -- [--only e2e,failover,routing,profile,flood] [--quick] [--rates 200,400] [--max-cps N] [--step-seconds N] [--systems trunkwise,kamailio] [--kamailio-children N] [--out DIR] [--keep]');
     return;
   }
   const t0 = Date.now();
@@ -134,6 +135,13 @@ async function main(): Promise<void> {
     const fo = await runFailover(o.failover);
     await writeFailover(o.out, m, o.failover, fo);
     say(`failover: wrote ${o.out}/failover.md, failover.json, failover-timeline.png`);
+  }
+  if (o.only.has('flood')) {
+    const fo = { ...FLOOD_DEFAULTS, ...(o.quick && { seconds: 8 }) };
+    say(`flood: ${fo.rate} calls/s from the allowlist for ${fo.seconds} s per phase; no flood, then a foreign flood with --foreign reject and drop`);
+    const fl = await runFlood(fo);
+    writeFlood(o.out, m, fo, fl);
+    say(`flood: wrote ${o.out}/flood.md, flood.json`);
   }
   const wallS = (Date.now() - t0) / 1000;
   writeSummary(o.out, m, `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`, wallS, new Date(t0).toISOString());

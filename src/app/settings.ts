@@ -22,6 +22,8 @@ export interface Settings {
   drachtio: { host: string; port: number };
   /** CIDRs allowed to send INVITEs (the IVR platform). */
   allow: string[];
+  /** What the embedded engine does with requests from sources that are neither allowed nor carriers. */
+  foreign: 'reject' | 'drop';
   maxCps: number;
   maxCpsPerSource: number;
   authRealm: string;
@@ -43,6 +45,7 @@ const OPTIONS: Record<string, { env: string; help: string }> = {
   http: { env: 'TRUNKWISE_HTTP', help: 'admin API / metrics listen address (default 127.0.0.1:8080)' },
   engine: { env: 'TRUNKWISE_ENGINE', help: 'embedded | external (default embedded; external when DRACHTIO_HOST is set)' },
   allow: { env: 'TRUNKWISE_ALLOW', help: 'comma-separated CIDRs allowed to send calls (default 127.0.0.0/8)' },
+  foreign: { env: 'TRUNKWISE_FOREIGN', help: 'requests from sources neither allowed nor carriers: reject (403, rate-limited) | drop (default reject)' },
   'max-cps': { env: 'TRUNKWISE_MAX_CPS', help: 'global new-call rate limit, calls/s (default 500)' },
   'max-cps-per-source': { env: 'TRUNKWISE_MAX_CPS_PER_SOURCE', help: 'per-source new-call rate limit (default 300)' },
   'media-address': { env: 'TRUNKWISE_MEDIA_ADDRESS', help: 'RTP relay bind address (default: the --sip host)' },
@@ -83,6 +86,8 @@ export function loadSettings(argv: string[], env: Readonly<Record<string, string
   const secret = env.DRACHTIO_SECRET ?? (engine === 'embedded' ? randomSecret() : undefined);
   if (!secret) throw new Error('DRACHTIO_SECRET must be set in the environment to connect to an external drachtio-server');
   const sip = parseHostPort(get('sip', '127.0.0.1:5060'), '--sip');
+  const foreign = get('foreign', 'reject');
+  if (foreign !== 'reject' && foreign !== 'drop') throw new Error(`--foreign / TRUNKWISE_FOREIGN must be reject or drop, not "${foreign}"`);
   const mediaAddress = get('media-address', sip.host);
   if (!isIP(mediaAddress)) throw new Error(`--media-address / TRUNKWISE_MEDIA_ADDRESS: "${mediaAddress}" is not an IP address`);
   const advertise = get('media-advertise', mediaAddress);
@@ -105,6 +110,7 @@ export function loadSettings(argv: string[], env: Readonly<Record<string, string
       engine,
       drachtio: { host: env.DRACHTIO_HOST ?? '127.0.0.1', port: Number(env.DRACHTIO_PORT ?? 9022) },
       allow: get('allow', '127.0.0.0/8').split(',').map((s) => s.trim()).filter(Boolean),
+      foreign,
       maxCps: num('max-cps', 500),
       maxCpsPerSource: num('max-cps-per-source', 300),
       authRealm: get('auth-realm', 'trunkwise'),

@@ -5,7 +5,10 @@
 import type { TimerConfig } from '../transaction/types';
 import { DEFAULT_TIMERS } from '../transaction/types';
 import { realClock } from '../transaction/clock';
-import { DEFAULT_LIMITS, TransportLayer, type ListenSpec, type LocalPoint, type TransportLimits } from '../transport/layer';
+import { DEFAULT_LIMITS, TransportLayer, type ListenSpec, type LocalPoint, type TransportLimits, type UdpIngress } from '../transport/layer';
+import { invalidLimit } from '../transport/limits';
+import type { AdmissionOptions, ForeignAction } from '../transport/admission';
+import type { TransportStats } from '../transport/stats';
 import { WireServer, type WireClient } from '../wire/server';
 import { DialogStore } from '../dialog/dialog';
 import { silentLogger, type EngineLogger } from '../logger';
@@ -21,6 +24,13 @@ export interface EngineOptions {
   sip: ListenSpec[];
   wire: { host: string; port: number; secret: string };
   limits?: Partial<TransportLimits>;
+  /**
+   * Sources allowed to send requests (CIDRs, addresses, host names) and what others get. Absent:
+   * every source is admitted, as drachtio-server does. Replace the list with setAllowlist().
+   */
+  admission?: AdmissionOptions;
+  /** UDP received on a worker thread that drops floods off the event loop (default), or inline. */
+  udpIngress?: UdpIngress;
   timers?: Partial<TimerConfig>;
   behaviour?: Partial<EngineBehaviour>;
   logger?: EngineLogger;
@@ -36,7 +46,7 @@ export interface EngineStats {
   serverTransactions: number;
   clientTransactions: number;
   applications: number;
-  transport: TransportLayer['stats'];
+  transport: TransportStats;
 }
 
 export class SipEngine {
@@ -49,10 +59,12 @@ export class SipEngine {
   constructor(opts: EngineOptions) {
     const logger = opts.logger ?? silentLogger;
     const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    const bad = invalidLimit(limits);
+    if (bad) throw new Error(`engine options: ${bad}`);
     this.transport = new TransportLayer(opts.sip, limits, logger, (m) => {
       if (m.message.kind === 'request') this.server.onRequest(m);
       else this.client.onResponse(m);
-    });
+    }, opts.admission, opts.udpIngress ?? 'thread');
     const hostports = (): string => this.transport.listeners().map((l) => `${l.protocol}/${hostport(l)}`).join(',');
     this.wire = new WireServer({
       host: opts.wire.host, port: opts.wire.port, secret: opts.wire.secret, version: ENGINE_VERSION, logger,
@@ -92,6 +104,20 @@ export class SipEngine {
     await this.transport.stop();
   }
 
+  /**
+   * Replace the sources allowed to send requests (e.g. on configuration reload); undefined admits
+   * every source. Throws AllowlistError (code E_ENGINE_ALLOWLIST_INVALID) and keeps the old list when
+   * an entry is not a CIDR, an address or a host name.
+   */
+  setAllowlist(allow: readonly string[] | undefined): void {
+    this.transport.setAllowlist(allow);
+  }
+
+  /** What a request from outside the allowlist gets: a stateless 403 (rate-limited) or nothing. */
+  setForeignAction(action: ForeignAction): void {
+    this.transport.setForeignAction(action);
+  }
+
   /** The dialogs held now (for the admin API and leak diagnostics). */
   dialogSummaries(): Array<{ id: string; role: string; state: string; protocol: string; remoteTarget: string }> {
     return [...this.ctx.dialogs.all()].map((d) => ({ id: d.id, role: d.role, state: d.state, protocol: d.protocol, remoteTarget: d.remoteTarget }));
@@ -103,7 +129,7 @@ export class SipEngine {
       serverTransactions: this.server.pendingCount,
       clientTransactions: this.client.pendingCount,
       applications: this.wire.clientCount,
-      transport: { ...this.transport.stats },
+      transport: this.transport.stats,
     };
   }
 }

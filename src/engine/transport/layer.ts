@@ -1,18 +1,28 @@
 /**
- * The transport layer: owns the UDP and TCP listeners, turns bytes into SIP messages (answering
- * unparseable requests with 400 where it can, dropping the rest with a log line), applies the
- * per-source limit and the RFC 3261 §18.2.1 / RFC 3581 Via fix-ups, and sends messages to targets.
+ * The transport layer: owns the UDP and TCP listeners and decides, cheapest check first, what a
+ * received message may cost: the ingress gate (gate.ts: admission by source address, per-source rate,
+ * size — on the UDP ingress thread for UDP), then parse (400 where it can answer), Via sanity (400),
+ * the RFC 3261 §18.2.1 / RFC 3581 Via fix-ups and hand-over to the transaction layer. It also sends,
+ * and never lets a send throw.
  */
-import net from 'node:net';
-import type { SipMessage, Target, TransportProtocol } from '../../sip/message';
+import type { SipMessage, SipRequest, Target, TransportProtocol } from '../../sip/message';
 import { parseMessage } from '../../sip/parser';
 import { serializeMessage } from '../../sip/serializer';
-import { buildResponseFromPartial } from '../../sip/response-builder';
-import { parseVia, formatVia } from '../../sip/headers';
+import { buildResponse, buildResponseFromPartial } from '../../sip/response-builder';
+import { generateTag } from '../../sip/headers';
 import type { EngineLogger } from '../logger';
 import { UdpTransport } from './udp';
 import { TcpTransport } from './tcp';
-import { SourceRateLimiter } from './rate-limit';
+import { UdpThreadTransport } from './udp-thread';
+import { GATE, GATE_SLOTS, IngressGate, type DropReason, type GateVerdict } from './gate';
+import { SourceAdmission, type AdmissionOptions, type ForeignAction } from './admission';
+import { createTransportStats, snapshotStats, type TransportStats } from './stats';
+import { responseTarget, streamFallbackTarget } from './response-target';
+import { checkTopVia, fixupVia } from './via';
+import type { TransportLimits } from './limits';
+
+export { DEFAULT_LIMITS, type TransportLimits } from './limits';
+export { responseTarget } from './response-target';
 
 export interface ListenSpec {
   protocol: TransportProtocol;
@@ -35,67 +45,99 @@ export interface InboundMessage {
   bytes: number;
 }
 
-export interface TransportLimits {
-  maxMessageBytes: number;
-  perSourceRate: number;
-  perSourceBurst: number;
-  maxTcpConnections: number;
-  tcpIdleTimeoutMs: number;
+/**
+ * Where UDP is received: `thread` (default) — a worker thread owns the socket and runs the ingress
+ * gate, so a flood never reaches the event loop; `inline` — the socket on the main thread.
+ */
+export type UdpIngress = 'thread' | 'inline';
+
+interface UdpEndpoint {
+  send(data: Buffer, port: number, address: string, onFail: (err: Error) => void): void;
+  close(): Promise<void>;
 }
 
-export const DEFAULT_LIMITS: Readonly<TransportLimits> = Object.freeze({
-  maxMessageBytes: 64 * 1024,
-  perSourceRate: 20_000,
-  perSourceBurst: 40_000,
-  maxTcpConnections: 10_000,
-  tcpIdleTimeoutMs: 15 * 60_000,
-});
-
 export class TransportLayer {
-  private readonly udp = new Map<string, { t: UdpTransport; local: LocalPoint }>();
+  private readonly udp = new Map<string, { t: UdpEndpoint; local: LocalPoint }>();
   private readonly tcp = new Map<string, { t: TcpTransport; local: LocalPoint }>();
-  private readonly limiter: SourceRateLimiter;
-  private lastDropLog = 0;
-  readonly stats = { received: 0, sent: 0, malformed: 0, rateLimited: 0, oversize: 0, sendErrors: 0 };
+  private readonly threads: UdpThreadTransport[] = [];
+  private readonly admission: SourceAdmission;
+  /** The gate for what arrives on the main thread (TCP; UDP in inline mode). */
+  private readonly gate: IngressGate;
+  private readonly lastDropLog = new Map<string, number>();
+  private readonly live = createTransportStats();
 
   constructor(
     private readonly specs: readonly ListenSpec[],
     private readonly limits: TransportLimits,
     private readonly logger: EngineLogger,
     private readonly onMessage: (m: InboundMessage) => void,
+    admission?: AdmissionOptions,
+    private readonly udpIngress: UdpIngress = 'thread',
   ) {
-    this.limiter = new SourceRateLimiter(limits.perSourceRate, limits.perSourceBurst);
+    this.admission = new SourceAdmission(logger, admission);
+    this.gate = new IngressGate(limits, this.admission);
+  }
+
+  get stats(): TransportStats {
+    const s = snapshotStats(this.live);
+    const sum = new Float64Array(GATE_SLOTS);
+    for (const c of [this.gate.counters, ...this.threads.map((t) => t.counters)]) for (let i = 0; i < GATE_SLOTS; i++) sum[i]! += c[i]!;
+    s.received = sum[GATE.received]!;
+    s.rateLimited = sum[GATE.rateLimited]!;
+    s.refusedForeign = sum[GATE.refusedForeign]!;
+    s.oversize = sum[GATE.oversize]!;
+    return s;
+  }
+
+  /** Replace the allowed source set (undefined: admit every source). Throws AllowlistError, keeping the old set. */
+  setAllowlist(allow: readonly string[] | undefined): void {
+    this.admission.set(allow);
+    for (const t of this.threads) t.setAdmission(this.admission.allowList, this.admission.foreign);
+  }
+
+  setForeignAction(a: ForeignAction): void {
+    this.admission.setForeignAction(a);
+    for (const t of this.threads) t.setAdmission(this.admission.allowList, this.admission.foreign);
   }
 
   async start(): Promise<void> {
     for (const spec of this.specs) {
       const adv = spec.advertise ?? spec.address;
+      const local: LocalPoint = { protocol: spec.protocol, address: adv, port: spec.port };
       if (spec.protocol === 'udp') {
-        const local: LocalPoint = { protocol: 'udp', address: adv, port: spec.port };
-        const t = new UdpTransport(spec.address, spec.port, (d) => this.receive(d.data, { protocol: 'udp', address: d.address, port: d.port }, local),
-          (err) => this.logger.error({ err: err.message }, 'udp socket error'));
-        const a = await t.listen();
-        local.port = a.port;
-        this.udp.set(`${adv}:${a.port}`, { t, local });
+        let t: UdpEndpoint & { listen(): Promise<{ port: number }> };
+        if (this.udpIngress === 'thread') {
+          const current = this.admission.allowList;
+          const thread = new UdpThreadTransport(spec.address, spec.port, this.limits, current ? { allow: current, foreign: this.admission.foreign } : undefined,
+            (d) => this.receive(d.data, { protocol: 'udp', address: d.address, port: d.port }, local, d.verdict),
+            (reason, address, port) => this.logGateDrop(reason, { protocol: 'udp', address, port }), this.logger);
+          this.threads.push(thread);
+          t = thread;
+        } else {
+          t = new UdpTransport(spec.address, spec.port, (d) => this.receiveUnchecked(d.data, { protocol: 'udp', address: d.address, port: d.port }, local),
+            (err) => this.logger.error({ err: err.message }, 'udp socket error'));
+        }
+        local.port = (await t.listen()).port;
+        this.udp.set(`${adv}:${local.port}`, { t, local });
       } else {
-        const local: LocalPoint = { protocol: 'tcp', address: adv, port: spec.port };
         const t = new TcpTransport({
-          address: spec.address, port: spec.port, maxConnections: this.limits.maxTcpConnections,
-          idleTimeoutMs: this.limits.tcpIdleTimeoutMs, maxMessageBytes: this.limits.maxMessageBytes,
-          onMessage: (m) => this.receive(m.data, { protocol: 'tcp', address: m.address, port: m.port }, local),
-          onFramingError: (remote, error) => {
-            this.stats.malformed++;
-            this.logger.warn({ remote, error }, 'tcp framing error');
+          address: spec.address, port: spec.port, limits: this.limits, stats: this.live.tcp,
+          sourceCap: (a) => this.tcpSourceCap(a),
+          onMessage: (m) => this.receiveUnchecked(m.data, { protocol: 'tcp', address: m.address, port: m.port }, local),
+          onFramingError: (remote, error, overflow) => {
+            if (!overflow) this.live.malformed++;
+            this.logDrop('tcp-framing', `tcp framing error: ${error}`, { remote });
           },
+          onError: (err) => this.logger.error({ err: err.message }, 'tcp listener error'),
         });
-        const a = await t.listen();
-        local.port = a.port;
-        this.tcp.set(`${adv}:${a.port}`, { t, local });
+        local.port = (await t.listen()).port;
+        this.tcp.set(`${adv}:${local.port}`, { t, local });
       }
     }
   }
 
   async stop(): Promise<void> {
+    this.admission.stop();
     for (const { t } of this.udp.values()) await t.close();
     for (const { t } of this.tcp.values()) await t.close();
   }
@@ -114,96 +156,123 @@ export class TransportLayer {
     return target.protocol !== 'udp';
   }
 
-  /** Serialise and send. Failures (ICMP unreachable, TCP refused/reset) call onFail once. */
+  /**
+   * Serialise and send; never throws. Every failure (bad target, ICMP unreachable, TCP refused, reset
+   * or closed while a request is in flight) calls onFail once, asynchronously — never from inside
+   * send(), so a transaction that sends from its constructor still hears about it.
+   */
   send(msg: SipMessage, target: Target, onFail?: (err: Error) => void): number {
-    const data = serializeMessage(msg);
+    let failed = false;
     const fail = (err: Error): void => {
-      this.stats.sendErrors++;
-      this.logger.debug({ target, err: err.message }, 'send failed');
-      onFail?.(err);
+      if (failed) return;
+      failed = true;
+      this.live.sendErrors++;
+      queueMicrotask(() => {
+        this.logger.debug({ target, err: err.message }, 'send failed');
+        this.guard('send-failure handler', () => onFail?.(err));
+      });
     };
-    const entry = target.protocol === 'udp' ? this.udp.values().next().value : this.tcp.values().next().value;
-    if (!entry) {
-      fail(new Error(`no ${target.protocol} transport`));
-      return data.length;
+    let data: Buffer;
+    try {
+      data = serializeMessage(msg);
+    } catch (err) {
+      fail(err as Error);
+      return 0;
     }
-    this.stats.sent++;
-    entry.t.send(data, target.port, target.address, fail);
+    if (target.protocol === 'udp') {
+      const entry = this.udp.values().next().value;
+      if (!entry) fail(new Error('no udp transport'));
+      else entry.t.send(data, target.port, target.address, fail);
+    } else {
+      const entry = this.tcp.values().next().value;
+      if (!entry) fail(new Error(`no ${target.protocol} transport`));
+      else {
+        // RFC 3261 §18.2.2: the connection a request came in on is gone → a new one to the sent-by port.
+        const to = msg.kind === 'response' && !entry.t.hasConnection(target.address, target.port) ? streamFallbackTarget(msg, target) : target;
+        entry.t.send(data, to.port, to.address, fail, msg.kind === 'request' && msg.method !== 'ACK');
+      }
+    }
+    this.live.sent++;
     return data.length;
   }
 
-  private receive(data: Buffer, source: Target, local: LocalPoint): void {
-    this.stats.received++;
-    if (!this.limiter.allow(source.address, Date.now())) {
-      this.stats.rateLimited++;
-      this.logDrop('per-source rate limit exceeded', source);
-      return;
-    }
-    if (data.length > this.limits.maxMessageBytes) {
-      this.stats.oversize++;
-      this.logDrop(`oversize message (${data.length} bytes) dropped`, source);
-      return;
-    }
+  private tcpSourceCap(address: string): number {
+    if (this.admission.isAllowed(address)) return this.limits.tcpMaxConnectionsPerSource;
+    return this.admission.foreign === 'drop' ? 0 : this.limits.tcpMaxConnectionsPerForeignSource;
+  }
+
+  /** What arrived on the main thread: through the gate first. */
+  private receiveUnchecked(data: Buffer, source: Target, local: LocalPoint): void {
+    this.receive(data, source, local, this.gate.check(data, source.address, Date.now()));
+  }
+
+  /** No exception from the layers above escapes into a socket handler. */
+  private receive(data: Buffer, source: Target, local: LocalPoint, verdict: GateVerdict): void {
+    if (verdict === 'drop') return this.logGateDrop(this.gate.lastDrop, source);
+    this.guard('inbound message', () => (verdict === 'foreign' ? this.rejectForeign(data, source) : this.ingest(data, source, local)));
+  }
+
+  /** After the gate: parse, Via checks and fix-ups, hand-over. */
+  private ingest(data: Buffer, source: Target, local: LocalPoint): void {
     // Keep-alives (RFC 5626 CRLF) on UDP are not messages.
     if (data.length <= 4 && data.toString('latin1').trim() === '') return;
     const parsed = parseMessage(data);
     if (!parsed.ok) {
-      this.stats.malformed++;
+      this.live.malformed++;
       if (parsed.request && parsed.request.method !== 'ACK' && parsed.request.headers.has('via')) {
         const res = buildResponseFromPartial(parsed.request, 400, `Bad Request (${parsed.error})`.slice(0, 120));
         this.send(res, responseTarget(res, source));
-        this.logger.info({ source, error: parsed.error }, 'malformed request answered 400');
+        this.logDrop('malformed-400', 'malformed request answered 400', { source, error: parsed.error });
       } else {
-        this.logDrop(`malformed message dropped: ${parsed.error}`, source);
+        this.logDrop('malformed', `malformed message dropped: ${parsed.error}`, { source });
       }
       return;
     }
     const message = parsed.message;
-    if (message.kind === 'request') fixupVia(message.headers, source);
+    if (message.kind === 'request') {
+      // A sent-by port or rport no response could be sent to is refused (to the real source).
+      const via = checkTopVia(message);
+      if (!via.ok) {
+        this.live.badVia++;
+        if (message.method !== 'ACK') this.send(buildResponse(message, 400, `Bad Request (${via.reason})`), source);
+        return this.logDrop('bad-via', `request refused: ${via.reason}`, { source });
+      }
+      fixupVia(message.headers, source);
+    }
     this.onMessage({ message, source, local, bytes: data.length });
   }
 
-  private logDrop(reason: string, source: Target): void {
+  /** A request from outside the allowlist that the gate let through for a stateless 403 (within its budget). */
+  private rejectForeign(data: Buffer, source: Target): void {
+    const parsed = parseMessage(data);
+    if (!parsed.ok || parsed.message.kind !== 'request' || parsed.message.method === 'ACK') return;
+    const req: SipRequest = parsed.message;
+    this.live.foreignAnswered403++;
+    // Stateless (RFC 3261 §8.2.7 style): no transaction; a retransmission simply draws another 403.
+    this.send(buildResponse(req, 403, 'Forbidden', { toTag: generateTag() }), responseTarget(req, source));
+    this.logDrop('foreign', 'request from a source outside the allowlist answered 403', { source, method: req.method });
+  }
+
+  private logGateDrop(reason: DropReason, source: Target): void {
+    const text = reason === 'foreign' ? 'request from a source outside the allowlist dropped'
+      : reason === 'rate-limit' ? 'per-source rate limit exceeded' : 'oversize message dropped';
+    this.logDrop(reason, text, { source });
+  }
+
+  private guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.live.internalErrors++;
+      this.logger.error({ err: (err as Error).message, stack: (err as Error).stack }, `internal error in ${what}; message dropped`);
+    }
+  }
+
+  /** At most one log line per reason per second (floods must not become log floods). */
+  private logDrop(reason: string, msg: string, fields: object): void {
     const now = Date.now();
-    if (now - this.lastDropLog < 1000) return;
-    this.lastDropLog = now;
-    this.logger.warn({ source, stats: this.stats }, reason);
+    if (now - (this.lastDropLog.get(reason) ?? 0) < 1000) return;
+    this.lastDropLog.set(reason, now);
+    this.logger.warn({ ...fields, reason, stats: this.live }, msg);
   }
-}
-
-/** RFC 3261 §18.2.1 received= and RFC 3581 rport= on the top Via of a request. */
-function fixupVia(headers: SipMessage['headers'], source: Target): void {
-  const top = headers.getAll('via')[0];
-  if (!top) return;
-  const via = parseVia(top);
-  if (!via) return;
-  let changed = false;
-  if (via.host.replace(/^\[|\]$/g, '') !== source.address) {
-    via.params.set('received', source.address);
-    changed = true;
-  }
-  if (via.params.has('rport') && !via.params.get('rport')) {
-    via.params.set('rport', String(source.port));
-    if (!via.params.has('received')) via.params.set('received', source.address);
-    changed = true;
-  }
-  if (changed) {
-    headers.removeFirst('via');
-    headers.prepend('Via', formatVia(via));
-  }
-}
-
-/**
- * Where a response goes (RFC 3261 §18.2.2 with RFC 3581): over a stream, back on the connection the
- * request came in on; over UDP, to received/rport when present, else to the sent-by host and port.
- */
-export function responseTarget(res: SipMessage, source: Target): Target {
-  if (source.protocol !== 'udp') return source;
-  const top = res.headers.getAll('via')[0];
-  const via = top ? parseVia(top) : undefined;
-  if (!via) return source;
-  const rport = via.params.get('rport');
-  if (rport) return { protocol: 'udp', address: via.params.get('received') ?? source.address, port: Number(rport) };
-  const host = via.params.get('received') ?? via.host.replace(/^\[|\]$/g, '');
-  return { protocol: 'udp', address: net.isIP(host) ? host : source.address, port: via.port ?? 5060 };
 }

@@ -1,6 +1,7 @@
 /** UDP transport: one bound socket per listen address. */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { isValidPort } from './response-target';
 
 export interface Datagram {
   data: Buffer;
@@ -34,13 +35,21 @@ export class UdpTransport {
     });
   }
 
-  /** Send; a failure (e.g. ICMP unreachable surfacing as ECONNREFUSED) is passed to onFail. */
+  /**
+   * Send; never throws. An unusable target (port outside 1–65535, not an IP address) and any error
+   * dgram raises synchronously or asynchronously (e.g. ICMP unreachable as ECONNREFUSED) go to onFail.
+   */
   send(data: Buffer, port: number, address: string, onFail: (err: Error) => void): void {
     const s = this.socket;
     if (!s) return onFail(new Error('udp transport not listening'));
-    s.send(data, port, address, (err) => {
-      if (err) onFail(err);
-    });
+    if (!isValidPort(port) || net.isIP(address) === 0) return onFail(new Error(`invalid UDP target ${address}:${port}`));
+    try {
+      s.send(data, port, address, (err) => {
+        if (err) onFail(err);
+      });
+    } catch (err) {
+      onFail(err as Error);
+    }
   }
 
   close(): Promise<void> {

@@ -1,0 +1,341 @@
+/**
+ * Flood benchmark (issue 9): allowlisted calls through the whole of trunkwise while a foreign source
+ * floods it. Five SIPp carriers, trunkwise (src/main.ts, `--allow 127.0.0.1/32`, so any other
+ * 127.0.0.x is foreign), a SIPp caller at a fixed rate; phases one after the other:
+ *   1. no flood (the baseline),
+ *   2. flood, `--foreign reject` (stateless 403 within a budget, the default),
+ *   3. flood, `--foreign drop`.
+ * The flood is one sender process on 127.0.0.2 sending INVITEs, OPTIONS and garbage round-robin as
+ * fast as it can, bounded in time. Per phase: SIPp's counters, setup latency from a loopback capture
+ * (the flood host filtered out in the kernel), CPU, peak memory, the engine's transport counters.
+ * Usage: npx tsx bench/flood.bench.ts [--seconds 30] [--rate 200] [--out DIR]  (or npm run bench -- --only flood)
+ * Internal: --flooder HOST:PORT FROM SECONDS — the flood sender itself (a child process of this file).
+ */
+import dgram from 'node:dgram';
+import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { startCarriers, type Carriers } from './lib/carriers';
+import { startCapture, payloadStarts } from './lib/capture';
+import { CpuSampler } from './lib/cpu-sampler';
+import { machineInfo, machineLine, toolVersions, type MachineInfo } from './lib/machine';
+import { readSipPackets } from './lib/pcap';
+import { freePorts } from './lib/ports';
+import { exited, killAll, start, stop } from './lib/procs';
+import { header, n, ratio, table, writeResult } from './lib/report';
+import { say, sleep, withProgress } from './lib/log';
+import { callSetups, summarise, type SetupSummary } from './lib/setup-latency';
+import { startUac } from './lib/sipp-run';
+import type { Sut } from './lib/sut';
+import { trunkwiseCarriersYaml, trunkwiseRoutesYaml } from './lib/trunkwise-sut';
+import { smokeCheck } from './e2e.bench';
+
+const ROOT = path.join(__dirname, '..');
+const FOE = '127.0.0.2';
+
+export interface FloodOptions {
+  /** Allowlisted calls per second. */
+  rate: number;
+  /** Seconds of calls per phase (the flood runs 3 s longer on each side). */
+  seconds: number;
+  holdMs: number;
+}
+
+export const FLOOD_DEFAULTS: FloodOptions = { rate: 200, seconds: 30, holdMs: 1000 };
+
+type Counters = Record<'received' | 'refusedForeign' | 'foreignAnswered403' | 'rateLimited' | 'malformed' | 'sent', number>;
+
+export interface FloodPhase {
+  name: string;
+  foreign: 'reject' | 'drop';
+  flood: boolean;
+  calls: number;
+  sipp: { successful: number; failed: number; retransmissions: number; unfinished: number };
+  successPct: number;
+  capture: SetupSummary & { dropped: number };
+  flooder?: { sent: number; errors: number; seconds: number; perSecond: number };
+  engine: Counters;
+  cpu: { sutPct: number; flooderPct: number; uacPct: number; carriersPct: number };
+  sutPeakPssMiB: number;
+  sutPssAfterMiB: number;
+  /** 1-minute load average when the phase ended: other work on a shared machine shows here. */
+  loadAvg: number;
+  /** UDP datagrams the kernel dropped for a full socket buffer during the phase (all sockets, /proc/net/snmp). */
+  kernelRcvbufErrors: number;
+}
+
+/** Udp RcvbufErrors from /proc/net/snmp: datagrams dropped because a socket's receive buffer was full. */
+function rcvbufErrors(): number {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const head = lines[0]!.split(/\s+/);
+    return Number(lines[1]!.split(/\s+/)[head.indexOf('RcvbufErrors')] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+export interface FloodRun {
+  describe: string;
+  phases: FloodPhase[];
+  verdict: { successOk: boolean; p99Ok: boolean; memoryOk: boolean; text: string[] };
+}
+
+interface System extends Sut {
+  http: number;
+  counters(): Promise<Counters>;
+}
+
+async function startSystem(carriers: Carriers, foreign: 'reject' | 'drop', dir: string): Promise<System> {
+  mkdirSync(path.join(dir, 'routes'), { recursive: true });
+  const carriersFile = path.join(dir, 'carriers.yaml');
+  writeFileSync(carriersFile, trunkwiseCarriersYaml(carriers.list));
+  writeFileSync(path.join(dir, 'routes', '99-default.yaml'), trunkwiseRoutesYaml(carriers.list));
+  const [sipPort, http] = (await freePorts(2)) as [number, number];
+  const log = openSync(path.join(dir, `trunkwise-${foreign}.log`), 'a');
+  const args = [path.join(ROOT, 'src', 'main.ts'), '--carriers', carriersFile, '--routes', path.join(dir, 'routes'), '--sip', `127.0.0.1:${sipPort}`,
+    '--http', `127.0.0.1:${http}`, '--allow', '127.0.0.1/32', '--foreign', foreign, '--max-cps', '100000', '--max-cps-per-source', '100000'];
+  const child = start('trunkwise', process.execPath, ['--import', 'tsx', ...args], {
+    cwd: ROOT, stdio: ['ignore', log, log], env: { ...process.env, TRUNKWISE_ADMIN_TOKEN: 'bench', LOG_LEVEL: 'info' },
+  });
+  closeSync(log);
+  const health = async (): Promise<{ engine: { transport: Counters } } | undefined> =>
+    fetch(`http://127.0.0.1:${http}/health`).then(async (r) => (r.ok ? (await r.json()) as { engine: { transport: Counters } } : undefined), () => undefined);
+  const until = Date.now() + 30_000;
+  while (!(await health())) {
+    if (exited(child) || Date.now() > until) {
+      await stop(child);
+      throw new Error(`trunkwise did not start; see ${dir}`);
+    }
+    await sleep(200);
+  }
+  return {
+    name: 'trunkwise', sipPort, http,
+    pids: () => (child.pid && !exited(child) ? [child.pid] : []),
+    describe: `node --import tsx src/main.ts --allow 127.0.0.1/32 --foreign reject|drop --max-cps 100000 --max-cps-per-source 100000 (embedded engine: UDP received on its ingress thread, default transport limits; LOG_LEVEL=info to a file)`,
+    stop: () => stop(child, 35_000),
+    counters: async () => {
+      const t = (await health())?.engine.transport;
+      if (!t) throw new Error('trunkwise /health did not answer');
+      return { received: t.received, refusedForeign: t.refusedForeign, foreignAnswered403: t.foreignAnswered403, rateLimited: t.rateLimited, malformed: t.malformed, sent: t.sent };
+    },
+  };
+}
+
+function startFlooder(sipPort: number, seconds: number): { child: ChildProcess; result: Promise<FloodPhase['flooder']> } {
+  const child = start('flooder', process.execPath, ['--import', 'tsx', __filename, '--flooder', `127.0.0.1:${sipPort}`, FOE, String(seconds)],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => void (out += d.toString()));
+  const result = new Promise<FloodPhase['flooder']>((resolve) => child.once('exit', () => {
+    try {
+      resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as FloodPhase['flooder']);
+    } catch {
+      resolve(undefined);
+    }
+  }));
+  return { child, result };
+}
+
+async function runPhase(sys: System, carriers: Carriers, o: FloodOptions, name: string, foreign: 'reject' | 'drop', flood: boolean, dir: string): Promise<FloodPhase> {
+  const calls = o.rate * o.seconds;
+  const [uacPort] = (await freePorts(1)) as [number];
+  const filter = `udp and not host ${FOE} and port ${sys.sipPort} and (${payloadStarts('INVITE')} or (${payloadStarts('SIP/')} and udp[16:1] != 0x31))`;
+  const cap = await startCapture(path.join(dir, `${name.replace(/\W+/g, '-')}.pcap`), filter);
+  const before = await sys.counters();
+  const kernelBefore = rcvbufErrors();
+  const sampler = new CpuSampler();
+  sampler.add('sut', () => sys.pids(), true);
+  sampler.add('carriers', () => carriers.pids());
+  const flooder = flood ? startFlooder(sys.sipPort, o.seconds + 6) : undefined;
+  sampler.add('flooder', () => (flooder?.child.pid ? [flooder.child.pid] : []));
+  sampler.start();
+  if (flooder) await sleep(3000); // the flood is at full speed before the first call
+  const t0 = Date.now();
+  const uac = startUac({
+    scenario: 'uac-bench-call.xml', remote: `127.0.0.1:${sys.sipPort}`, localPort: uacPort, rate: o.rate, calls, holdMs: o.holdMs,
+    boundMs: (o.seconds + 20) * 1000 + o.holdMs, recvTimeoutMs: 10_000,
+  });
+  sampler.add('uac', () => [uac.pid]);
+  const s = await withProgress(name, uac.done, () => {
+    const p = uac.progress();
+    return `${p.outgoing}/${calls} placed, ${p.successful} ok, ${p.failed} failed, ${p.retransmissions} retrans`;
+  });
+  const t1 = Date.now();
+  const fl = flooder ? await flooder.result : undefined;
+  sampler.stop();
+  const after = await sys.counters();
+  const kernelDropped = rcvbufErrors() - kernelBefore;
+  const capStats = await cap.stop();
+  const summary = summarise(callSetups(readSipPackets(cap.file), uacPort, sys.sipPort));
+  rmSync(cap.file, { force: true });
+  await sleep(1500);
+  const pssAfter = new CpuSampler();
+  pssAfter.add('sut', () => sys.pids(), true);
+  pssAfter.sample();
+  const engine = Object.fromEntries(Object.keys(after).map((k) => [k, after[k as keyof Counters] - before[k as keyof Counters]])) as Counters;
+  return {
+    name, foreign, flood, calls,
+    sipp: { successful: s.successful, failed: s.failed, retransmissions: s.retransmissions, unfinished: Math.max(0, calls - s.successful - s.failed) },
+    successPct: Math.round((s.successful / calls) * 10_000) / 100,
+    capture: { ...summary, dropped: capStats.dropped },
+    ...(fl && { flooder: fl }),
+    engine,
+    cpu: { sutPct: sampler.cpuPct('sut', t0, t1), flooderPct: sampler.cpuPct('flooder', t0, t1), uacPct: sampler.cpuPct('uac', t0, t1), carriersPct: sampler.cpuPct('carriers', t0, t1) },
+    sutPeakPssMiB: sampler.peakPssMiB('sut'),
+    sutPssAfterMiB: pssAfter.peakPssMiB('sut'),
+    loadAvg: Math.round(os.loadavg()[0]! * 10) / 10,
+    kernelRcvbufErrors: kernelDropped,
+  };
+}
+
+function phaseLine(p: FloodPhase): string {
+  const l = p.capture.latencyMs;
+  return `${p.name}: ${p.sipp.successful}/${p.calls} ok (${p.successPct} %), ${p.sipp.failed} failed, retrans ${p.sipp.retransmissions}, setup p50/p99/p99.9 ${l ? `${l.p50}/${l.p99}/${l.p999}` : 'n/a'} ms, `
+    + `${p.flooder ? `flood ${n(p.flooder.perSecond)} msg/s sent, ` : ''}kernel dropped ${n(p.kernelRcvbufErrors)}, engine refused-foreign ${n(p.engine.refusedForeign)} (403 ${n(p.engine.foreignAnswered403)}), CPU ${p.cpu.sutPct} %, PSS peak ${p.sutPeakPssMiB} MiB`;
+}
+
+export async function runFlood(o: FloodOptions): Promise<FloodRun> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-bench-flood-'));
+  const phases: FloodPhase[] = [];
+  let describe = '';
+  const carriers = await startCarriers();
+  try {
+    for (const foreign of ['reject', 'drop'] as const) {
+      const sys = await startSystem(carriers, foreign, dir);
+      describe = sys.describe;
+      try {
+        const smoke = await smokeCheck(sys, carriers);
+        if (smoke.successful !== smoke.calls) throw new Error(`smoke check: ${smoke.successful}/${smoke.calls} calls (see ${dir})`);
+        const plan: Array<[string, boolean]> = foreign === 'reject' ? [['no flood', false], ['flood, foreign reject', true]] : [['flood, foreign drop', true]];
+        for (const [name, flood] of plan) {
+          say(`flood: ${name} — ${o.rate} calls/s × ${o.seconds} s${flood ? `, foreign sender on ${FOE} as fast as it can` : ''}`);
+          const p = await runPhase(sys, carriers, o, name, foreign, flood, dir);
+          phases.push(p);
+          say(`  ${phaseLine(p)}`);
+          await sleep(2000);
+        }
+      } finally {
+        await sys.stop();
+      }
+    }
+  } finally {
+    await carriers.stop();
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { describe, phases, verdict: verdict(phases) };
+}
+
+function verdict(phases: readonly FloodPhase[]): FloodRun['verdict'] {
+  const base = phases.find((p) => !p.flood);
+  const floods = phases.filter((p) => p.flood);
+  const baseP99 = base?.capture.latencyMs?.p99 ?? 0;
+  const successOk = floods.every((p) => p.successPct >= 99);
+  const p99Ok = floods.every((p) => (p.capture.latencyMs?.p99 ?? Infinity) <= 2 * baseP99);
+  // Memory is bounded when the flood adds no more than a fixed margin over the baseline peak.
+  const memoryOk = floods.every((p) => p.sutPeakPssMiB <= (base?.sutPeakPssMiB ?? 0) * 1.5 + 64);
+  const text = floods.map((p) => `${p.name}: success ${p.successPct} % (target ≥ 99 %) ${p.successPct >= 99 ? 'met' : 'NOT met'}; p99 setup ${p.capture.latencyMs?.p99 ?? 'n/a'} ms vs ${baseP99} ms without flood `
+    + `(${ratio(p.capture.latencyMs?.p99, baseP99)}, target ≤ 2×) ${(p.capture.latencyMs?.p99 ?? Infinity) <= 2 * baseP99 ? 'met' : 'NOT met'}; PSS peak ${p.sutPeakPssMiB} MiB vs ${base?.sutPeakPssMiB ?? 'n/a'} MiB without flood.`);
+  return { successOk, p99Ok, memoryOk, text };
+}
+
+export function writeFlood(dir: string, m: MachineInfo, o: FloodOptions, run: FloodRun): void {
+  const method = [
+    `Carriers: five SIPp UAS (bench/scenarios/uas-bench-carrier.xml) on 127.0.0.1, as in the e2e benchmark. Caller: SIPp UAC bench/scenarios/uac-bench-call.xml from 127.0.0.1 (allowlisted) at ${o.rate} calls/s for ${o.seconds} s (${o.rate * o.seconds} calls per phase), hold ${o.holdMs} ms, -recv_timeout 10 s.`,
+    `trunkwise: ${run.describe}. The engine admits the allowlist plus the carriers' addresses; every other source is foreign.`,
+    `Flood: one node process bound to ${FOE}, sending pre-built INVITEs, OPTIONS and 200-byte garbage round-robin to trunkwise's UDP port as fast as one sender can (at most 512 sends outstanding), from 3 s before the first call until 3 s after the last is placed; bounded by its own timer.`,
+    'Phases one after the other: no flood (baseline), flood with `--foreign reject` (stateless 403, 10/s per source, 200/s in total), flood with `--foreign drop` (fresh trunkwise).',
+    "Setup latency: first INVITE from the caller → first final response to it, per Call-ID, from a dumpcap capture on lo whose kernel filter excludes the flood host. Success: SIPp's successful calls / calls placed.",
+    '"kernel dropped": Udp RcvbufErrors from /proc/net/snmp over the phase — datagrams (flood and legitimate alike) the kernel discarded because trunkwise\'s socket buffer was full, i.e. it did not drain the socket as fast as the flood filled it. On a shared machine other processes\' drops count too.',
+    'CPU: /proc/PID/task/*/schedstat over the calling window (% of one core). Memory: PSS of the trunkwise process, peak (sampled once a second) and 1.5 s after the phase.',
+    `Load average (1 min, ${m.cores} cores) at the end of each phase is shown: the machine is shared, and other work competes with the flood for the same cores.`,
+    'Targets (issue 9): under flood ≥ 99 % success and p99 setup ≤ 2× the no-flood p99; memory bounded.',
+  ];
+  const rows = run.phases.map((p) => {
+    const l = p.capture.latencyMs;
+    return [p.name, p.flooder ? n(p.flooder.perSecond) : '—', n(p.engine.received), n(p.kernelRcvbufErrors), n(p.engine.refusedForeign), n(p.engine.foreignAnswered403),
+      `${p.sipp.successful} / ${p.calls}`, `${p.successPct} %`, p.sipp.retransmissions, l ? `${l.p50} / ${l.p99} / ${l.p999}` : '—',
+      p.cpu.sutPct, p.cpu.flooderPct, p.sutPeakPssMiB, p.sutPssAfterMiB, p.loadAvg];
+  });
+  const md = [
+    ...header('Flood: allowlisted calls while a foreign source floods trunkwise', m, method),
+    '## Result', '',
+    ...table(['phase', 'flood sent msg/s', 'engine received', 'kernel dropped (buffer full)', 'refused foreign', '403 sent', 'calls ok', 'success', 'caller retrans', 'setup ms p50 / p99 / p99.9',
+      'trunkwise CPU %', 'flooder CPU %', 'PSS peak MiB', 'PSS after MiB', 'load avg'], rows),
+    ...run.verdict.text.map((s) => `- ${s}`), '',
+  ];
+  writeResult(dir, 'flood', md, { machine: m, options: o, ...run });
+}
+
+/** The flood sender (child process): INVITE, OPTIONS, garbage round-robin, as fast as it can, for `seconds`. */
+async function flooder(to: string, from: string, seconds: number): Promise<void> {
+  const [host, portText] = to.split(':') as [string, string];
+  const port = Number(portText);
+  const sock = dgram.createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, from, () => r()));
+  const me = `${from}:${sock.address().port}`;
+  const req = (method: string, i: number): Buffer => Buffer.from([
+    `${method} sip:+4930${i}@${host}:${port} SIP/2.0`, `Via: SIP/2.0/UDP ${me};branch=z9hG4bK-fl${i};rport`, 'Max-Forwards: 70',
+    `From: <sip:flood@${from}>;tag=fl${i}`, `To: <sip:+4930${i}@${host}>`, `Call-ID: flood-${i}@${from}`, `CSeq: 1 ${method}`, `Contact: <sip:flood@${me}>`,
+    'Content-Length: 0', '', '',
+  ].join('\r\n'));
+  const msgs: Buffer[] = [];
+  for (let i = 0; i < 300; i++) msgs.push(req('INVITE', i), req('OPTIONS', i), Buffer.from(Array.from({ length: 200 }, (_, k) => (i * 31 + k * 7) % 256)));
+  let sent = 0;
+  let errors = 0;
+  let outstanding = 0;
+  let i = 0;
+  const t0 = Date.now();
+  const end = t0 + seconds * 1000;
+  const done = (err: Error | null): void => {
+    outstanding--;
+    if (err) errors++;
+    else sent++;
+  };
+  await new Promise<void>((resolve) => {
+    const pump = (): void => {
+      if (Date.now() >= end) return resolve();
+      for (let k = 0; k < 256 && outstanding < 512; k++) {
+        outstanding++;
+        sock.send(msgs[i++ % msgs.length]!, port, host, done);
+      }
+      setImmediate(pump);
+    };
+    pump();
+  });
+  const s = (Date.now() - t0) / 1000;
+  sock.close();
+  process.stdout.write(`${JSON.stringify({ sent, errors, seconds: Math.round(s * 10) / 10, perSecond: Math.round(sent / s) })}\n`);
+}
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : dflt;
+  if (!(v > 0)) throw new Error(`--${name} must be a positive number`);
+  return v;
+}
+
+if (require.main === module) {
+  const fi = process.argv.indexOf('--flooder');
+  if (fi >= 0) {
+    void flooder(process.argv[fi + 1]!, process.argv[fi + 2]!, Math.min(600, Number(process.argv[fi + 3]))).then(() => process.exit(0));
+  } else {
+    const o: FloodOptions = { ...FLOOD_DEFAULTS, rate: arg('rate', FLOOD_DEFAULTS.rate), seconds: Math.min(120, arg('seconds', FLOOD_DEFAULTS.seconds)) };
+    const oi = process.argv.indexOf('--out');
+    const out = oi >= 0 ? path.resolve(process.argv[oi + 1]!) : path.join(__dirname, 'results');
+    const m = { ...machineInfo(), tools: toolVersions() };
+    say(`flood benchmark on ${machineLine(m)}; results → ${out}`);
+    runFlood(o).then((run) => {
+      mkdirSync(out, { recursive: true });
+      writeFlood(out, m, o, run);
+      for (const t of run.verdict.text) say(t);
+      say(`wrote ${out}/flood.md, flood.json`);
+      killAll();
+    }, (err: Error) => {
+      console.error(`flood: ${err.message}`);
+      killAll();
+      process.exit(1);
+    });
+  }
+}

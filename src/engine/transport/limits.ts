@@ -1,0 +1,63 @@
+/**
+ * What the transport layer accepts, and how much. The defaults are sized to what one trunkwise
+ * process can really carry (bench/results/e2e.md: about 1,000 calls/s, i.e. about 3,000 requests/s
+ * from the IVR: INVITE, ACK, BYE), not to what a socket can deliver.
+ */
+export interface TransportLimits {
+  /** Largest SIP message accepted on any transport (UDP datagram or framed TCP message). */
+  maxMessageBytes: number;
+  /** Requests per second from one allowed source address (token bucket refill). */
+  perSourceRate: number;
+  /** Requests one allowed source may send in a burst. */
+  perSourceBurst: number;
+  /** Responses per second from one source address (any source: responses are matched, not admitted). */
+  responseRate: number;
+  responseBurst: number;
+  /** Requests per second from one foreign source that still get a 403 (the rest are dropped). */
+  foreignRate: number;
+  foreignBurst: number;
+  /** 403s per second to all foreign sources together. */
+  foreignRejectRate: number;
+  /** Entries per rate-limit table (one per source address); bounds their memory. */
+  maxTrackedSources: number;
+  /** All TCP connections, inbound and outbound. */
+  maxTcpConnections: number;
+  /** Inbound TCP connections from one allowed source address. */
+  tcpMaxConnectionsPerSource: number;
+  /** Inbound TCP connections from one foreign source address (reject mode; drop mode accepts none). */
+  tcpMaxConnectionsPerForeignSource: number;
+  /** A TCP connection with no complete SIP message in either direction for this long is closed. */
+  tcpIdleTimeoutMs: number;
+  /** Bytes of an incomplete message buffered per TCP connection before it is closed. */
+  tcpMaxPendingBytes: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<TransportLimits> = Object.freeze({
+  maxMessageBytes: 64 * 1024,
+  // ~1.6× the measured capacity in requests: a single IVR at full load is never limited, a runaway
+  // or hostile allowed peer cannot take more than the edge can serve.
+  perSourceRate: 5_000,
+  perSourceBurst: 10_000,
+  // Responses only count when they match one of our own transactions, so their volume follows our
+  // requests; the limit only bounds the parsing a response flood can cost. (On loopback benchmarks
+  // all carriers share 127.0.0.1 and ~4 responses per call arrive from it.)
+  responseRate: 20_000,
+  responseBurst: 40_000,
+  foreignRate: 10,
+  foreignBurst: 20,
+  foreignRejectRate: 200,
+  maxTrackedSources: 16_384,
+  maxTcpConnections: 4_096,
+  tcpMaxConnectionsPerSource: 1_024,
+  tcpMaxConnectionsPerForeignSource: 4,
+  tcpIdleTimeoutMs: 60_000,
+  tcpMaxPendingBytes: 64 * 1024,
+});
+
+/** Why a limit is not usable, or undefined. Limits come from code (EngineOptions), checked at start. */
+export function invalidLimit(l: TransportLimits): string | undefined {
+  for (const [k, v] of Object.entries(l)) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) return `limits.${k} must be a positive number (got ${String(v)})`;
+  }
+  return undefined;
+}

@@ -1,0 +1,56 @@
+/**
+ * Transport counters, shaped for metrics: monotonic counters (one per drop reason, each message
+ * dropped is counted under exactly one reason) and the open-connection gauge.
+ */
+export interface TcpStats {
+  /** Gauge: TCP connections open now (inbound and outbound). */
+  open: number;
+  /** Inbound connections accepted by the kernel and seen by the engine (before the caps). */
+  accepted: number;
+  /** Outbound connections opened by the engine. */
+  connected: number;
+  /** Closed after tcpIdleTimeoutMs without a complete message (idle peers and slowloris). */
+  closedIdle: number;
+  /** Closed at accept: per-source or global connection cap reached. */
+  closedCap: number;
+  /** Closed at accept: foreign source in drop mode. */
+  closedForeign: number;
+  /** Closed because an incomplete message exceeded tcpMaxPendingBytes. */
+  closedBuffer: number;
+}
+
+export interface TransportStats {
+  /** Every datagram / framed TCP message received, before any check. */
+  received: number;
+  sent: number;
+  /** Sends that failed (bad target, ICMP unreachable, TCP refused/reset/closed). */
+  sendErrors: number;
+  /** Dropped: unparseable (requests among them answered 400 where possible). */
+  malformed: number;
+  /** Dropped: larger than maxMessageBytes. */
+  oversize: number;
+  /** Dropped: a per-source rate limit (allowed sources' requests, any source's responses). */
+  rateLimited: number;
+  /** Requests from sources outside the allowlist, refused before any transaction (403 or dropped). */
+  refusedForeign: number;
+  /** Of refusedForeign: how many were answered 403 (the rest were dropped: drop mode or 403 budget spent). */
+  foreignAnswered403: number;
+  /** Requests whose top Via had an unusable sent-by port or rport (answered 400). */
+  badVia: number;
+  /** Exceptions thrown by the layers above while handling a message (caught here; the message is lost). */
+  internalErrors: number;
+  tcp: TcpStats;
+}
+
+export function createTransportStats(): TransportStats {
+  return {
+    received: 0, sent: 0, sendErrors: 0, malformed: 0, oversize: 0, rateLimited: 0, refusedForeign: 0,
+    foreignAnswered403: 0, badVia: 0, internalErrors: 0,
+    tcp: { open: 0, accepted: 0, connected: 0, closedIdle: 0, closedCap: 0, closedForeign: 0, closedBuffer: 0 },
+  };
+}
+
+/** A copy safe to hand out (the live object keeps counting). */
+export function snapshotStats(s: TransportStats): TransportStats {
+  return { ...s, tcp: { ...s.tcp } };
+}

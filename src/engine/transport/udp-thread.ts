@@ -1,0 +1,193 @@
+/**
+ * UDP on its own thread (the ingress thread). Node delivers every datagram to JavaScript one by one
+ * (~5–8 µs each on the reference machine), so a single sender flooding the SIP port can take the
+ * whole event loop; with the socket on the main thread, legitimate packets then queue behind the
+ * flood and overflow the kernel buffer. Here a worker thread owns the socket and runs the ingress
+ * gate (admission, per-source rate, size): the flood is counted and dropped on that thread, and only
+ * what passed crosses to the main thread. Sends go through the same socket (so the source port is
+ * the listening port, as SIP requires) by message to the worker.
+ *
+ * Gate counters are in shared memory (read by engine stats without messages); drop notices come back
+ * at most once a second per reason; the worker is restarted on the same port if it ever dies.
+ */
+import path from 'node:path';
+import net from 'node:net';
+import { Worker } from 'node:worker_threads';
+import type { EngineLogger } from '../logger';
+import type { AdmissionOptions, ForeignAction } from './admission';
+import { GATE_SLOTS, type DropReason, type GateVerdict } from './gate';
+import type { TransportLimits } from './limits';
+import { isValidPort } from './response-target';
+
+export interface WorkerInit {
+  address: string;
+  port: number;
+  limits: TransportLimits;
+  admission: AdmissionOptions | undefined;
+  counters: SharedArrayBuffer;
+}
+
+export type ToWorker =
+  | { t: 'send'; id: number; data: Uint8Array; port: number; address: string }
+  | { t: 'allow'; allow: readonly string[] | undefined; foreign: ForeignAction }
+  | { t: 'close' };
+
+export type FromWorker =
+  | { t: 'listening'; port: number }
+  | { t: 'in'; v: Exclude<GateVerdict, 'drop'>; data: Uint8Array; address: string; port: number }
+  | { t: 'drop'; reason: DropReason; address: string; port: number }
+  | { t: 'sendfail'; id: number; message: string }
+  | { t: 'log'; level: 'info' | 'warn' | 'error'; obj: object; msg: string }
+  | { t: 'closed' };
+
+export interface ThreadDatagram {
+  data: Buffer;
+  address: string;
+  port: number;
+  verdict: Exclude<GateVerdict, 'drop'>;
+}
+
+/**
+ * The worker's own file: .js once compiled; under tsx (development, tests) the .ts source, loaded
+ * through tsx's CommonJS hook (loader hooks given with --import do not reach worker threads on node 20).
+ */
+function workerFor(init: WorkerInit): Worker {
+  const file = path.join(__dirname, `udp-worker${path.extname(__filename)}`);
+  if (!file.endsWith('.ts')) return new Worker(file, { workerData: init });
+  const code = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(file)});`;
+  return new Worker(code, { eval: true, workerData: init });
+}
+
+/** How long a send's onFail is kept for an error report from the worker. */
+const SEND_FAIL_WINDOW_MS = 2000;
+
+export class UdpThreadTransport {
+  private worker: Worker | undefined;
+  private boundPort: number;
+  private closing = false;
+  private nextId = 1;
+  private readonly pending = new Map<number, { at: number; onFail: (err: Error) => void }>();
+  readonly counters: Float64Array;
+  private readonly shared: SharedArrayBuffer;
+  private admission: AdmissionOptions | undefined;
+
+  constructor(
+    private readonly address: string,
+    port: number,
+    private readonly limits: TransportLimits,
+    admission: AdmissionOptions | undefined,
+    private readonly onDatagram: (d: ThreadDatagram) => void,
+    private readonly onDrop: (reason: DropReason, address: string, port: number) => void,
+    private readonly logger: EngineLogger,
+  ) {
+    this.boundPort = port;
+    this.admission = admission;
+    this.shared = new SharedArrayBuffer(GATE_SLOTS * Float64Array.BYTES_PER_ELEMENT);
+    this.counters = new Float64Array(this.shared);
+  }
+
+  listen(): Promise<{ address: string; port: number }> {
+    const init: WorkerInit = { address: this.address, port: this.boundPort, limits: this.limits, admission: this.admission, counters: this.shared };
+    const worker = workerFor(init);
+    this.worker = worker;
+    return new Promise((resolve, reject) => {
+      let up = false;
+      worker.on('message', (m: FromWorker) => {
+        if (m.t === 'listening') {
+          up = true;
+          this.boundPort = m.port;
+          resolve({ address: this.address, port: m.port });
+        } else this.onMessage(m);
+      });
+      worker.on('error', (err) => {
+        if (!up) reject(err);
+        else this.logger.error({ err: err.message }, 'udp ingress thread failed');
+      });
+      worker.on('exit', (code) => {
+        if (this.worker !== worker) return;
+        this.worker = undefined;
+        this.failPending(new Error('udp ingress thread exited'));
+        if (!up) return reject(new Error(`udp ingress thread exited (${code}) before listening`));
+        if (this.closing) return;
+        this.logger.error({ code }, 'udp ingress thread exited; restarting it on the same port');
+        setTimeout(() => void this.listen().catch((err: Error) => this.logger.error({ err: err.message }, 'udp ingress thread could not restart')), 200).unref();
+      });
+    });
+  }
+
+  /** Send through the ingress thread's socket; never throws, failures go to onFail. */
+  send(data: Buffer, port: number, address: string, onFail: (err: Error) => void): void {
+    const w = this.worker;
+    if (!w) return onFail(new Error('udp transport not listening'));
+    if (!isValidPort(port) || net.isIP(address) === 0) return onFail(new Error(`invalid UDP target ${address}:${port}`));
+    const id = this.nextId++;
+    const now = Date.now();
+    this.pending.set(id, { at: now, onFail });
+    // Entries are in send order: drop the ones old enough that no error report will come for them.
+    for (const [k, p] of this.pending) {
+      if (now - p.at < SEND_FAIL_WINDOW_MS) break;
+      this.pending.delete(k);
+    }
+    const msg: ToWorker = { t: 'send', id, data, port, address };
+    try {
+      w.postMessage(msg);
+    } catch (err) {
+      this.pending.delete(id);
+      onFail(err as Error);
+    }
+  }
+
+  setAdmission(allow: readonly string[] | undefined, foreign: ForeignAction): void {
+    this.admission = allow ? { allow, foreign } : undefined;
+    const msg: ToWorker = { t: 'allow', allow, foreign };
+    this.worker?.postMessage(msg);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const w = this.worker;
+    if (!w) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      w.on('message', (m: FromWorker) => {
+        if (m.t === 'closed') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      const msg: ToWorker = { t: 'close' };
+      w.postMessage(msg);
+    });
+    this.worker = undefined;
+    this.failPending(new Error('udp transport closed'));
+    await w.terminate();
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.t) {
+      case 'in':
+        this.onDatagram({ data: Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), address: m.address, port: m.port, verdict: m.v });
+        break;
+      case 'drop':
+        this.onDrop(m.reason, m.address, m.port);
+        break;
+      case 'sendfail': {
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        p?.onFail(new Error(m.message));
+        break;
+      }
+      case 'log':
+        this.logger[m.level](m.obj, m.msg);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private failPending(err: Error): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) p.onFail(err);
+  }
+}
