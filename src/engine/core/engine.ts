@@ -11,8 +11,9 @@ import { DialogStore } from '../dialog/dialog';
 import { silentLogger, type EngineLogger } from '../logger';
 import { CdrEmitter } from './cdr';
 import { hostport, type CoreContext, type EngineBehaviour } from './context';
-import { ServerSide } from './server-side';
-import { ClientSide } from './client-side';
+import type { ServerSide } from './server-side';
+import type { ClientSide } from './client-side';
+import { EngineCore } from './engine-core';
 
 /** Reported to applications in the authenticate answer; srf parses the leading vX.Y.Z. */
 export const ENGINE_VERSION = 'v0.9.4-trunkwise';
@@ -71,14 +72,7 @@ export class SipEngine {
       behaviour: { userAgentOptionsAutoRespond: undefined, spammers: undefined, userAgent: undefined, cdrs: false, ...opts.behaviour },
       cdr: new CdrEmitter(this.wire, () => this.ctx.behaviour.cdrs),
     };
-    this.client = new ClientSide(this.ctx);
-    this.server = new ServerSide(this.ctx, {
-      onAckTimeout: (d) => {
-        if (this.ctx.dialogs.get(d.id) !== d) return; // already ended (BYE or CANCEL race)
-        logger.warn({ dialogId: d.id }, 'no ACK for 2xx (timer H): sending BYE');
-        void this.client.engineBye(d, 'SIP;cause=408;text="ACK timeout"');
-      },
-    });
+    ({ client: this.client, server: this.server } = new EngineCore(this.ctx));
   }
 
   async start(): Promise<EngineAddresses> {
