@@ -113,3 +113,23 @@ export function request(o: InviteOptions): string {
   ];
   return lines.join('\r\n');
 }
+
+/** A response to a request the peer received (its Via/From/To/Call-ID/CSeq), as the far end writes it. */
+export function response(req: SipMessage, status: number, reason: string, o: { toTag?: string; extra?: string[]; body?: string; contactPort?: number } = {}): string {
+  const to = req.headers.get('to') ?? '';
+  const body = o.body ?? '';
+  return [
+    `SIP/2.0 ${status} ${reason}`,
+    ...req.headers.getAll('via').map((v) => `Via: ${v}`),
+    `From: ${req.headers.get('from')}`,
+    `To: ${o.toTag && !/;tag=/.test(to) ? `${to};tag=${o.toTag}` : to}`,
+    `Call-ID: ${req.headers.get('call-id')}`,
+    `CSeq: ${req.headers.get('cseq')}`,
+    ...(o.contactPort ? [`Contact: <sip:peer@127.0.0.1:${o.contactPort}>`] : []),
+    ...(o.extra ?? []),
+    ...(body ? ['Content-Type: application/sdp'] : []),
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    '',
+    body,
+  ].join('\r\n');
+}
