@@ -137,7 +137,9 @@ export class ClientSide {
     }
     const target = await resolveDialogTarget(d);
     d.localSeq += 1;
-    const req = buildInDialogRequest(app, method, uri, d, local, d.localSeq);
+    // srf writes the INVITE's Request-URI into its PRACK; like sofia's nta_outgoing_prack, the PRACK
+    // goes to the early dialog's remote target instead.
+    const req = buildInDialogRequest(app, method, method === 'PRACK' ? 'sip:placeholder' : uri, d, local, d.localSeq);
     if (method === 'INVITE') {
       d.lastInviteSeq = d.localSeq;
       d.inviteInProgressOut = true;

@@ -18,8 +18,8 @@ import { hasOptionTag } from './session-timer';
 export interface ReliableSink {
   /** Hand a response to the transaction (first transmission and retransmissions alike). */
   send(res: SipResponse): void;
-  /** 64·T1 passed without a PRACK: the INVITE must be failed. */
-  onTimeout(): void;
+  /** 64·T1 passed without a PRACK: the INVITE must be failed (heldFinal: a 2xx was waiting and is dropped). */
+  onTimeout(heldFinal: boolean): void;
 }
 
 interface Outstanding {
@@ -125,8 +125,10 @@ export class ReliableProvisionals {
     arm(this.t1);
     o.deadline = this.clock.setTimer(64 * this.t1, () => {
       if (this.outstanding !== o) return;
+      const held = this.heldFinal !== undefined;
+      this.heldFinal = undefined;
       this.stop();
-      this.sink.onTimeout();
+      this.sink.onTimeout(held);
     });
     this.outstanding = o;
     this.sink.send(res);

@@ -23,6 +23,7 @@ import { buildAppResponse, newUasDialog, rememberLocalSdp, uasDialogId, type Uas
 import { offers100rel, parseRAck, ReliableProvisionals, wantsReliable } from './prack';
 import { rejectTooSmall, type SessionTimers } from './session-timer';
 import { handledAsSpam } from './spammers';
+import { buildEngineBye } from './request-builder';
 
 interface ServerEntry extends UasExchange {
   key: string;
@@ -228,9 +229,10 @@ export class ServerSide {
     if (e.request.method === 'INVITE' && wantsReliable(res)) {
       e.reliable ??= new ReliableProvisionals(this.ctx.clock, this.ctx.timers.T1, getCSeq(e.request)?.seq ?? 0, {
         send: (r) => e.txn.respond(r),
-        onTimeout: () => {
+        onTimeout: (heldFinal) => {
           this.ctx.logger.warn({ callId: getCallId(e.request) }, 'no PRACK for a reliable provisional in 64*T1: rejecting the INVITE');
-          if (!e.finalStatus) this.engineFinal(e, 503, 'Reliable Response Time-Out');
+          if (heldFinal && e.dialog) this.abandonHeldAnswer(e.dialog);
+          if (!e.finalStatus || heldFinal) this.engineFinal(e, 503, 'Reliable Response Time-Out');
         },
       });
       e.reliable.provisional(res);
@@ -248,6 +250,18 @@ export class ServerSide {
     if (e.dialog && e.request.method === 'INVITE' && getToTag(e.request)) e.dialog.inviteInProgressIn = false;
     e.finalStatus = status;
     e.txn.respond(res);
+  }
+
+  /**
+   * The app's 2xx was held behind an un-PRACKed reliable provisional that timed out: the peer never
+   * saw the answer. The dialog goes, and the app (which believes the call is up) gets an unsolicited BYE.
+   */
+  private abandonHeldAnswer(d: Dialog): void {
+    this.ctx.dialogs.remove(d);
+    const local = this.ctx.transport.localFor(d.protocol) ?? this.ctx.transport.listeners()[0];
+    if (!local) return;
+    const { text, bytes } = encode(buildEngineBye(d, local, 'SIP ;cause=503 ;text="Reliable Response Time-Out"'));
+    safeSend(d.client, sipToApp(metaFor('application', { protocol: d.protocol, address: '', port: 0 }, bytes), 'unsolicited', d.id, text));
   }
 
   private endEarlyDialog(d: Dialog): void {
@@ -308,9 +322,9 @@ export class ServerSide {
         return undefined;
       }
       if (res.status >= 200) {
+        // initialInviteTxn stays: a PRACK may still be due for a reliable provisional (and may release this 2xx).
         d.state = 'confirmed';
         d.inviteInProgressIn = false;
-        d.initialInviteTxn = undefined;
         d.awaitingAckTxn = e.wireTxnId;
       }
       return d;
@@ -322,7 +336,6 @@ export class ServerSide {
     e.dialog = created;
     if (res.status >= 200) {
       created.inviteInProgressIn = false;
-      created.initialInviteTxn = undefined;
       created.awaitingAckTxn = e.wireTxnId;
     }
     return created;
