@@ -175,3 +175,46 @@ t.test('re-INVITE while the previous one is unanswered → 500 + Retry-After; gl
     peer.close();
   }
 });
+
+t.test('srf.proxyRequest: refused at once with an error the app sees; the caller gets 500, not silence', { skip }, async (t) => {
+  const peer = await RawSipPeer.open();
+  const outcome: string[] = [];
+  handler = (req) => {
+    srf.proxyRequest(req, ['sip:127.0.0.1:9'], {}, (err: unknown) => void outcome.push(err ? `rejected: ${String(err)}` : 'resolved'));
+  };
+  try {
+    const id = ids('px');
+    peer.send(request({ peerPort: peer.port, target, ...id }), target.port, target.address);
+    const final = await peer.wait((r) => r.message.kind === 'response' && (r.message as { status: number }).status >= 200, 2000, 'a final response');
+    t.equal((final.message as { status: number }).status, 500);
+    t.ok(await until(() => outcome.length === 1, 1000), 'the proxy promise settled');
+    t.match(outcome[0] ?? '', /^rejected: proxy is not supported/);
+    const toTag = /;tag=([^;]+)/.exec(final.message.headers.get('to') ?? '')![1]!;
+    peer.send(request({ peerPort: peer.port, target, ...id, method: 'ACK', toTag, body: '' }), target.port, target.address);
+  } finally {
+    peer.close();
+  }
+});
+
+t.test('the app\'s bare Contact in a 200 is sent in angle brackets', { skip }, async (t) => {
+  const peer = await RawSipPeer.open();
+  handler = (req, res) => {
+    srf.createUAS(req, res, { localSdp: SDP, headers: { contact: `sip:app@${target.address}:${target.port}` } }).then((d: Srf.Dialog) => d.destroy(), () => undefined);
+  };
+  try {
+    const id = ids('ct');
+    peer.send(request({ peerPort: peer.port, target, ...id }), target.port, target.address);
+    const ok = await peer.wait(isResponse(200, 'INVITE'), 2000, '200');
+    t.match(ok.text, new RegExp(`\\r\\nContact: <sip:app@${target.address.replace(/\./g, '\\.')}:${target.port}>\\r\\n`));
+    const toTag = /;tag=([^;]+)/.exec(ok.message.headers.get('to') ?? '')![1]!;
+    peer.send(request({ peerPort: peer.port, target, ...id, branch: `${id.branch}a`, method: 'ACK', toTag, body: '' }), target.port, target.address);
+    const bye = await peer.wait(isRequest('BYE'), 2000, 'BYE from the app');
+    peer.send([
+      'SIP/2.0 200 OK', ...bye.message.headers.getAll('via').map((v) => `Via: ${v}`), `From: ${bye.message.headers.get('from')}`,
+      `To: ${bye.message.headers.get('to')}`, `Call-ID: ${bye.message.headers.get('call-id')}`, `CSeq: ${bye.message.headers.get('cseq')}`, 'Content-Length: 0', '', '',
+    ].join('\r\n'), bye.from.port);
+    t.equal((await waitForEngineIdle(engine.embedded!, 1000)).dialogs, 0);
+  } finally {
+    peer.close();
+  }
+});

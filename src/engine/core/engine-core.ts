@@ -47,6 +47,10 @@ export class EngineCore {
     else this.client.requestFromApp(c, msgId, txnId, dialogId, routeUri, sip);
   }
 
+  onProxy(c: WireClient, msgId: string, txnId: string): void {
+    this.server.refuseProxy(c, msgId, txnId);
+  }
+
   onClientGone(c: WireClient): void {
     this.server.onClientGone(c);
   }

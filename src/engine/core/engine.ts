@@ -64,6 +64,7 @@ export class SipEngine {
         if (sip.startsWith('SIP/')) this.server.respondFromApp(c, msgId, txnId, sip);
         else this.client.requestFromApp(c, msgId, txnId, dialogId, routeUri, sip);
       },
+      onProxy: (c, msgId, txnId) => this.server.refuseProxy(c, msgId, txnId),
       onClientGone: (c) => this.server.onClientGone(c),
     });
     this.ctx = {

@@ -106,6 +106,17 @@ export class ServerSide {
     }
   }
 
+  /**
+   * srf's req.proxy(): the engine is a B2BUA engine and does not proxy. The app gets a NOK at once
+   * (srf rejects the proxy promise with it) and, as drachtio-server does when a proxy attempt fails,
+   * the caller gets 500 instead of sitting at 100 Trying.
+   */
+  refuseProxy(client: WireClient, msgId: string, txnId: string): void {
+    client.send(sipNok(msgId, 'proxy is not supported by the trunkwise engine (it is a B2BUA engine: use createB2BUA)'));
+    const entry = this.byWireId.get(txnId);
+    if (entry && !entry.finalStatus) this.engineFinal(entry, 500, 'Server Internal Error');
+  }
+
   /** An application went away: its unanswered requests get 503 rather than hanging until timeout. */
   onClientGone(client: WireClient): void {
     for (const e of this.byKey.values()) {
