@@ -6,11 +6,11 @@
 import t from 'tap';
 import Srf from 'drachtio-srf';
 import { connectSrf } from '../../src/app/srf-connect';
-import { startEngineUnderTest, parseHostports, embeddedOnly, waitForEngineIdle, type EngineUnderTest } from '../helpers/engine-under-test';
+import { startEngineUnderTest, parseHostports, embeddedOnly, assertEngineIdle, type EngineUnderTest } from '../helpers/engine-under-test';
 import { RawSipPeer, ids, isRequest, isResponse, request, SDP } from '../apps/raw-sip-peer';
 
-const T1 = 10; // timer H = 64·T1 = 640 ms
-const skip = embeddedOnly('short RFC timers and engine counters');
+const T1 = 10; // timer H = 64·T1 = 640 ms (embedded engine; an external one runs its own T1)
+const timerH = embeddedOnly('waits for timer H with T1 = 10 ms');
 
 let engine: EngineUnderTest;
 let srf: Srf;
@@ -20,7 +20,6 @@ const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
 
 t.before(async () => {
-  if (skip) return;
   process.on('unhandledRejection', onUnhandled);
   engine = await startEngineUnderTest({ timers: { T1, T2: 4 * T1, T4: 5 * T1 } });
   srf = new Srf();
@@ -29,7 +28,6 @@ t.before(async () => {
 });
 
 t.teardown(async () => {
-  if (skip) return;
   process.off('unhandledRejection', onUnhandled);
   srf.disconnect();
   await engine.stop();
@@ -42,7 +40,7 @@ const until = async (cond: () => boolean, ms: number): Promise<boolean> => {
 };
 
 for (const [label, contact] of [['a tel: URI', '<tel:+15551234567>'], ['a host that does not resolve', '<sip:peer@no-such-host.invalid:5060>']] as const) {
-  t.test(`timer H with ${label} as Contact: no unhandled rejection, dialog gone, app told (issue 9)`, { skip }, async (t) => {
+  t.test(`timer H with ${label} as Contact: no unhandled rejection, dialog gone, app told (issue 9)`, { skip: timerH }, async (t) => {
     const peer = await RawSipPeer.open();
     const destroyed: string[] = [];
     handler = (req, res) => {
@@ -59,15 +57,14 @@ for (const [label, contact] of [['a tel: URI', '<tel:+15551234567>'], ['a host t
       t.equal(destroyed[0], 'ACK timeout', 'with the Reason text drachtio-server uses');
       await new Promise((r) => setTimeout(r, 100));
       t.same(unhandled.map(String), [], 'no unhandled promise rejection');
-      const idle = await waitForEngineIdle(engine.embedded!, 2000);
-      t.same(idle, { dialogs: 0, serverTransactions: 0, clientTransactions: 0 }, 'no dialog or transaction left');
+      await assertEngineIdle(t, engine, 2000, 'after timer H');
     } finally {
       peer.close();
     }
   });
 }
 
-t.test('ring then reject: the caller\'s ACK for the 486 stops the retransmissions; no dialog left', { skip }, async (t) => {
+t.test('ring then reject: the caller\'s ACK for the 486 stops the retransmissions; no dialog left', async (t) => {
   const peer = await RawSipPeer.open();
   handler = (_req, res) => {
     res.send(180);
@@ -81,12 +78,14 @@ t.test('ring then reject: the caller\'s ACK for the 486 stops the retransmission
     const busy = await peer.wait(isResponse(486, 'INVITE'), 2000, '486');
     const toTag = /;tag=([^;]+)/.exec(busy.message.headers.get('to') ?? '')![1]!;
     peer.send(request({ peerPort: peer.port, target, ...id, method: 'ACK', toTag, body: '' }), target.port, target.address);
+    // Copies already in flight when the ACK went out may still land; after a 200 ms grace none may:
+    // an ignored ACK means a copy every T2 (40 ms here, 4 s on an external engine's defaults … so
+    // there the first retransmission after the grace is at ≥ 0.5 s: the window is 1.5 s).
     const ackedAt = Date.now();
-    await new Promise((r) => setTimeout(r, 600)); // > 6 timer G intervals at T1 = 10 ms
-    const after = peer.received.filter((r) => isResponse(486)(r) && r.at > ackedAt + 5).length;
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = peer.received.filter((r) => isResponse(486)(r) && r.at > ackedAt + 200).length;
     t.equal(after, 0, 'no 486 retransmitted after the ACK');
-    const idle = await waitForEngineIdle(engine.embedded!, 1000);
-    t.same(idle, { dialogs: 0, serverTransactions: 0, clientTransactions: 0 }, `nothing held: ${JSON.stringify(engine.embedded!.dialogSummaries())}`);
+    await assertEngineIdle(t, engine, 1000, 'after the 486 and its ACK');
   } finally {
     peer.close();
   }
@@ -105,14 +104,13 @@ async function establish(peer: RawSipPeer, onDialog: (d: Srf.Dialog) => void): P
   return { id, toTag };
 }
 
-async function hangUp(t: { same(a: unknown, b: unknown, m: string): unknown }, peer: RawSipPeer, id: ReturnType<typeof ids>, toTag: string, cseq: number): Promise<void> {
+async function hangUp(t: Parameters<typeof assertEngineIdle>[0], peer: RawSipPeer, id: ReturnType<typeof ids>, toTag: string, cseq: number): Promise<void> {
   peer.send(request({ peerPort: peer.port, target, ...id, branch: `${id.branch}bye`, method: 'BYE', toTag, cseq, body: '' }), target.port, target.address);
   await peer.wait(isResponse(200, 'BYE'), 2000, '200 to BYE');
-  const idle = await waitForEngineIdle(engine.embedded!, 1000);
-  t.same(idle, { dialogs: 0, serverTransactions: 0, clientTransactions: 0 }, 'nothing held after BYE');
+  await assertEngineIdle(t, engine, 1000, 'after BYE');
 }
 
-t.test('rejected re-INVITE: the ACK for the 488 is absorbed (no retransmissions), the call stays up', { skip }, async (t) => {
+t.test('rejected re-INVITE: the ACK for the 488 is absorbed (no retransmissions), the call stays up', async (t) => {
   const peer = await RawSipPeer.open();
   try {
     const { id, toTag } = await establish(peer, (d) => d.on('modify', (_q: Srf.SrfRequest, res: Srf.SrfResponse) => res.send(488)));
@@ -121,16 +119,16 @@ t.test('rejected re-INVITE: the ACK for the 488 is absorbed (no retransmissions)
     await peer.wait(isResponse(488, 'INVITE'), 2000, '488');
     peer.send(request({ peerPort: peer.port, target, ...id, branch, method: 'ACK', toTag, cseq: 2, body: '' }), target.port, target.address);
     const ackedAt = Date.now();
-    await new Promise((r) => setTimeout(r, 600));
-    t.equal(peer.received.filter((r) => isResponse(488)(r) && r.at > ackedAt + 5).length, 0, 'no 488 retransmitted after the ACK');
-    t.equal(engine.embedded!.stats().dialogs, 1, 'the dialog survives a rejected re-INVITE');
+    await new Promise((r) => setTimeout(r, 1500));
+    t.equal(peer.received.filter((r) => isResponse(488)(r) && r.at > ackedAt + 200).length, 0, 'no 488 retransmitted after the ACK');
+    if (engine.embedded) t.equal(engine.embedded.stats().dialogs, 1, 'the dialog survives a rejected re-INVITE');
     await hangUp(t, peer, id, toTag, 3);
   } finally {
     peer.close();
   }
 });
 
-t.test('re-INVITE while the previous one is unanswered → 500 + Retry-After; glare with ours → 491 (RFC 3261 §14.2)', { skip }, async (t) => {
+t.test('re-INVITE while the previous one is unanswered → 500 + Retry-After; glare with ours → 491 (RFC 3261 §14.2)', { skip: embeddedOnly('500/491 per RFC 3261 §14.2 as this engine implements it') }, async (t) => {
   const peer = await RawSipPeer.open();
   let dialog: Srf.Dialog | undefined;
   const pending: Srf.SrfResponse[] = [];
@@ -176,7 +174,7 @@ t.test('re-INVITE while the previous one is unanswered → 500 + Retry-After; gl
   }
 });
 
-t.test('srf.proxyRequest: refused at once with an error the app sees; the caller gets 500, not silence', { skip }, async (t) => {
+t.test('srf.proxyRequest: refused at once with an error the app sees; the caller gets 500, not silence', { skip: embeddedOnly('a real drachtio-server proxies instead of refusing') }, async (t) => {
   const peer = await RawSipPeer.open();
   const outcome: string[] = [];
   handler = (req) => {
@@ -196,7 +194,7 @@ t.test('srf.proxyRequest: refused at once with an error the app sees; the caller
   }
 });
 
-t.test('the app\'s bare Contact in a 200 is sent in angle brackets', { skip }, async (t) => {
+t.test('the app\'s bare Contact in a 200 is sent in angle brackets', async (t) => {
   const peer = await RawSipPeer.open();
   handler = (req, res) => {
     srf.createUAS(req, res, { localSdp: SDP, headers: { contact: `sip:app@${target.address}:${target.port}` } }).then((d: Srf.Dialog) => d.destroy(), () => undefined);
@@ -213,7 +211,7 @@ t.test('the app\'s bare Contact in a 200 is sent in angle brackets', { skip }, a
       'SIP/2.0 200 OK', ...bye.message.headers.getAll('via').map((v) => `Via: ${v}`), `From: ${bye.message.headers.get('from')}`,
       `To: ${bye.message.headers.get('to')}`, `Call-ID: ${bye.message.headers.get('call-id')}`, `CSeq: ${bye.message.headers.get('cseq')}`, 'Content-Length: 0', '', '',
     ].join('\r\n'), bye.from.port);
-    t.equal((await waitForEngineIdle(engine.embedded!, 1000)).dialogs, 0);
+    await assertEngineIdle(t, engine, 1000, 'after the app hung up', true);
   } finally {
     peer.close();
   }
