@@ -200,3 +200,25 @@ t.test('ACK for a 2xx retransmitted after it was delivered, and a stray ACK, are
   t.equal(h.sent.length, 0);
   t.equal(h.app.sipFrames().length, 0);
 });
+
+t.test('a transport that throws on send: reported as a transport error, never thrown into a timer', async (t) => {
+  const h = new CoreHarness();
+  const send = h.ctx.transport.send;
+  h.ctx.transport.send = (msg, target, onFail) => {
+    if (msg.kind === 'response' && msg.status === 200) throw new RangeError('Port should be > 0 and < 65536');
+    return send(msg, target, onFail);
+  };
+  const txn = invite(h);
+  t.doesNotThrow(() => h.appSip(txn, '', `SIP/2.0 200 OK\r\n\r\n${SDP}`));
+  t.doesNotThrow(() => h.clock.advance(2_000), 'timer G retransmissions do not throw');
+  await h.flush();
+  t.ok(h.warnings.some((w) => /could not send response/.test(w)));
+});
+
+t.test('a bug while handling one message is logged, not thrown into the socket handler', async (t) => {
+  const errors: string[] = [];
+  const h = new CoreHarness({ logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (o, m) => void errors.push(`${m} ${JSON.stringify(o)}`) } });
+  h.core.server.onRequest = () => { throw new Error('boom'); };
+  t.doesNotThrow(() => h.receive(peerRequest({})));
+  t.match(errors[0] ?? '', /engine core failed on a message/);
+});

@@ -16,7 +16,10 @@ export class EngineCore {
   readonly client: ClientSide;
   readonly sessionTimers: SessionTimers;
 
+  private readonly logger: CoreContext['logger'];
+
   constructor(ctx: CoreContext) {
+    this.logger = ctx.logger;
     const settings = { ...DEFAULT_SESSION_TIMERS, ...ctx.behaviour.sessionTimers };
     this.sessionTimers = new SessionTimers(ctx.clock, settings, {
       refresh: (d) => this.client.engine.refresh(d),
@@ -35,10 +38,17 @@ export class EngineCore {
     }, this.sessionTimers);
   }
 
-  /** A SIP message from the transport layer. Requests go to the server side, responses to the client side. */
+  /**
+   * A SIP message from the transport layer. Requests go to the server side, responses to the client
+   * side. A bug handling one message must not escape into the socket handler and take the edge down.
+   */
   onMessage(m: InboundMessage): void {
-    if (m.message.kind === 'request') this.server.onRequest(m);
-    else this.client.onResponse(m);
+    try {
+      if (m.message.kind === 'request') this.server.onRequest(m);
+      else this.client.onResponse(m);
+    } catch (err) {
+      this.logger.error({ err: err instanceof Error ? err.stack : String(err), source: m.source }, 'engine core failed on a message');
+    }
   }
 
   /** `sip|…` from an application: a response to a network request, or a request to send. */
