@@ -3,7 +3,9 @@
  * deployments can run the trunkwise engine in place of drachtio-server with the same file.
  *
  * Honoured: <admin port secret>address</admin>, <sip><contact>/<contacts><contact>, <spammers action
- * tcp-action><header name><value>…, <user-agent-options-auto-respond>, <timers><t1><t2><t4>, <cdrs>.
+ * tcp-action><header name><value>…, <user-agent-options-auto-respond>, <timers><t1><t2><t4>, <cdrs>,
+ * <session-timers default-refresher>. Contacts on transports the engine lacks (ws, wss, tls) are
+ * refused one by one (reported, the rest starts) rather than failing the whole start.
  * Everything else (TLS, Homer, Redis blacklist, logging targets…) is reported as ignored.
  */
 import { XMLParser } from 'fast-xml-parser';
@@ -15,6 +17,13 @@ export interface DrachtioConfig {
   options: EngineOptions;
   loglevel: string;
   ignored: string[];
+  /** Contacts (or transports of a contact) the engine cannot serve: logged, the rest still starts. */
+  refused: RefusedContact[];
+}
+
+export interface RefusedContact {
+  contact: string;
+  reason: string;
 }
 
 type Node = Record<string, unknown>;
@@ -27,20 +36,43 @@ const attr = (v: unknown, name: string): string | undefined => {
   return a === undefined ? undefined : String(a);
 };
 
-/** `sip:127.0.0.1:5060;transport=udp,tcp` → one ListenSpec per transport. */
-export function parseContact(contact: string, externalIp?: string): ListenSpec[] {
-  const m = /^sips?:(\[[^\]]+\]|[^:;]+)(?::(\d+))?(?:;transport=([a-z,]+))?/i.exec(contact.trim());
+/**
+ * `sip:127.0.0.1:5060;transport=udp,tcp,ws` → the UDP/TCP listeners, and the transports this engine
+ * does not serve (ws, wss, tls; a sips: contact is TLS). Throws only for a contact that is not a SIP URI.
+ */
+export function splitContact(contact: string, externalIp?: string): { specs: ListenSpec[]; unsupported: string[] } {
+  const m = /^(sips?):(\[[^\]]+\]|[^:;]+)(?::(\d+))?(?:;transport=([a-z,]+))?/i.exec(contact.trim());
   if (!m) throw new Error(`invalid <contact> "${contact}": expected sip:host[:port][;transport=udp,tcp]`);
-  const host = m[1]!.replace(/^\[|\]$/g, '');
+  const host = m[2]!.replace(/^\[|\]$/g, '');
   const address = host === '*' ? '0.0.0.0' : host;
-  const port = m[2] ? Number(m[2]) : 5060;
-  const transports = (m[3] ?? 'udp,tcp').toLowerCase().split(',').filter(Boolean);
-  return transports.map((t) => {
-    if (t !== 'udp' && t !== 'tcp') throw new Error(`transport "${t}" in <contact> "${contact}" is not supported (udp, tcp)`);
+  const port = m[3] ? Number(m[3]) : 5060;
+  const transports = (m[4] ?? (m[1]!.toLowerCase() === 'sips' ? 'tls' : 'udp,tcp')).toLowerCase().split(',').filter(Boolean);
+  const specs: ListenSpec[] = [];
+  const unsupported: string[] = [];
+  for (const t of transports) {
+    if ((t !== 'udp' && t !== 'tcp') || m[1]!.toLowerCase() === 'sips') {
+      unsupported.push(t);
+      continue;
+    }
     const spec: ListenSpec = { protocol: t, address, port };
     if (externalIp) spec.advertise = externalIp;
-    return spec;
-  });
+    specs.push(spec);
+  }
+  return { specs, unsupported };
+}
+
+/** `sip:127.0.0.1:5060;transport=udp,tcp` → one ListenSpec per transport; any unsupported transport throws. */
+export function parseContact(contact: string, externalIp?: string): ListenSpec[] {
+  const { specs, unsupported } = splitContact(contact, externalIp);
+  if (unsupported.length) throw new Error(`transport "${unsupported.join(',')}" in <contact> "${contact}" is not supported (udp, tcp)`);
+  return specs;
+}
+
+/** Add a contact's listeners; what cannot be served goes to `refused` (the engine starts without it). */
+export function addContact(contact: string, externalIp: string | undefined, listen: ListenSpec[], refused: RefusedContact[]): void {
+  const { specs, unsupported } = splitContact(contact, externalIp);
+  listen.push(...specs);
+  if (unsupported.length) refused.push({ contact, reason: `transport ${unsupported.join(',')} is not supported by the trunkwise engine (udp, tcp only)` });
 }
 
 export function parseDrachtioConfig(xml: string): DrachtioConfig {
@@ -59,10 +91,14 @@ export function parseDrachtioConfig(xml: string): DrachtioConfig {
 
   const sip = (root.sip ?? {}) as Node;
   const listen: ListenSpec[] = [];
-  if (sip.contact !== undefined) listen.push(...parseContact(text(sip.contact)));
-  for (const c of asArray((sip.contacts as Node | undefined)?.contact)) listen.push(...parseContact(text(c), attr(c, 'external-ip')));
+  const refused: RefusedContact[] = [];
+  const contacts = [
+    ...(sip.contact !== undefined ? [{ c: text(sip.contact), ext: undefined }] : []),
+    ...asArray((sip.contacts as Node | undefined)?.contact).map((c) => ({ c: text(c), ext: attr(c, 'external-ip') })),
+  ];
+  for (const { c, ext } of contacts) addContact(c, ext, listen, refused);
   for (const k of Object.keys(sip)) {
-    if (!['contact', 'contacts', 'spammers', 'user-agent-options-auto-respond', 'timers', 'udp-mtu'].includes(k)) ignored.push(`sip.${k}`);
+    if (!['contact', 'contacts', 'spammers', 'user-agent-options-auto-respond', 'timers', 'udp-mtu', 'session-timers'].includes(k)) ignored.push(`sip.${k}`);
   }
 
   let spammers: SpammerRules | undefined;
@@ -79,6 +115,10 @@ export function parseDrachtioConfig(xml: string): DrachtioConfig {
     };
   }
 
+  const st = sip['session-timers'];
+  const refresher = (attr(st, 'default-refresher') ?? 'none').toLowerCase();
+  const defaultRefresher = refresher === 'uac' || refresher === 'uas' ? refresher : 'none';
+
   const timers = (sip.timers ?? {}) as Node;
   const timerValue = (k: string, d: number): number => (timers[k] !== undefined ? Number(text(timers[k])) : d);
   const autoRespond = sip['user-agent-options-auto-respond'];
@@ -87,16 +127,19 @@ export function parseDrachtioConfig(xml: string): DrachtioConfig {
 
   return {
     options: {
-      sip: listen.length ? listen : [{ protocol: 'udp', address: '0.0.0.0', port: 5060 }, { protocol: 'tcp', address: '0.0.0.0', port: 5060 }],
+      // No contact at all: drachtio-server's default, udp and tcp on 5060. Contacts that were all refused: none.
+      sip: listen.length || contacts.length ? listen : [{ protocol: 'udp', address: '0.0.0.0', port: 5060 }, { protocol: 'tcp', address: '0.0.0.0', port: 5060 }],
       wire,
       timers: { T1: timerValue('t1', 500), T2: timerValue('t2', 4000), T4: timerValue('t4', 5000) },
       behaviour: {
         spammers,
         userAgentOptionsAutoRespond: autoRespond !== undefined ? text(autoRespond) : undefined,
         cdrs: cdrs === 'true' || cdrs === 'yes',
+        sessionTimers: { defaultRefresher },
       },
     },
     loglevel: text(logging.loglevel) || 'info',
     ignored,
+    refused,
   };
 }

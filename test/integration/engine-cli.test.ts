@@ -1,7 +1,8 @@
 /**
  * The engine as a drop-in for drachtio-server: started as its own process with drachtio-server's
- * command line (-f drachtio.conf.xml); the file's admin, contacts, spammers, OPTIONS auto-respond
- * and cdrs settings take effect, and an unchanged srf app carries calls through it.
+ * command line (-f drachtio.conf.xml) and DRACHTIO_* environment; the file's admin, contacts, spammers,
+ * OPTIONS auto-respond and cdrs settings take effect, and an unchanged srf app carries calls through it.
+ * This suite checks trunkwise-engine itself, so it is skipped in parity mode (DRACHTIO_HOST set).
  */
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,7 +19,45 @@ let child: ChildProcess;
 let sipPort: number;
 let adminPort: number;
 
+if (process.env.DRACHTIO_HOST) {
+  t.plan(0, 'skipped in parity mode: this suite starts and checks trunkwise-engine itself, not the external server');
+}
+
+/** Start the CLI; resolves with the JSON log lines seen until it reports "started" (or rejects when it exits). */
+function startCli(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; logs: Array<Record<string, unknown>> }> {
+  const c = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'src', 'engine', 'cli.ts'), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env },
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  let buf = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('engine did not start')), 20_000);
+    c.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          logs.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          continue;
+        }
+        if (logs[logs.length - 1]!.msg === 'trunkwise engine started') {
+          clearTimeout(timer);
+          resolve({ child: c, logs });
+        }
+      }
+    });
+    c.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`engine exited ${code}`));
+    });
+  });
+}
+
 t.before(async () => {
+  if (process.env.DRACHTIO_HOST) return;
   [sipPort, adminPort] = (await freePorts(2)) as [number, number];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-cli-'));
   const conf = path.join(dir, 'drachtio.conf.xml');
@@ -43,7 +82,27 @@ t.before(async () => {
 
 t.teardown(() => {
   killAll();
-  child.kill('SIGTERM');
+  child?.kill('SIGTERM');
+});
+
+t.test('DRACHTIO_* environment as drachtio-server reads it; a ws contact is refused in the log, not fatal', async (t) => {
+  const [sip2, admin2] = (await freePorts(2)) as [number, number];
+  const { child: c, logs } = await startCli(['--contact', `sip:127.0.0.1:${sip2};transport=udp,tcp,ws`], {
+    DRACHTIO_SECRET: 'env-secret', DRACHTIO_ADMIN_TCP_PORT: String(admin2), DRACHTIO_ADMIN_ADDRESS: '127.0.0.1', DRACHTIO_LOGLEVEL: 'info',
+  });
+  try {
+    const refused = logs.find((l) => l.msg === 'contact refused');
+    t.ok(refused, 'the ws transport is reported as refused');
+    t.match(String(refused?.reason), /ws is not supported/);
+    await t.rejects(connectSrf(new Srf(), { host: '127.0.0.1', port: admin2, secret: 'admin' }), 'the default secret no longer works');
+    const srf = new Srf();
+    const hp = await connectSrf(srf, { host: '127.0.0.1', port: admin2, secret: 'env-secret' });
+    t.equal(hp, `udp/127.0.0.1:${sip2},tcp/127.0.0.1:${sip2}`, 'DRACHTIO_SECRET authenticates; udp and tcp of the contact listen');
+    srf.disconnect();
+    t.notOk(JSON.stringify(logs).includes('env-secret'), 'the secret never appears in the log');
+  } finally {
+    c.kill('SIGTERM');
+  }
 });
 
 function options(ua: string): Promise<string | undefined> {

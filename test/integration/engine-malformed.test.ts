@@ -103,7 +103,11 @@ t.test('a 10 MB message over TCP is refused and the connection closed', async (t
     s.write(head);
     const chunk = Buffer.alloc(1024 * 1024, 0x41);
     for (let i = 0; i < 10; i++) s.write(chunk);
-    setTimeout(() => resolve(false), 10_000);
+    // Bounded: a server that never closes must not leave this socket (and the test process) hanging.
+    setTimeout(() => {
+      s.destroy();
+      resolve(false);
+    }, 10_000);
   });
   t.ok(closed, 'engine closed the connection');
 });

@@ -144,3 +144,59 @@ t.test('non-INVITE over TCP: no retransmission and timer K is zero', async (t) =
   txn.receiveResponse(response(req, 200));
   t.same(ev.log, ['response 200', 'terminated']);
 });
+
+t.test('RFC 3261 §9.1: CANCEL sent, no final within 64·T1 → the INVITE gives up (onFailure timeout)', async (t) => {
+  const { clock, ev, req, txn } = invite();
+  txn.receiveResponse(response(req, 180));
+  txn.cancelSent();
+  clock.advance(31_999);
+  t.same(ev.log, ['response 180'], 'still waiting for the 487');
+  clock.advance(1);
+  t.same(ev.log, ['response 180', 'failure timeout', 'terminated']);
+  t.equal(clock.pending(), 0, 'no timer left');
+});
+
+t.test('CANCEL sent and the 487 arrives in time: completed as usual, the 64·T1 wait is cancelled', async (t) => {
+  const { clock, ev, req, txn } = invite();
+  txn.receiveResponse(response(req, 180));
+  txn.cancelSent();
+  clock.advance(1000);
+  txn.receiveResponse(response(req, 487));
+  clock.advance(40_000);
+  t.same(ev.log, ['response 180', 'response 487', 'terminated']);
+  t.equal(clock.pending(), 0);
+});
+
+t.test('timer C (RFC 3261 §16.6): restarted by each provisional; fires onTimerC once the provisionals stop', async (t) => {
+  const clock = new FakeClock();
+  const transport = recorder(() => clock.now());
+  const ev = events();
+  const req = request('INVITE');
+  const txn = new InviteClientTransaction({
+    request: req, target: UDP, transport, clock, timers: { ...DEFAULT_TIMERS, C: 10_000 },
+    user: { ...ev.client, onTimerC: () => void ev.log.push('timer C') },
+  });
+  txn.receiveResponse(response(req, 180));
+  clock.advance(9_000);
+  txn.receiveResponse(response(req, 183));
+  clock.advance(9_000);
+  t.same(ev.log, ['response 180', 'response 183'], 'the 183 restarted C');
+  clock.advance(1_000);
+  t.same(ev.log, ['response 180', 'response 183', 'timer C']);
+  txn.cancelSent();
+  clock.advance(32_000);
+  t.same(ev.log.slice(-2), ['failure timeout', 'terminated'], 'after timer C the TU cancels and the §9.1 wait ends it');
+  t.equal(clock.pending(), 0);
+});
+
+t.test('timer C defaults to 185 s (> 3 min)', async (t) => {
+  const clock = new FakeClock();
+  const transport = recorder(() => clock.now());
+  const log: string[] = [];
+  const req = request('INVITE');
+  new InviteClientTransaction({ request: req, target: UDP, transport, clock, timers: { T1: 500, T2: 4000, T4: 5000 },
+    user: { onResponse: () => undefined, onFailure: () => undefined, onTerminated: () => undefined, onTimerC: () => void log.push(`C at ${clock.now()}`) } })
+    .receiveResponse(response(req, 180));
+  clock.advance(200_000);
+  t.same(log, ['C at 185000']);
+});

@@ -123,3 +123,22 @@ t.test('a second final response is ignored', async (t) => {
   txn.respond(response(req, 500));
   t.same(transport.sent.map((s) => status(s.msg)), [200]);
 });
+
+t.test('RFC 6026 §7.1: a transport error in Accepted does not end the transaction (retransmissions still absorbed)', async (t) => {
+  const { clock, transport, ev, req, txn } = invite();
+  txn.respond(response(req, 200));
+  txn.transportError();
+  t.equal(txn.state, 'accepted', 'still Accepted');
+  txn.receiveRequest(req);
+  t.equal(transport.sent.filter((s) => status(s.msg) === 200).length, 2, 'the retransmitted INVITE is answered with the 2xx, not taken for a new call');
+  clock.advance(32_000);
+  t.same(ev.log, ['transport-error', 'ack-timeout', 'terminated'], 'ends by timer L as usual');
+  t.equal(clock.pending(), 0);
+});
+
+t.test('a transport error in Completed (non-2xx) still ends the transaction (RFC 3261 §17.2.4)', async (t) => {
+  const { ev, req, txn } = invite();
+  txn.respond(response(req, 486));
+  txn.transportError();
+  t.same(ev.log, ['transport-error', 'terminated']);
+});

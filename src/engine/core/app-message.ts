@@ -3,6 +3,7 @@
  * server), so it is read leniently here: start line, headers, body — no mandatory-header checks.
  */
 import { SipHeaders, canonicalName, type HeaderField } from '../../sip/message';
+import { normaliseAppHeaders } from './header-normalise';
 
 export type AppStartLine =
   | { kind: 'request'; method: string; uri: string }
@@ -52,17 +53,20 @@ function parseStart(line: string): AppStartLine | undefined {
   return { kind: 'request', method: m[1]!.toUpperCase(), uri: m[2]! };
 }
 
-/** Headers the engine owns: whatever the application put there is ignored. */
-const ENGINE_OWNED_REQUEST = new Set(['via', 'content-length']);
-const ENGINE_OWNED_RESPONSE = new Set(['via', 'from', 'to', 'call-id', 'cseq', 'route', 'rseq', 'record-route', 'content-length']);
+/** Headers of a response the engine writes itself from the request (the app's are ignored). */
+const ENGINE_OWNED_RESPONSE = new Set(['from', 'to', 'call-id', 'cseq']);
 
-export function appHeadersForRequest(h: SipHeaders, extraOwned: readonly string[] = []): HeaderField[] {
-  const owned = new Set([...ENGINE_OWNED_REQUEST, ...extraOwned]);
-  return h.entries().filter((f) => !owned.has(canonicalName(f.name)));
+/**
+ * The application's headers to copy into a request, normalised as drachtio-server does
+ * (header-normalise.ts), minus those the request builder already wrote (`alreadyWritten`).
+ */
+export function appHeadersForRequest(h: SipHeaders, alreadyWritten: readonly string[] = []): HeaderField[] {
+  const skip = new Set(alreadyWritten);
+  return normaliseAppHeaders(h.entries()).filter((f) => !skip.has(canonicalName(f.name)));
 }
 
 export function appHeadersForResponse(h: SipHeaders): HeaderField[] {
-  return h.entries().filter((f) => !ENGINE_OWNED_RESPONSE.has(canonicalName(f.name)));
+  return normaliseAppHeaders(h.entries()).filter((f) => !ENGINE_OWNED_RESPONSE.has(canonicalName(f.name)));
 }
 
 

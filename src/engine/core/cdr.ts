@@ -3,12 +3,14 @@
  * them. Reasons follow drachtio-server's Cdr enum names.
  */
 import type { WireServer } from '../wire/server';
+
+type CdrWire = Pick<WireServer, 'clientsFor'>;
 import { cdrEvent, wireTime } from '../wire/protocol';
 
 export type CdrStopReason = 'call-rejected' | 'call-canceled' | 'normal-release' | 'session-expired' | 'ack-timeout' | 'system-error';
 
 export class CdrEmitter {
-  constructor(private readonly wire: WireServer, private readonly enabled: () => boolean) {}
+  constructor(private readonly wire: CdrWire, private readonly enabled: () => boolean) {}
 
   attempt(source: 'network' | 'application', sip: string): void {
     this.emit('attempt', source, undefined, sip);

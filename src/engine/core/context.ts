@@ -19,6 +19,22 @@ export interface SpammerRules {
   headers: ReadonlyArray<{ name: string; values: readonly string[] }>;
 }
 
+/** What the core needs from the transport layer (the real one, or a recording fake in unit tests). */
+export type CoreTransport = Pick<TransportLayer, 'send' | 'isReliable' | 'localFor' | 'listeners'>;
+
+/** What the core needs from the wire-protocol server. */
+export type CoreWire = Pick<WireServer, 'selectClient' | 'clientsFor'>;
+
+/** RFC 4028 settings (drachtio.conf.xml `<session-timers default-refresher>`). */
+export interface SessionTimerSettings {
+  /** Our Min-SE in seconds: smaller Session-Expires offers get 422 (RFC 4028 §9). RFC minimum 90. */
+  minSE: number;
+  /** Who refreshes when the UAC's offer names no refresher; 'none' = do not run a timer (drachtio's default). */
+  defaultRefresher: 'uac' | 'uas' | 'none';
+}
+
+export const DEFAULT_SESSION_TIMERS: Readonly<SessionTimerSettings> = Object.freeze({ minSE: 90, defaultRefresher: 'none' });
+
 export interface EngineBehaviour {
   /** OPTIONS whose User-Agent contains this string get 200 even with no app routed (drachtio config). */
   userAgentOptionsAutoRespond: string | undefined;
@@ -28,11 +44,13 @@ export interface EngineBehaviour {
   cdrs: boolean;
   /** Sent as Server/User-Agent when the app gave none; undefined = do not add. */
   userAgent: string | undefined;
+  /** RFC 4028 session timers; defaults: DEFAULT_SESSION_TIMERS. */
+  sessionTimers?: Partial<SessionTimerSettings>;
 }
 
 export interface CoreContext {
-  transport: TransportLayer;
-  wire: WireServer;
+  transport: CoreTransport;
+  wire: CoreWire;
   dialogs: DialogStore;
   clock: Clock;
   timers: TimerConfig;

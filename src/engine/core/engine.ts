@@ -14,8 +14,9 @@ import { DialogStore } from '../dialog/dialog';
 import { silentLogger, type EngineLogger } from '../logger';
 import { CdrEmitter } from './cdr';
 import { hostport, type CoreContext, type EngineBehaviour } from './context';
-import { ServerSide } from './server-side';
-import { ClientSide } from './client-side';
+import type { ServerSide } from './server-side';
+import type { ClientSide } from './client-side';
+import { EngineCore } from './engine-core';
 
 /** Reported to applications in the authenticate answer; srf parses the leading vX.Y.Z. */
 export const ENGINE_VERSION = 'v0.9.4-trunkwise';
@@ -75,6 +76,7 @@ export class SipEngine {
         if (sip.startsWith('SIP/')) this.server.respondFromApp(c, msgId, txnId, sip);
         else this.client.requestFromApp(c, msgId, txnId, dialogId, routeUri, sip);
       },
+      onProxy: (c, msgId, txnId) => this.server.refuseProxy(c, msgId, txnId),
       onClientGone: (c) => this.server.onClientGone(c),
     });
     this.ctx = {
@@ -83,14 +85,7 @@ export class SipEngine {
       behaviour: { userAgentOptionsAutoRespond: undefined, spammers: undefined, userAgent: undefined, cdrs: false, ...opts.behaviour },
       cdr: new CdrEmitter(this.wire, () => this.ctx.behaviour.cdrs),
     };
-    this.client = new ClientSide(this.ctx);
-    this.server = new ServerSide(this.ctx, {
-      onAckTimeout: (d) => {
-        if (this.ctx.dialogs.get(d.id) !== d) return; // already ended (BYE or CANCEL race)
-        logger.warn({ dialogId: d.id }, 'no ACK for 2xx (timer H): sending BYE');
-        void this.client.engineBye(d, 'SIP;cause=408;text="ACK timeout"');
-      },
-    });
+    ({ client: this.client, server: this.server } = new EngineCore(this.ctx));
   }
 
   async start(): Promise<EngineAddresses> {

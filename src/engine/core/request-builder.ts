@@ -8,6 +8,20 @@ import type { LocalPoint } from '../transport/layer';
 import type { Dialog } from '../dialog/dialog';
 import { appHeadersForRequest, LOCALHOST_HEADERS, replaceLocalhost, type AppMessage } from './app-message';
 import { contactFor, hostport } from './context';
+import { bracketAddress } from './header-normalise';
+
+/**
+ * Max-Forwards for a request the app sends: its own value when given (a B2BUA passes incoming − 1 on,
+ * which is what breaks routing loops), else 70. A value that is not 0–255 is refused, so the engine
+ * never sends a request with a negative or garbage Max-Forwards (RFC 3261 §8.1.1.6, §20.22).
+ */
+export function maxForwardsFor(app: AppMessage): string {
+  const v = app.headers.get('max-forwards');
+  if (v === undefined) return '70';
+  const t = v.trim();
+  if (!/^\d{1,3}$/.test(t) || Number(t) > 255) throw new Error(`invalid Max-Forwards value "${v}": expected 0-255`);
+  return String(Number(t));
+}
 
 export function viaFor(local: LocalPoint, branch: string = generateBranch()): string {
   return `SIP/2.0/${local.protocol.toUpperCase()} ${hostport(local)};branch=${branch};rport`;
@@ -26,12 +40,12 @@ export function buildInitialRequest(app: AppMessage, method: string, uri: string
   const hp = hostport(local);
   const h = new SipHeaders();
   h.append('Via', viaFor(local));
-  h.append('Max-Forwards', app.headers.get('max-forwards') ?? '70');
+  h.append('Max-Forwards', maxForwardsFor(app));
   const appFrom = app.headers.get('from');
-  let from = appFrom ? replaceLocalhost(appFrom, hp) : contactFor(local);
+  let from = appFrom ? bracketAddress(replaceLocalhost(appFrom, hp)) : contactFor(local);
   if (!parseNameAddr(from)?.tag) from += `;tag=${generateTag()}`;
   h.append('From', from);
-  h.append('To', app.headers.get('to') ? replaceLocalhost(app.headers.get('to')!, hp) : `<${uri}>`);
+  h.append('To', app.headers.get('to') ? bracketAddress(replaceLocalhost(app.headers.get('to')!, hp)) : `<${uri}>`);
   h.append('Call-ID', app.headers.get('call-id') ?? generateCallId());
   const cs = parseCSeq(app.headers.get('cseq') ?? '');
   h.append('CSeq', `${cs?.seq ?? Math.floor(Math.random() * 10_000) + 1} ${method}`);
@@ -44,7 +58,7 @@ export function buildInitialRequest(app: AppMessage, method: string, uri: string
 export function buildInDialogRequest(app: AppMessage, method: string, appUri: string, d: Dialog, local: LocalPoint, seq: number): SipRequest {
   const h = new SipHeaders();
   h.append('Via', viaFor(local));
-  h.append('Max-Forwards', app.headers.get('max-forwards') ?? '70');
+  h.append('Max-Forwards', maxForwardsFor(app));
   h.append('From', `${d.localUri};tag=${d.localTag}`);
   h.append('To', d.remoteTag ? `${d.remoteUri};tag=${d.remoteTag}` : d.remoteUri);
   h.append('Call-ID', d.callId);

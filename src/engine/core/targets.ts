@@ -2,7 +2,8 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import type { Target, TransportProtocol } from '../../sip/message';
-import { parseSipUri } from '../../sip/headers';
+import { parseNameAddr, parseSipUri } from '../../sip/headers';
+import type { Dialog } from '../dialog/dialog';
 
 export interface UriTarget {
   protocol: TransportProtocol;
@@ -23,4 +24,25 @@ export async function resolveTarget(t: UriTarget): Promise<Target> {
   if (net.isIP(t.host)) return { protocol: t.protocol, address: t.host, port: t.port };
   const { address } = await dns.lookup(t.host);
   return { protocol: t.protocol, address, port: t.port };
+}
+
+/**
+ * Where a dialog's requests go (RFC 3261 §12.2.1.1): the first Route of the route set, else the remote
+ * target; the dialog's transport unless the URI names one. Undefined when the URI is not routable
+ * (a `tel:` Contact, an unsupported transport).
+ */
+export function dialogUriTarget(d: Pick<Dialog, 'routeSet' | 'remoteTarget' | 'protocol'>): UriTarget | undefined {
+  const first = d.routeSet[0];
+  const uri = first ? parseNameAddr(first)?.uri ?? d.remoteTarget : d.remoteTarget;
+  const ut = uriTarget(uri);
+  if (!ut) return undefined;
+  if (!/;transport=/i.test(uri)) ut.protocol = d.protocol;
+  return ut;
+}
+
+/** dialogUriTarget resolved to an address; rejects (never throws synchronously) when it cannot be. */
+export async function resolveDialogTarget(d: Pick<Dialog, 'routeSet' | 'remoteTarget' | 'protocol'>): Promise<Target> {
+  const ut = dialogUriTarget(d);
+  if (!ut) throw new Error(`cannot route to ${d.routeSet[0] ?? d.remoteTarget}`);
+  return resolveTarget(ut);
 }

@@ -14,7 +14,15 @@ import type { CoreContext } from './context';
 
 function adapter(ctx: CoreContext, onFail: () => void): TransactionTransport {
   return {
-    send: (msg, target) => void ctx.transport.send(msg, target, onFail),
+    // A send that throws (a bad target) is a transport error like any other — reported asynchronously,
+    // never thrown into a transaction's timer.
+    send: (msg, target) => {
+      try {
+        ctx.transport.send(msg, target, onFail);
+      } catch {
+        queueMicrotask(onFail);
+      }
+    },
     isReliable: (target) => ctx.transport.isReliable(target),
   };
 }

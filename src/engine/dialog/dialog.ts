@@ -5,6 +5,18 @@
  */
 import type { SipRequest, Target } from '../../sip/message';
 import type { WireClient } from '../wire/server';
+import type { TimerHandle } from '../transaction/types';
+
+/** An RFC 4028 session timer running on a dialog. */
+export interface SessionTimer {
+  /** Negotiated session interval, seconds. */
+  intervalSec: number;
+  /** true: we send the refreshes; false: the peer does and we tear down when it stops. */
+  weRefresh: boolean;
+  /** Min-SE to put in our refreshes. */
+  minSE: number;
+  timer: TimerHandle;
+}
 
 export type DialogRole = 'uac' | 'uas';
 
@@ -32,10 +44,32 @@ export interface Dialog {
   lastInviteStatus: number;
   /** Last ACK we sent for a 2xx, re-sent when the 2xx is retransmitted. */
   lastAck: { ack: SipRequest; target: Target } | undefined;
-  /** An INVITE we received is not yet ACKed (a second one gets 491). */
+  /** An INVITE we received has no final response yet (a second one gets 500, RFC 3261 §14.2). */
   inviteInProgressIn: boolean;
+  /** An INVITE we sent in this dialog has no final response yet (theirs crossing it gets 491). */
+  inviteInProgressOut: boolean;
   /** Wire transaction id of the INVITE server transaction waiting for the ACK of our 2xx. */
   awaitingAckTxn: string | undefined;
+  /** UAS early dialog: wire transaction id of the initial INVITE until its final response (PRACK matching). */
+  initialInviteTxn: string | undefined;
+  /** UAC: RSeq of the last reliable provisional accepted (RFC 3262 §4 ordering). */
+  lastRSeq: number | undefined;
+  /** Last session description we sent (offer or answer): what a session refresh re-offers. */
+  localSdp: { body: Buffer; contentType: string } | undefined;
+  /** RFC 4028 session timer, when one was negotiated. */
+  sessionTimer: SessionTimer | undefined;
+}
+
+/** What a new dialog must be told; everything else starts empty. */
+export type DialogInit = Pick<Dialog, 'id' | 'role' | 'callId' | 'localTag' | 'remoteTag' | 'localUri' | 'remoteUri' | 'localSeq'
+  | 'remoteSeq' | 'remoteTarget' | 'routeSet' | 'localContact' | 'protocol' | 'client' | 'state'> & Partial<Dialog>;
+
+export function createDialog(init: DialogInit): Dialog {
+  return {
+    lastInviteSeq: 0, lastInviteStatus: 0, lastAck: undefined, inviteInProgressIn: false, inviteInProgressOut: false,
+    awaitingAckTxn: undefined, initialInviteTxn: undefined, lastRSeq: undefined, localSdp: undefined, sessionTimer: undefined,
+    ...init,
+  };
 }
 
 export function dialogId(callId: string, initiatorFromTag: string): string {
@@ -78,8 +112,11 @@ export class DialogStore {
     return this.byCallId.get(callId);
   }
 
+  /** Forget the dialog; its session timer (if any) stops with it. */
   remove(d: Dialog): void {
     if (this.byId.get(d.id) !== d) return;
+    d.sessionTimer?.timer.cancel();
+    d.sessionTimer = undefined;
     this.byId.delete(d.id);
     this.byTags.delete(tagKey(d.callId, d.localTag, d.remoteTag));
     if (this.byCallId.get(d.callId) === d) this.byCallId.delete(d.callId);

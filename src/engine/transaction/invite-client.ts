@@ -5,6 +5,10 @@
  *      │  └──2xx──▶ accepted                 ▲
  *      │  └──300-699──▶ completed ──D──▶ terminated
  *      └──B / transport error──▶ terminated (onFailure)
+ *
+ * Two TU timers live here because the transaction owns the INVITE's clock: timer C (RFC 3261 §16.6,
+ * restarted by each provisional; on expiry the TU CANCELs) and the §9.1 rule that an INVITE whose
+ * CANCEL got no final response within 64·T1 is given up (onFailure('timeout')).
  */
 import { SipHeaders, type SipRequest, type SipResponse, type Target } from '../../sip/message';
 import { TransactionBase } from './base';
@@ -58,6 +62,12 @@ export class InviteClientTransaction extends TransactionBase<ClientTransactionSt
     if (this.state === 'calling' || this.state === 'proceeding') this.fail(this.user, 'transport-error');
   }
 
+  cancelSent(): void {
+    if (this.state !== 'calling' && this.state !== 'proceeding') return;
+    if (this.hasTimer('cancelWait')) return;
+    this.startTimer('cancelWait', this.t.cancelWait, () => this.fail(this.user, 'timeout'));
+  }
+
   private onResponseCalling(res: SipResponse): void {
     this.stopTimer('A');
     this.stopTimer('B');
@@ -69,6 +79,7 @@ export class InviteClientTransaction extends TransactionBase<ClientTransactionSt
       this.state = 'proceeding';
       this.stopTimer('A');
       this.stopTimer('B');
+      this.startTimer('C', this.t.C, () => this.user.onTimerC?.());
       this.user.onResponse(res);
     } else if (res.status < 300) {
       this.enterAccepted(res);
@@ -89,16 +100,14 @@ export class InviteClientTransaction extends TransactionBase<ClientTransactionSt
 
   private enterAccepted(res: SipResponse): void {
     this.state = 'accepted';
-    this.stopTimer('A');
-    this.stopTimer('B');
+    this.stopAllTimers();
     this.startTimer('M', this.t.M, () => this.terminate());
     this.user.onResponse(res);
   }
 
   private enterCompleted(res: SipResponse): void {
     this.state = 'completed';
-    this.stopTimer('A');
-    this.stopTimer('B');
+    this.stopAllTimers();
     this.ack = buildNon2xxAck(this.request, res);
     this.send(this.ack, this.target);
     this.user.onResponse(res);

@@ -1,7 +1,8 @@
 /**
  * INVITE server transaction (RFC 3261 §17.2.1, Figure 7, with RFC 6026's Accepted state).
  *
- *   proceeding ──2xx──▶ accepted (G retransmits 2xx until ACK; H → onAckTimeout; L → terminated)
+ *   proceeding ──2xx──▶ accepted (G retransmits 2xx until ACK; H → onAckTimeout; L → terminated;
+ *                                 a transport error does not leave Accepted, RFC 6026 §7.1)
  *       └──300-699──▶ completed (G retransmits; H → onAckTimeout, terminated) ──ACK──▶ confirmed ──I──▶ terminated
  */
 import type { SipRequest, SipResponse, Target } from '../../sip/message';
@@ -75,9 +76,14 @@ export class InviteServerTransaction extends TransactionBase<ServerTransactionSt
     else this.enterCompleted(res);
   }
 
+  /**
+   * RFC 6026 §7.1: in Accepted a transport error must not end the transaction — it keeps absorbing
+   * retransmitted INVITEs until timer L, so a retransmission is never taken for a new call.
+   */
   transportError(): void {
     if (this.state === 'terminated') return;
     this.user.onTransportError?.();
+    if (this.state === 'accepted') return;
     this.terminate();
   }
 

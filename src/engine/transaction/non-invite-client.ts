@@ -43,6 +43,10 @@ export class NonInviteClientTransaction extends TransactionBase<ClientTransactio
     if (this.state === 'trying' || this.state === 'proceeding') this.fail(this.user, 'transport-error');
   }
 
+  cancelSent(): void {
+    // Only INVITEs are cancelled.
+  }
+
   private onResponseActive(res: SipResponse): void {
     if (res.status < 200) {
       this.state = 'proceeding';

@@ -1,5 +1,5 @@
 /** RFC 3261 Table 4 (and RFC 6026's L and M) from the base values T1, T2, T4. */
-import type { TimerConfig } from './types';
+import { DEFAULT_TIMER_C, type TimerConfig } from './types';
 
 export interface TimerValues {
   /** INVITE retransmit interval start (doubles). */ A: number;
@@ -14,6 +14,9 @@ export interface TimerValues {
   /** Wait for response retransmits (unreliable). */ K: number;
   /** Accepted state of an INVITE server transaction (RFC 6026). */ L: number;
   /** Accepted state of an INVITE client transaction (RFC 6026). */ M: number;
+  /** INVITE client: provisional received, no final (RFC 3261 §16.6, > 3 min). */ C: number;
+  /** INVITE client: CANCEL sent, no final (RFC 3261 §9.1). */ cancelWait: number;
+  T1: number;
   T2: number;
 }
 
@@ -21,6 +24,7 @@ export function timerValues(t: TimerConfig, reliable: boolean): TimerValues {
   const x64 = 64 * t.T1;
   return {
     A: t.T1, B: x64, D: reliable ? 0 : Math.max(32_000, x64), E: t.T1, F: x64, G: t.T1, H: x64,
-    I: reliable ? 0 : t.T4, J: reliable ? 0 : x64, K: reliable ? 0 : t.T4, L: x64, M: x64, T2: t.T2,
+    I: reliable ? 0 : t.T4, J: reliable ? 0 : x64, K: reliable ? 0 : t.T4, L: x64, M: x64,
+    C: t.C ?? DEFAULT_TIMER_C, cancelWait: x64, T1: t.T1, T2: t.T2,
   };
 }

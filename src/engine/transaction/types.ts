@@ -23,9 +23,16 @@ export interface TimerConfig {
   T1: number;
   T2: number;
   T4: number;
+  /**
+   * Timer C (RFC 3261 §16.6 step 11, "greater than 3 minutes"): an INVITE that got a provisional but
+   * no final response within C is cancelled. Restarted by every provisional. Default 185 s (sofia's).
+   */
+  C?: number;
 }
 
-export const DEFAULT_TIMERS: Readonly<TimerConfig> = Object.freeze({ T1: 500, T2: 4000, T4: 5000 });
+export const DEFAULT_TIMER_C = 185_000;
+
+export const DEFAULT_TIMERS: Readonly<TimerConfig> = Object.freeze({ T1: 500, T2: 4000, T4: 5000, C: DEFAULT_TIMER_C });
 
 /** What the transaction layer sends through. A failed send is reported asynchronously via onTransportError. */
 export interface TransactionTransport {
@@ -48,6 +55,8 @@ export interface ClientTransactionUser {
   onFailure(reason: ClientFailure): void;
   /** The transaction reached Terminated and can be forgotten. */
   onTerminated(): void;
+  /** INVITE client: timer C fired in Proceeding; the TU should CANCEL (RFC 3261 §16.6 step 11). */
+  onTimerC?(): void;
 }
 
 /** Events a server transaction reports to its user. */
@@ -69,6 +78,11 @@ export interface ClientTransaction {
   receiveResponse(res: SipResponse): void;
   /** Transport reported a failure sending to target. */
   transportError(): void;
+  /**
+   * INVITE client: a CANCEL for this INVITE was sent. If no final response arrives within 64·T1 the
+   * transaction gives up with onFailure('timeout') (RFC 3261 §9.1). Other transactions: no-op.
+   */
+  cancelSent(): void;
   /** Stop all timers and terminate silently (engine shutdown). */
   destroy(): void;
 }

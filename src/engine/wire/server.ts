@@ -23,6 +23,8 @@ export interface WireClient {
 export interface WireCommandSink {
   /** `sip|<txnId>|<dialogId>[|<routeUri>]\r\n<SIP>` from an application. */
   onSip(client: WireClient, msgId: string, txnId: string, dialogId: string, routeUri: string | undefined, sip: string): void;
+  /** `proxy|<txnId>|…` from an application (srf.proxyRequest / req.proxy). */
+  onProxy(client: WireClient, msgId: string, txnId: string): void;
   /** The application's connection closed. */
   onClientGone(client: WireClient): void;
 }
@@ -167,7 +169,7 @@ export class WireServer extends EventEmitter {
         return;
       }
       case 'proxy':
-        conn.send(apiResponse(frame.msgId, false, 'proxy is not supported by the trunkwise engine'));
+        this.sink.onProxy(conn, frame.msgId, frame.tokens[0] ?? '');
         return;
       default:
         conn.send(apiResponse(frame.msgId, false, 'Unknown message type'));
