@@ -12,6 +12,7 @@
  *   --kamailio-children N                 Kamailio UDP workers (default: number of cores)
  *   --out DIR                             results directory (default bench/results)
  *   --keep                                keep the failover capture / work files
+ *   -h, --help                            every option with its default and run time (OPTION_SPECS)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -42,30 +43,78 @@ interface Options {
   out: string;
 }
 
-function parseArgs(argv: string[]): Options {
-  const get = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-  };
-  const known = ['--only', '--quick', '--rates', '--max-cps', '--step-seconds', '--systems', '--kamailio-children', '--out', '--keep', '--help'];
-  for (const a of argv) if (a.startsWith('--') && !known.includes(a.split('=')[0]!)) throw new Error(`unknown option ${a}; see the top of bench/run.ts`);
-  const quick = argv.includes('--quick');
+/**
+ * Every option the runner takes: its value, default, meaning and what it does to the run time.
+ * `-h` / `--help` prints this table; anything not in it is refused before anything starts.
+ */
+const OPTION_SPECS: readonly { name: string; value?: string; dflt: string; help: string; time?: string }[] = [
+  { name: 'only', value: 'PARTS', dflt: PARTS.join(','), help: `parts to run, comma-separated (${PARTS.join(', ')}); profile runs when trunkwise is behind or when named`, time: 'routing ~20 s · e2e ~2–3 min per system · failover ~50 s per system · profile ~30 s' },
+  { name: 'quick', dflt: 'off', help: 'short ramp (100, 300 calls/s × 4 s) and failover; results to a temp folder, bench/results untouched', time: 'about 1.5 min in all' },
+  { name: 'rates', value: 'N,N,…', dflt: E2E_DEFAULTS.rates.join(','), help: 'the e2e ramp, calls/s (stops after 2 failing steps)', time: '~(step-seconds + 5) s per step and system' },
+  { name: 'max-cps', value: 'N', dflt: 'none', help: 'drop ramp steps above N calls/s', time: 'shorter ramp' },
+  { name: 'step-seconds', value: 'N', dflt: String(E2E_DEFAULTS.stepSeconds), help: 'seconds per ramp step, 1–120', time: 'scales the e2e part' },
+  { name: 'systems', value: 'LIST', dflt: E2E_DEFAULTS.systems.join(','), help: 'trunkwise and/or kamailio', time: 'one system halves e2e and failover' },
+  { name: 'kamailio-children', value: 'N', dflt: 'number of cores', help: "Kamailio's UDP workers" },
+  { name: 'out', value: 'DIR', dflt: 'bench/results', help: 'results folder (markdown, JSON, PNG plots, summary.md)' },
+  { name: 'keep', dflt: 'off', help: 'keep the failover capture and work files' },
+];
+
+export const BENCH_HELP = `usage: npm run bench -- [options]
+SIPp load on trunkwise and Kamailio side by side (scripts/setup.sh bench installs SIPp, Kamailio and
+tshark first). A full run takes about 7 minutes on 2 cores and rewrites bench/results/; on a shared
+machine wrap it in flock. Options (default in brackets):
+${OPTION_SPECS.map((o) => `  --${`${o.name}${o.value ? ` ${o.value}` : ''}`.padEnd(26)} ${o.help} [${o.dflt}]${o.time ? `\n${' '.repeat(31)}run time: ${o.time}` : ''}`).join('\n')}
+  -h, --help                   print this and exit`;
+
+/** A command line the runner cannot honour: refused with the reason before anything starts. */
+class UsageError extends Error {}
+
+/** argv → option values; `help` when asked for; UsageError for anything unknown or incomplete. */
+function readArgv(argv: readonly string[]): { help: true } | { help: false; values: Map<string, string> } {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-h' || a === '--help') return { help: true };
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    const spec = m ? OPTION_SPECS.find((o) => o.name === m[1]) : undefined;
+    if (!m || !spec) throw new UsageError(a.startsWith('-') ? `unknown option "${a}"` : `unexpected argument "${a}"`);
+    if (!spec.value) {
+      if (m[2] !== undefined) throw new UsageError(`--${spec.name} takes no value`);
+      values.set(spec.name, 'true');
+      continue;
+    }
+    const v = m[2] ?? argv[++i];
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`--${spec.name} needs a value (${spec.value})`);
+    values.set(spec.name, v);
+  }
+  return { help: false, values };
+}
+
+function parseArgs(argv: string[]): Options | 'help' {
+  const r = readArgv(argv);
+  if (r.help) return 'help';
+  const get = (name: string): string | undefined => r.values.get(name);
+  const quick = r.values.has('quick');
   const only = get('only')?.split(',').map((s) => s.trim()) ?? [...PARTS];
-  for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part "${p}" (known: ${PARTS.join(', ')})`);
+  for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new UsageError(`--only: unknown part "${p}" (known: ${PARTS.join(', ')})`);
   const systems = (get('systems')?.split(',') ?? E2E_DEFAULTS.systems) as SutName[];
-  for (const s of systems) if (s !== 'trunkwise' && s !== 'kamailio') throw new Error(`--systems: unknown system "${s}"`);
+  for (const s of systems) if (s !== 'trunkwise' && s !== 'kamailio') throw new UsageError(`--systems: unknown system "${s}"`);
   const maxCps = Number(get('max-cps') ?? Infinity);
+  if (Number.isNaN(maxCps)) throw new UsageError('--max-cps: a number of calls/s');
   let rates = get('rates')?.split(',').map(Number) ?? (quick ? [100, 300] : E2E_DEFAULTS.rates);
-  rates = rates.filter((r) => r > 0 && r <= maxCps);
+  if (rates.some((x) => !Number.isFinite(x))) throw new UsageError('--rates: comma-separated numbers of calls/s');
+  rates = rates.filter((x) => x > 0 && x <= maxCps);
   const stepSeconds = Number(get('step-seconds') ?? (quick ? 4 : E2E_DEFAULTS.stepSeconds));
-  if (!(stepSeconds > 0 && stepSeconds <= 120)) throw new Error('--step-seconds: 1–120');
+  if (!(stepSeconds > 0 && stepSeconds <= 120)) throw new UsageError('--step-seconds: 1–120');
   const children = Number(get('kamailio-children') ?? os.cpus().length);
+  if (!(Number.isInteger(children) && children > 0)) throw new UsageError('--kamailio-children: a positive integer');
+  const keepFiles = r.values.has('keep');
   return {
     only: new Set(only as Part[]),
     profileForced: get('only')?.includes('profile') ?? false,
     quick,
-    e2e: { ...E2E_DEFAULTS, systems, rates, stepSeconds, kamailioChildren: children, keepFiles: argv.includes('--keep') },
-    failover: { ...FAILOVER_DEFAULTS, systems, kamailioChildren: children, keepFiles: argv.includes('--keep'), ...(quick && { warmS: 4, silentS: 6, afterS: 8 }) },
+    e2e: { ...E2E_DEFAULTS, systems, rates, stepSeconds, kamailioChildren: children, keepFiles },
+    failover: { ...FAILOVER_DEFAULTS, systems, kamailioChildren: children, keepFiles, ...(quick && { warmS: 4, silentS: 6, afterS: 8 }) },
     out: path.resolve(get('out') ?? (quick ? mkdtempSync(path.join(os.tmpdir(), 'trunkwise-bench-quick-')) : path.join(__dirname, 'results'))),
   };
 }
@@ -91,8 +140,8 @@ function e2eAnalysis(runs: readonly SystemRun[], cores: number): string[] {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  if (process.argv.includes('--help')) {
-    console.log('usage: npm run bench -- [--only e2e,failover,routing,profile,flood] [--quick] [--rates 200,400] [--max-cps N] [--step-seconds N] [--systems trunkwise,kamailio] [--kamailio-children N] [--out DIR] [--keep]');
+  if (o === 'help') {
+    console.log(BENCH_HELP);
     return;
   }
   const t0 = Date.now();
@@ -155,6 +204,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: Error) => {
+  if (err instanceof UsageError) {
+    console.error(`bench: ${err.message}; see npm run bench -- --help`);
+    process.exit(2);
+  }
   console.error(`bench: ${err.message}`);
   killAll();
   process.exit(1);

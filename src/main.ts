@@ -1,11 +1,13 @@
 /**
  * trunkwise: wiring only. Settings → configuration → SIP engine (embedded, or an external
  * drachtio-server) → drachtio-srf app with the INVITE pipeline → admin API; SIGHUP reloads the
- * configuration, SIGTERM drains (new calls get 503) and stops once calls are down or after 30 s.
+ * configuration, SIGTERM / SIGINT drain (src/admin/drain.ts: health frozen, new calls get 503, calls
+ * up may finish for 30 s, then BYE on both legs) and stop.
  */
 import Srf from 'drachtio-srf';
+import pretty from 'pino-pretty';
 import { SipEngine } from './engine';
-import { loadSettings } from './app/settings';
+import { HELP, loadSettings, wantsHelp } from './app/settings';
 import { ConfigHolder } from './app/config-holder';
 import { connectSrf } from './app/srf-connect';
 import { createInviteHandler } from './app/invite-handler';
@@ -16,17 +18,21 @@ import { CarrierRegistry } from './carriers/runtime';
 import { createLogger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { startAdminServer } from './admin/server';
+import { nextStepsBanner } from './admin/banner';
+import { createDrain, hangupSrfDialogs, SetupTracker } from './admin/drain';
+import { HistoryRecorder } from './history/recorder';
+import { liveSource } from './history/source';
 import { HealthMonitor } from './health/monitor';
 import { Prober } from './health/prober';
 import { MediaTracker } from './call/media-tracker';
 import { startMediaSampler } from './app/media-sampler';
 import { MediaAnchors } from './app/media-anchors';
 
-const DRAIN_LIMIT_MS = 30_000;
-
 async function main(): Promise<void> {
+  if (wantsHelp(process.argv.slice(2))) return void process.stdout.write(`${HELP}\n`);
   const { settings, secrets } = loadSettings(process.argv.slice(2), process.env);
-  const logger = createLogger({ level: settings.logLevel });
+  // A person at a terminal reads lines; anything else (journald, files, tests) gets JSON lines.
+  const logger = createLogger({ level: settings.logLevel, ...(process.stdout.isTTY && { destination: pretty({ singleLine: true, translateTime: 'UTC:yyyy-mm-dd HH:MM:ss.l"Z"', ignore: 'pid,hostname,app' }) }) });
   const config = ConfigHolder.load(settings, logger);
   const metrics = createMetrics();
   const carriers = new CarrierRegistry();
@@ -75,11 +81,18 @@ async function main(): Promise<void> {
   const onInvite = createInviteHandler({
     srf, logger, metrics, admission, auth, carriers, config: () => config.config,
     snapshot: (c, now) => buildSnapshot(c, carriers, health, now),
-    trackAttempt: (id, now) => health.attemptStarted(id, now),
+    // Once draining, attempt outcomes are not health verdicts: an attempt cut by our own shutdown
+    // must not take a carrier down on the way out (src/admin/drain.ts freezes the rest).
+    trackAttempt: (id, now) => {
+      const track = health.attemptStarted(id, now);
+      return { responded: (at) => track.responded(at), rang: (ms) => track.rang(ms), finished: (v, at) => void (!draining && track.finished(v, at)) };
+    },
     anchor: (mode) => anchors.anchor(mode), mediaTracker,
   });
+  const inSetup = new SetupTracker(); // calls still being set up count for the drain too
   srf.invite((req, res) => {
     if (draining) return void res.send(503, { headers: { 'Retry-After': '5' } });
+    inSetup.add(res);
     onInvite(req, res);
   });
   srf.use('options', (_req: Srf.SrfRequest, res: Srf.SrfResponse) => res.send(200));
@@ -95,36 +108,46 @@ async function main(): Promise<void> {
     if (engine) metrics.engineDialogs.set(engine.stats().dialogs);
   }, 1000).unref();
 
+  const live = liveSource({ config: () => config.config, carriers, health, metrics });
+  const history = new HistoryRecorder(live, { logger: logger.child({ component: 'history' }) });
+  history.start();
   const admin = await startAdminServer({
-    logger, metrics, carriers, config, carrierHealth: health, token: secrets.adminToken,
+    logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken,
     health: () => ({
       cps: admission.cps(Date.now()), engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining,
       uptimeS: Math.round(process.uptime()),
     }),
   }, settings.http.host, settings.http.port);
   logger.info({ sip: settings.sip, http: settings.http, carriers: config.config.carriers.length, routes: config.config.routes.length }, 'trunkwise ready');
+  process.stderr.write(nextStepsBanner({
+    sip: settings.sip, http: settings.http, carriers: config.config.carriers.length, carriersFile: settings.carriersFile, simControl: process.env.TRUNKWISE_SIM_CONTROL,
+    adminTokenSet: secrets.adminToken !== undefined, demoToken: process.env.TRUNKWISE_DEMO === '1' ? secrets.adminToken : undefined,
+  }));
 
   process.on('SIGHUP', () => void config.reload());
-  const stop = (): void => {
-    if (draining) return;
-    draining = true;
-    logger.warn({ activeCalls: activeCalls() }, 'draining: new calls get 503');
-    const started = Date.now();
-    const check = setInterval(() => {
-      if (activeCalls() > 0 && Date.now() - started < DRAIN_LIMIT_MS) return;
-      clearInterval(check);
+  const drain = createDrain({
+    logger, say: (line) => void process.stderr.write(`${line}\n`), activeCalls: () => activeCalls() + inSetup.count(),
+    freezeHealth: () => {
       prober.stop();
       sampler.stop();
       health.stop();
+    },
+    hangupAll: () => hangupSrfDialogs(srf),
+    close: async () => {
+      history.stop();
       admin.close();
       srf.disconnect();
-      void anchors.stop().catch(() => undefined)
-        .then(() => (engine ? engine.stop() : undefined))
-        .then(() => process.exit(0));
-    }, 200);
+      await anchors.stop().catch(() => undefined);
+      if (engine) await engine.stop();
+    },
+  });
+  const stop = (signal: string): void => {
+    draining = true;
+    drain.signal(signal);
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  void drain.done.then(() => process.exit(0));
 }
 
 main().catch((err: Error) => {

@@ -1,14 +1,17 @@
 /**
  * Admin HTTP API (JSON) and /metrics. Reads are open on the admin address; anything that changes
  * state needs `Authorization: Bearer $TRUNKWISE_ADMIN_TOKEN` (and is refused outright when no token
- * is configured).
+ * is configured). Times are UTC ISO 8601.
  *
  *   GET  /dashboard/                  the NOC dashboard (static page polling the endpoints below)
  *   GET  /health                      process and engine health
  *   GET  /metrics                     Prometheus text format
  *   GET  /carriers                    carriers with state, health score, signals and counters
+ *   GET  /carriers?view=summary       one line per carrier (&format=text: the `npm run status` table)
  *   GET  /carriers/:id                one carrier
- *   GET  /events[?carrier=ID]         health state changes and local-fault alarms, newest last
+ *   GET  /carriers/:id/history        its time series (?minutes=N, up to 60; 5 s steps)
+ *   GET  /history                     every carrier's time series and calls failed to the IVR (?minutes=N)
+ *   GET  /events[?carrier=ID]         state changes, local-fault alarms and operator actions, newest last
  *   POST /carriers/:id/drain|undrain|disable|enable
  *   POST /reload                      re-read carriers.yaml and routes/ (400 with errors when invalid)
  */
@@ -19,7 +22,11 @@ import type { Metrics } from '../observability/metrics';
 import type { CarrierRegistry, ManualState } from '../carriers/runtime';
 import type { ConfigHolder } from '../app/config-holder';
 import type { HealthMonitor } from '../health/monitor';
+import type { HistoryRecorder } from '../history/recorder';
+import type { HistorySource } from '../history/types';
 import { dashboardFile } from './dashboard-files';
+import { mergeEvents, OperatorLog } from './events';
+import { carrierList, historyReply, summaryReply } from './carrier-views';
 
 export interface AdminDeps {
   logger: Logger;
@@ -27,17 +34,21 @@ export interface AdminDeps {
   carriers: CarrierRegistry;
   config: ConfigHolder;
   carrierHealth: HealthMonitor;
+  history: HistoryRecorder;
+  /** A reading of the edge now (the history's source), for windows that end at this moment. */
+  live: HistorySource;
   token: string | undefined;
   health(): Record<string, unknown>;
 }
 
-type Reply = { status: number; body: unknown; type?: string };
+export type Reply = { status: number; body: unknown; type?: string };
 
 const ACTIONS: Record<string, ManualState> = { drain: 'drained', undrain: 'in-service', disable: 'disabled', enable: 'in-service' };
 
 export function startAdminServer(deps: AdminDeps, host: string, port: number): Promise<http.Server> {
+  const operator = new OperatorLog();
   const server = http.createServer((req, res) => {
-    route(deps, req).then((r) => send(res, r), (err: Error) => {
+    route(deps, operator, req).then((r) => send(res, r), (err: Error) => {
       deps.logger.error({ err: err.stack }, 'admin request failed');
       send(res, { status: 500, body: { error: 'internal error' } });
     });
@@ -48,9 +59,10 @@ export function startAdminServer(deps: AdminDeps, host: string, port: number): P
   });
 }
 
-async function route(deps: AdminDeps, req: http.IncomingMessage): Promise<Reply> {
+async function route(deps: AdminDeps, operator: OperatorLog, req: http.IncomingMessage): Promise<Reply> {
   const url = new URL(req.url ?? '/', 'http://x');
   const method = req.method ?? 'GET';
+  const q = url.searchParams;
   if (method === 'GET' && (url.pathname === '/' || url.pathname.startsWith('/dashboard'))) {
     const f = dashboardFile(url.pathname === '/' ? '/dashboard/' : url.pathname);
     if (f) return { status: f.status, body: f.body, type: f.type };
@@ -59,14 +71,22 @@ async function route(deps: AdminDeps, req: http.IncomingMessage): Promise<Reply>
   if (method === 'GET' && url.pathname === '/metrics') {
     return { status: 200, body: await deps.metrics.registry.metrics(), type: deps.metrics.registry.contentType };
   }
-  if (method === 'GET' && url.pathname === '/carriers') return { status: 200, body: { localFault: deps.carrierHealth.localFaultSuspected(), carriers: carrierList(deps) } };
+  if (method === 'GET' && url.pathname === '/carriers') {
+    if (q.get('view') === 'summary') return summaryReply(deps, operator, q.get('format') === 'text', `${req.headers.host ?? ''}`);
+    if (q.has('view')) return { status: 400, body: { error: `unknown view "${q.get('view')}" (known: summary)` } };
+    return { status: 200, body: { localFault: deps.carrierHealth.localFaultSuspected(), carriers: carrierList(deps, operator) } };
+  }
+  if (method === 'GET' && url.pathname === '/history') return historyReply(deps, undefined, q.get('minutes'));
+  const hist = /^\/carriers\/([^/]+)\/history$/.exec(url.pathname);
+  if (method === 'GET' && hist) return historyReply(deps, decodeURIComponent(hist[1]!), q.get('minutes'));
   const one = /^\/carriers\/([^/]+)$/.exec(url.pathname);
   if (method === 'GET' && one) {
-    const c = carrierList(deps).find((x) => x.id === decodeURIComponent(one[1]!));
+    const c = carrierList(deps, operator).find((x) => x.id === decodeURIComponent(one[1]!));
     return c ? { status: 200, body: c } : { status: 404, body: { error: `no carrier "${one[1]}"` } };
   }
   if (method === 'GET' && url.pathname === '/events') {
-    return { status: 200, body: { localFault: deps.carrierHealth.localFaultSuspected(), events: deps.carrierHealth.events(url.searchParams.get('carrier') ?? undefined) } };
+    const carrier = q.get('carrier') ?? undefined;
+    return { status: 200, body: { localFault: deps.carrierHealth.localFaultSuspected(), events: mergeEvents(deps.carrierHealth.events(carrier), operator.all(carrier)) } };
   }
   const action = /^\/carriers\/([^/]+)\/(drain|undrain|disable|enable)$/.exec(url.pathname);
   if (method === 'POST' && (action || url.pathname === '/reload')) {
@@ -76,25 +96,18 @@ async function route(deps: AdminDeps, req: http.IncomingMessage): Promise<Reply>
       const r = deps.config.reload();
       return r.ok ? { status: 200, body: r } : { status: 400, body: { ok: false, errors: r.errors, message: r.message } };
     }
-    const [, id, verb] = action!;
-    if (!deps.carriers.setManual(decodeURIComponent(id!), ACTIONS[verb!]!)) return { status: 404, body: { error: `no carrier "${id}"` } };
-    deps.logger.warn({ carrier: id, action: verb }, 'carrier state changed by operator');
-    return { status: 200, body: { ok: true, carrier: id, manual: ACTIONS[verb!] } };
+    const [, rawId, verb] = action!;
+    const id = decodeURIComponent(rawId!);
+    const to = ACTIONS[verb!]!;
+    if (!deps.carriers.setManual(id, to)) return { status: 404, body: { error: `no carrier "${id}"` } };
+    operator.add({ kind: 'operator', at: Date.now(), carrier: id, action: verb!, to, reason: `${verb} by the operator (admin API)` });
+    deps.logger.warn({ event: 'operator', carrier: id, action: verb }, 'carrier state changed by operator');
+    return { status: 200, body: { ok: true, carrier: id, manual: to } };
   }
-  return { status: 404, body: { error: 'not found', see: ['/dashboard/', '/health', '/metrics', '/carriers', '/carriers/:id', '/events', 'POST /carriers/:id/drain', 'POST /reload'] } };
-}
-
-function carrierList(deps: AdminDeps): { id: string; [k: string]: unknown }[] {
-  const now = Date.now();
-  return deps.config.config.carriers.map((c) => {
-    const rt = deps.carriers.get(c.id);
-    return {
-      id: c.id, uri: c.uri, weight: c.weight, maxConcurrent: c.maxConcurrent ?? null, maxCps: c.maxCps ?? null,
-      manual: rt?.manual ?? 'in-service', enabled: c.enabled, health: deps.carrierHealth.view(c.id, now) ?? null,
-      activeCalls: rt?.activeCalls ?? 0, counters: rt?.counters ?? null,
-      hasCredentials: deps.config.config.credentials.has(c.id),
-    };
-  });
+  return {
+    status: 404,
+    body: { error: 'not found', see: ['/dashboard/', '/health', '/metrics', '/carriers', '/carriers?view=summary', '/carriers/:id', '/carriers/:id/history', '/history', '/events', 'POST /carriers/:id/drain', 'POST /reload'] },
+  };
 }
 
 function authorise(token: string | undefined, header: string | undefined): Reply | undefined {
@@ -107,6 +120,6 @@ function authorise(token: string | undefined, header: string | undefined): Reply
 
 function send(res: http.ServerResponse, r: Reply): void {
   const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body, null, 2);
-  res.writeHead(r.status, { 'content-type': r.type ?? 'application/json' });
+  res.writeHead(r.status, { 'content-type': r.type ?? 'application/json', 'cache-control': 'no-store' });
   res.end(text);
 }

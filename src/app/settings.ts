@@ -56,7 +56,29 @@ const OPTIONS: Record<string, { env: string; help: string }> = {
   'log-level': { env: 'LOG_LEVEL', help: 'pino level (default info)' },
 };
 
+/** Settings read from the environment only: secrets never go on a command line (visible in `ps`). */
+const ENV_ONLY: Record<string, string> = {
+  TRUNKWISE_ADMIN_TOKEN: 'bearer token for state-changing admin calls (drain, undrain, disable, enable, reload); refused while unset',
+  TRUNKWISE_IVR_AUTH: 'user:password,… — INVITEs must also pass digest authentication; the user names the source for routes',
+  DRACHTIO_HOST: 'external drachtio-server host (setting it selects --engine external)',
+  DRACHTIO_PORT: 'external drachtio-server admin port (default 9022)',
+  DRACHTIO_SECRET: 'external drachtio-server shared secret (required with DRACHTIO_HOST)',
+};
+
 export const USAGE = `usage: npm start -- [--option value]…\n${Object.entries(OPTIONS).map(([k, v]) => `  --${k.padEnd(20)} ${v.env.padEnd(30)} ${v.help}`).join('\n')}`;
+
+/** The full `--help` text: every option with its environment name, then the environment-only settings. */
+export const HELP = `${USAGE}
+  --help, -h             print this and exit
+
+Every option can also be set in the environment (second column); the command line wins.
+Environment only:
+${Object.entries(ENV_ONLY).map(([k, v]) => `  ${k.padEnd(53)} ${v}`).join('\n')}`;
+
+/** `--help` / `-h` anywhere among the arguments: print HELP before anything is set up. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.some((a) => a === '--help' || a === '-h');
+}
 
 export function parseHostPort(s: string, what: string): HostPort {
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(s.trim());
@@ -68,7 +90,7 @@ export function loadSettings(argv: string[], env: Readonly<Record<string, string
   const given: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--help' || a === '-h') throw new Error(USAGE);
+    if (a === '--help' || a === '-h') throw new Error(HELP);
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
     if (!m || !OPTIONS[m[1]!]) throw new Error(`unknown option "${a}"\n${USAGE}`);
     const value = m[2] ?? argv[++i];

@@ -63,7 +63,8 @@ export async function startHealthSystem(health = TEST_HEALTH, opts: { route?: st
   const carrier = async (id: string): Promise<CarrierView> => (await carriers()).carriers.find((c) => c.id === id)!;
   return {
     sim, tw, carrier, carriers,
-    events: async () => ((await tw.admin('GET', '/events')).body as { events: HealthEventView[] }).events,
+    // /events gives ISO times in `at` and epoch ms in `atMs`; the suites compare epoch ms.
+    events: async () => ((await tw.admin('GET', '/events')).body as { events: Array<Omit<HealthEventView, 'at'> & { atMs: number }> }).events.map((e) => ({ ...e, at: e.atMs })),
     waitFor: async (id, pred, timeoutMs) => {
       const until = Date.now() + timeoutMs;
       while (Date.now() < until) {

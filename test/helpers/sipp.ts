@@ -4,7 +4,7 @@
  * on process exit; every run has a hard time limit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import os from 'node:os';
@@ -53,12 +53,18 @@ export function sippErrors(dir: string, maxChars = 4000): string {
 }
 
 const children = new Set<ChildProcess>();
+/** SIPp working folders: kept while the test process runs (sippErrors reads them), removed at its exit. */
+const dirs = new Set<string>();
 
 export function killAll(): void {
   for (const c of children) c.kill('SIGKILL');
   children.clear();
 }
-process.on('exit', killAll);
+process.on('exit', () => {
+  killAll();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs.clear();
+});
 
 function args(o: SippOptions, localPort: number): string[] {
   const a = ['-sf', o.scenario, '-i', o.localIp ?? '127.0.0.1', '-p', String(localPort), '-t', o.transport ?? 'u1', '-nostdin',
@@ -76,6 +82,7 @@ function args(o: SippOptions, localPort: number): string[] {
 
 function launch(o: SippOptions, localPort: number): { child: ChildProcess; dir: string; out: { stdout: string; stderr: string }; started: number } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-sipp-'));
+  dirs.add(dir);
   const child = spawn('sipp', args(o, localPort), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const out = { stdout: '', stderr: '' };

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DRAIN_LIMIT_MS } from '../../src/admin/drain';
 import { loadSettings } from '../../src/app/settings';
 import { REPO, envNamesReadBy, parseEnvFile, parseUnitFile, tsFiles } from '../helpers/deploy-files';
 
@@ -22,8 +23,8 @@ const list = (key: string): string[] => (service[key] ?? []).flatMap((v) => v.sp
 
 const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
 const mainSource = readFileSync(path.join(REPO, 'src', 'main.ts'), 'utf8');
-const DRAIN_LIMIT_MS = Number(/\bDRAIN_LIMIT_MS\s*=\s*([\d_]+)/.exec(mainSource)?.[1]?.replace(/_/g, '') ?? NaN);
-const SRC_READS = envNamesReadBy(tsFiles(path.join(REPO, 'src')));
+/** The service runs trunkwise, not the drachtio-server drop-in CLI (src/engine/cli*.ts), whose DRACHTIO_* variables are its own. */
+const SRC_READS = envNamesReadBy(tsFiles(path.join(REPO, 'src')).filter((f) => !/[\\/]engine[\\/]cli[^\\/]*\.ts$/.test(f)));
 /** Carrier credential variables are named in carriers.yaml (`auth: { usernameEnv, passwordEnv }`), not in the code. */
 const CREDENTIAL_NAMES = new Set([...readFileSync(path.join(REPO, 'carriers.yaml'), 'utf8').matchAll(/(?:usernameEnv|passwordEnv):\s*([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]!));
 

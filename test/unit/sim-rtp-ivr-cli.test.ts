@@ -27,7 +27,7 @@ t.test('IVR CLI: the documented example parses; defaults; errors collected', asy
 
 const result = (o: Partial<IvrCallResult>): IvrCallResult => ({
   callId: 'x', status: 200, setupMs: 10, endedBy: 'ivr-bye', byeStatus: 200, rtpSent: 100, rtpDropped: 0, rtpReceived: 95, rtpExpected: 100,
-  rtpLost: 5, rtpDuplicates: 0, rtpJitterMs: 1, rtpMaxGapMs: 40, ...o,
+  rtpLost: 5, rtpTailLost: 0, rtpDuplicates: 0, rtpJitterMs: 1, rtpMaxGapMs: 40, ...o,
 });
 
 t.test('summary: statuses, setup percentiles, RTP totals and loss %', async (t) => {

@@ -1,56 +1,78 @@
-// trunkwise NOC dashboard: polls the admin API once a second and renders carriers, their health
-// (state, score and what makes it up) and the latest state changes. No build step, no dependencies.
+// trunkwise NOC dashboard: polls the admin API (carriers and events every second, the 5-minute
+// summary every 2 s, the history every 5 s — its resolution) and renders the header, the alarms,
+// one card per carrier with its history, and the events. No build step, no dependencies.
 'use strict';
+window.TW = window.TW || {};
+
 const POLL_MS = 1000;
+const SUMMARY_EVERY = 2;
+const HISTORY_EVERY = 5;
 const $ = (sel) => document.querySelector(sel);
-const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
-const pct = (x) => `${(x * 100).toFixed(1)} %`;
 
-function effectiveState(c) {
-  if (!c.enabled || c.manual === 'disabled') return 'disabled';
-  if (c.manual === 'drained') return 'drained';
-  return c.health ? c.health.state : 'unknown';
+const view = { tick: 0, summary: null, history: null, carriers: null, health: null, events: null };
+
+function windowMs() {
+  return Number($('#window').value) * 60_000;
 }
 
-function signalRow(s) {
-  const v = s.unit === 'ratio' ? pct(s.value) : `${Math.round(s.value)} ms`;
-  return `<tr><td>${esc(s.name)}</td><td class="num">${v}</td><td class="num" title="factor on the score">×${s.factor.toFixed(2)}</td></tr>`;
+function header() {
+  const cs = view.carriers.carriers;
+  const active = cs.filter((c) => c.state === 'active').length;
+  const inService = cs.filter((c) => c.state === 'active' || c.state === 'degraded').length;
+  const h = view.health || {};
+  $('#summary').textContent = `${active} of ${cs.length} carriers active${inService !== active ? ` (${inService} in service)` : ''} · ${h.activeCalls ?? 0} calls up · ${h.cps ?? 0} calls/s${h.draining ? ' · DRAINING' : ''}`;
+  const s = view.summary;
+  if (s) {
+    const mins = s.callsFailedToIvr.windowS >= 290 ? '5 min' : `${s.callsFailedToIvr.windowS} s`;
+    const retried = s.carriers.reduce((n, c) => n + c.retriedElsewhere, 0);
+    const failedAttempts = s.carriers.reduce((n, c) => n + c.failedAttempts, 0);
+    const f = s.callsFailedToIvr.failed;
+    $('#ivr').innerHTML = `last ${mins}: <b class="${f > 0 ? 'bad' : 'good'}" data-testid="failed-to-ivr">${f} call${f === 1 ? '' : 's'} failed back to the IVR</b> · ${s.callsFailedToIvr.answered} answered · ${failedAttempts} failed attempts, <span data-testid="retried">${retried} retried on another carrier</span>`;
+  }
+  $('#updated').innerHTML = `updated ${TW.when(Date.now())}`;
 }
 
-function carrierCard(c) {
-  const st = effectiveState(c);
-  const h = c.health || { score: 1, rampFactor: 1, signals: [] };
-  const counters = c.counters || { attempts: 0, answered: 0, failed: 0 };
-  const ramp = h.rampFactor < 1 ? ` · ramping ${pct(h.rampFactor)}` : '';
-  return `<article class="carrier s-${st}" data-testid="carrier-${esc(c.id)}" data-state="${st}">
-    <h3><span>${esc(c.id)}</span><span class="state" data-testid="state-${esc(c.id)}">${st}</span></h3>
-    <div title="health score">score <b data-testid="score-${esc(c.id)}">${h.score.toFixed(2)}</b> · weight ${c.weight}${ramp}</div>
-    <div class="bar"><div style="width:${Math.round(h.score * 100)}%"></div></div>
-    <div>${c.activeCalls} calls up · ${counters.attempts} attempts · ${counters.answered} answered · ${counters.failed} failed</div>
-    <table>${h.signals.map(signalRow).join('')}</table>
-  </article>`;
+function cards() {
+  const win = windowMs();
+  const byId = new Map((view.summary ? view.summary.carriers : []).map((c) => [c.id, c]));
+  const hist = view.history ? view.history.carriers : {};
+  const step = view.history ? view.history.stepMs : 5000;
+  $('#carriers').innerHTML = view.carriers.carriers.map((c) => TW.carrierCard(c, byId.get(c.id), hist[c.id] || [], win, step)).join('');
 }
 
-function eventRow(e) {
-  const at = new Date(e.at).toLocaleTimeString();
-  if (e.kind === 'state') return `<tr><td>${at}</td><td>${esc(e.carrier)}</td><td>${esc(e.from)} → ${esc(e.to)}</td><td>${esc(e.reason)}</td></tr>`;
-  return `<tr><td>${at}</td><td>—</td><td>${esc(e.kind)}</td><td>${esc(e.reason)}</td></tr>`;
-}
+let busy = false;
 
 async function poll() {
+  if (busy) return;
+  busy = true;
+  const t = view.tick++;
   try {
-    const [carriers, events, health] = await Promise.all(['/carriers', '/events', '/health'].map((p) => fetch(p).then((r) => r.json())));
-    $('#carriers').innerHTML = carriers.carriers.map(carrierCard).join('');
-    $('#events tbody').innerHTML = events.events.slice(-30).reverse().map(eventRow).join('');
+    const wants = [TW.getJson('/carriers'), TW.getJson(TW.eventsPath()), TW.getJson('/health')];
+    if (t % SUMMARY_EVERY === 0 || !view.summary) wants.push(TW.getJson('/carriers?view=summary').then((s) => (view.summary = s)));
+    if (t % HISTORY_EVERY === 0 || !view.history) wants.push(TW.getJson(`/history?minutes=${$('#window').value}`).then((h) => (view.history = h)));
+    const [carriers, events, health] = await Promise.all(wants);
+    Object.assign(view, { carriers, events, health });
+    TW.syncEventFilter(carriers.carriers.map((c) => c.id));
+    header();
+    cards();
+    TW.renderEvents(events.events);
     $('#local-fault').hidden = !carriers.localFault;
-    const up = carriers.carriers.filter((c) => effectiveState(c) === 'active').length;
-    $('#summary').textContent = `${up} of ${carriers.carriers.length} carriers active · ${health.activeCalls} calls up · ${health.cps ?? 0} calls/s`;
-    $('#updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
     $('#stale').hidden = true;
   } catch {
     $('#stale').hidden = false;
+  } finally {
+    busy = false;
   }
 }
 
+/** Poll again now (after an operator action), and fetch the history afresh. */
+TW.refresh = () => {
+  view.tick = 0;
+  return poll();
+};
+
+TW.installControls();
+$('#window').addEventListener('change', () => TW.refresh());
+$('#event-filter').addEventListener('change', () => TW.refresh());
 poll();
 setInterval(poll, POLL_MS);

@@ -47,6 +47,8 @@ export interface IvrCallResult {
   rtpReceived: number;
   rtpExpected: number;
   rtpLost: number;
+  /** Of rtpLost: missing after the last packet received (the far end's stream stopped early), or before the first. */
+  rtpTailLost: number;
   rtpDuplicates: number;
   /** RFC 3550 interarrival jitter of what was received, ms. */
   rtpJitterMs: number;
@@ -271,7 +273,7 @@ export class IvrCall {
     return {
       callId: this.id.callId, status: this.finalStatus, setupMs: this.setupMs, endedBy: this.endedBy,
       ...(this.byeStatus !== undefined && { byeStatus: this.byeStatus }),
-      rtpSent: r.sent, rtpDropped: r.dropped, rtpReceived: r.received, rtpExpected: r.expected, rtpLost: r.lost,
+      rtpSent: r.sent, rtpDropped: r.dropped, rtpReceived: r.received, rtpExpected: r.expected, rtpLost: r.lost, rtpTailLost: r.tailLost,
       rtpDuplicates: r.duplicates, rtpJitterMs: r.jitterMs, rtpMaxGapMs: r.maxGapMs,
     };
   }
