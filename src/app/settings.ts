@@ -86,7 +86,10 @@ export function parseHostPort(s: string, what: string): HostPort {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 
-export function loadSettings(argv: string[], env: Readonly<Record<string, string | undefined>>): { settings: Settings; secrets: Secrets } {
+export function loadSettings(argv: string[], rawEnv: Readonly<Record<string, string | undefined>>): { settings: Settings; secrets: Secrets } {
+  // `NAME=` (an EnvironmentFile or compose line left empty) means unset, as in most daemons: an empty
+  // TRUNKWISE_ALLOW must not silently refuse every IVR, an empty DRACHTIO_HOST not select an external engine.
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ''));
   const given: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -94,7 +97,7 @@ export function loadSettings(argv: string[], env: Readonly<Record<string, string
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
     if (!m || !OPTIONS[m[1]!]) throw new Error(`unknown option "${a}"\n${USAGE}`);
     const value = m[2] ?? argv[++i];
-    if (value === undefined) throw new Error(`--${m[1]} needs a value\n${USAGE}`);
+    if (value === undefined || value.trim() === '') throw new Error(`--${m[1]} needs a value\n${USAGE}`);
     given[m[1]!] = value;
   }
   const get = (k: string, dflt: string): string => given[k] ?? env[OPTIONS[k]!.env] ?? dflt;

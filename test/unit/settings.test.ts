@@ -29,3 +29,13 @@ t.test('the admin token comes from the environment only', async (t) => {
   t.equal(loadSettings([], {}).secrets.adminToken, undefined);
   t.equal(loadSettings([], { TRUNKWISE_ADMIN_TOKEN: 'tok' }).secrets.adminToken, 'tok');
 });
+
+t.test('an empty environment variable means unset (an EnvironmentFile line "NAME=" must not empty the allowlist)', async (t) => {
+  const { settings, secrets } = loadSettings([], { TRUNKWISE_ALLOW: '', TRUNKWISE_SIP: '', TRUNKWISE_MAX_CPS: '', DRACHTIO_HOST: '', DRACHTIO_SECRET: '' });
+  t.same(settings.allow, ['127.0.0.0/8'], 'the default allowlist');
+  t.same(settings.sip, { host: '127.0.0.1', port: 5060 }, 'the default SIP address');
+  t.equal(settings.maxCps, 500, 'the default CPS limit');
+  t.equal(settings.engine, 'embedded', 'DRACHTIO_HOST= does not select an external engine');
+  t.ok(secrets.drachtioSecret.length >= 16, 'an empty DRACHTIO_SECRET is replaced by a random one for the embedded engine');
+  t.throws(() => loadSettings(['--allow', ''], {}), /--allow/, 'an empty value on the command line is an error that names the option');
+});
