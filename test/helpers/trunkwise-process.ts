@@ -3,7 +3,7 @@
  * back as JSON lines (CDRs, crankbacks, reload errors) and its admin API on a free port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePorts } from './sipp';
@@ -72,9 +72,22 @@ export async function startTrunkwise(opts: {
       }
     });
     child.on('exit', (code) => reject(new Error(`trunkwise exited (${code}): ${stderr}`)));
-    setTimeout(() => reject(new Error(`trunkwise not ready in 30 s: ${stderr}`)), 30_000);
+    setTimeout(() => reject(new Error(`trunkwise not ready in 30 s: ${stderr}`)), 30_000).unref();
   });
-  await ready;
+  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  /** Idempotent: a second call (or one after the process died by a signal) resolves at once; the work dir goes with it. */
+  const stop = (): Promise<void> => new Promise<void>((resolve) => {
+    if (exited()) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  }).then(() => rmSync(dir, { recursive: true, force: true }));
+  try {
+    await ready;
+  } catch (err) {
+    await stop(); // never leave a half-started trunkwise or its folder behind
+    throw err;
+  }
   return {
     sipPort: sipPort!, httpPort: httpPort!, carriersFile, routesDir, logs,
     admin: async (method, p, token) => {
@@ -88,12 +101,7 @@ export async function startTrunkwise(opts: {
       }
       return { status: r.status, body };
     },
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    }),
+    stop,
   };
 }
 

@@ -3,7 +3,7 @@
  * SIPp working folder behind once it exits (every `npm test` used to leave ~100 of them in /tmp).
  */
 import t from 'tap';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,3 +38,30 @@ t.test('a process that ran SIPp leaves no SIPp folder behind', async (t) => {
   t.equal(r.ok, 1, 'the call went through (SIPp really ran)');
   for (const d of r.dirs ?? []) t.notOk(existsSync(d), `SIPp folder ${d} removed when the process exited`);
 });
+
+t.test('a trunkwise started by the test helper: stop() removes its folder, is idempotent, and resolves after a death by signal', async (t) => {
+  const { startTrunkwise } = await import('../helpers/trunkwise-process');
+  const routes = { 'all.yaml': 'routes:\n  - id: all\n    default: true\n    carriers: [{ id: c1 }]\n' };
+  const a = await startTrunkwise({ carriers: [{ id: 'c1', port: 5999, weight: 1 }], routes });
+  const dirA = path.dirname(a.carriersFile);
+  t.ok(existsSync(dirA), 'its work folder exists while it runs');
+  await a.stop();
+  t.notOk(existsSync(dirA), 'stop() removed the work folder');
+  const again = await Promise.race([a.stop().then(() => 'resolved'), new Promise((r) => setTimeout(() => r('hung'), 3000))]);
+  t.equal(again, 'resolved', 'a second stop() resolves at once');
+
+  const b = await startTrunkwise({ carriers: [{ id: 'c1', port: 5999, weight: 1 }], routes });
+  const pid = findPid(b.sipPort);
+  t.ok(Number.isFinite(pid), `found trunkwise's PID (${pid}) by its SIP port`);
+  if (Number.isFinite(pid)) process.kill(pid, 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 500));
+  const afterKill = await Promise.race([b.stop().then(() => 'resolved'), new Promise((r) => setTimeout(() => r('hung'), 8000))]);
+  t.equal(afterKill, 'resolved', 'stop() after the process was killed by a signal resolves');
+  t.notOk(existsSync(path.dirname(b.carriersFile)), 'and its folder is gone too');
+});
+
+/** The PID listening on a UDP port (ss from iproute2, installed by the set-up). */
+function findPid(port: number): number {
+  const out = spawnSync('ss', ['-Hulpn', `sport = :${port}`], { encoding: 'utf8' }).stdout;
+  return Number(/pid=(\d+)/.exec(out)?.[1] ?? NaN);
+}
