@@ -10,6 +10,7 @@ import { SipEngine } from './engine';
 import { HELP, loadSettings, wantsHelp } from './app/settings';
 import { ConfigHolder } from './app/config-holder';
 import { connectSrf } from './app/srf-connect';
+import { SrfPort } from './app/srf-port';
 import { createInviteHandler } from './app/invite-handler';
 import { buildSnapshot } from './app/snapshot';
 import { Admission } from './admission/admission';
@@ -78,8 +79,9 @@ async function main(): Promise<void> {
   const admission = new Admission({ allow: settings.allow, maxCps: settings.maxCps, maxCpsPerSource: settings.maxCpsPerSource });
   const auth = secrets.ivrAuth ? new DigestAuth(settings.authRealm, parseCredentials(secrets.ivrAuth)) : undefined;
   if (auth) logger.info({ realm: settings.authRealm }, 'IVR digest authentication on');
+  const sip = new SrfPort(srf);
   const onInvite = createInviteHandler({
-    srf, logger, metrics, admission, auth, carriers, config: () => config.config,
+    sip, logger, metrics, admission, auth, carriers, config: () => config.config,
     snapshot: (c, now) => buildSnapshot(c, carriers, health, now),
     // Once draining, attempt outcomes are not health verdicts: an attempt cut by our own shutdown
     // must not take a carrier down on the way out (src/admin/drain.ts freezes the rest).
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
   srf.use('options', (_req: Srf.SrfRequest, res: Srf.SrfResponse) => res.send(200));
   const hostports = await connectSrf(srf, wire);
   logger.info({ hostports, engine: settings.engine }, 'SIP engine connected');
-  const prober = new Prober(srf, health, logger.child({ component: 'prober' }));
+  const prober = new Prober(sip, health, logger.child({ component: 'prober' }));
   prober.sync(config.config);
   config.onChange((c) => prober.sync(c));
 

@@ -17,10 +17,11 @@ import type { Metrics } from '../observability/metrics';
 import type { AttemptTrack } from '../health/monitor';
 import type { MediaAnchor } from '../call/media-port';
 import type { MediaTracker } from '../call/media-tracker';
+import type { CallSipPort } from '../call/sip-port';
 import { runCall, type CallPlan, type CallDeps, type DecisionInput, type PlannedAttempt } from '../call/session';
 
 export interface InviteDeps {
-  srf: Srf;
+  sip: CallSipPort;
   logger: Logger;
   metrics: Metrics;
   admission: Admission;
@@ -84,7 +85,7 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
       return;
     }
     const callDeps: CallDeps = {
-      srf: deps.srf, logger: deps.logger, metrics: deps.metrics, carriers: deps.carriers,
+      sip: deps.sip, logger: deps.logger, metrics: deps.metrics, carriers: deps.carriers,
       decide: (d: DecisionInput) => decideCrankback({ ...d, maxAttempts: route.maxAttempts, rules: route.retry }),
       finalStatus: selectFinalFailure, trackAttempt: deps.trackAttempt, anchor: deps.anchor, mediaTracker: deps.mediaTracker,
     };

@@ -10,6 +10,7 @@
  */
 import type Srf from 'drachtio-srf';
 import type { AttemptFailure } from '../routing';
+import type { CallSipPort, SentInvite } from './sip-port';
 
 /** How an attempt ended: routing's failure kinds (what the crankback decision reads), or answered. */
 export type AttemptOutcome = AttemptFailure | { kind: 'answered'; dialog: Srf.Dialog; status: 200 };
@@ -40,9 +41,9 @@ interface SipErrorLike {
   res?: { get(name: string): string | undefined };
 }
 
-export function startAttempt(srf: Srf, uri: string, opts: Srf.CreateUACOptions, timers: AttemptTimers, hooks: AttemptHooks): AttemptHandle {
+export function startAttempt(sip: CallSipPort, uri: string, opts: Srf.CreateUACOptions, timers: AttemptTimers, hooks: AttemptHooks): AttemptHandle {
   const started = Date.now();
-  let uacReq: Srf.SrfRequest | undefined;
+  let sent: SentInvite | undefined;
   let settled = false;
   let provisional = false;
   let timer: NodeJS.Timeout | undefined;
@@ -57,9 +58,9 @@ export function startAttempt(srf: Srf, uri: string, opts: Srf.CreateUACOptions, 
   };
   const abandon = (o: AttemptOutcome): void => {
     if (settled) return;
-    // srf's cancel() sends CANCEL now, or the engine holds it until a provisional (RFC 3261 §9.1).
-    const r = uacReq as unknown as { cancel?: (cb?: () => void) => void } | undefined;
-    r?.cancel?.(() => undefined);
+    // CANCEL now, or the engine holds it until a provisional (RFC 3261 §9.1). Not sent yet: the
+    // onSent callback below cancels as soon as it is.
+    sent?.cancel();
     settle(o);
   };
   const arm = (ms: number, phase: 'no-provisional' | 'no-answer'): void => {
@@ -68,12 +69,12 @@ export function startAttempt(srf: Srf, uri: string, opts: Srf.CreateUACOptions, 
   };
   arm(Math.min(timers.noProvisionalMs, timers.remainingMs), 'no-provisional');
 
-  srf.createUAC(uri, opts, {
-    cbRequest: (r: Srf.SrfRequest) => {
-      uacReq = r;
-      if (settled) abandon({ kind: 'cancelled' });
+  sip.createUac(uri, opts, {
+    onSent: (s) => {
+      sent = s;
+      if (settled) s.cancel();
     },
-    cbProvisional: (p: Srf.SrfResponse) => {
+    onProvisional: (p) => {
       if (settled) return;
       if (!provisional) {
         provisional = true;

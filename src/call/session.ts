@@ -12,6 +12,7 @@ import type { CarrierRegistry } from '../carriers/runtime';
 import type { AttemptResult, CrankbackDecision, CrankbackInput } from '../routing';
 import { startAttempt, type AttemptOutcome, type AttemptHandle } from './attempt';
 import { bridge } from './bridge';
+import type { CallSipPort } from './sip-port';
 import { writeCdr, type CdrRecord, type AttemptRecord } from './cdr';
 import type { AttemptTrack } from '../health/monitor';
 import type { MediaMode } from '../config/types';
@@ -37,7 +38,8 @@ export interface CallTimers {
 export type DecisionInput = Omit<CrankbackInput, 'maxAttempts' | 'rules'>;
 
 export interface CallDeps {
-  srf: Srf;
+  /** The SIP stack (src/app/srf-port.ts over drachtio-srf). */
+  sip: CallSipPort;
   logger: Logger;
   metrics: Metrics;
   carriers: CarrierRegistry;
@@ -102,7 +104,7 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
     deps.metrics.carrierAttempts.inc({ carrier: a.carrier });
     const opts: Srf.CreateUACOptions = { localSdp: await media.offer(a.carrier), headers: a.headers };
     if (a.auth) opts.auth = a.auth;
-    current = startAttempt(deps.srf, a.uri, opts, { noProvisionalMs: plan.timers.noProvisionalMs, noAnswerMs: plan.timers.noAnswerMs, remainingMs }, {
+    current = startAttempt(deps.sip, a.uri, opts, { noProvisionalMs: plan.timers.noProvisionalMs, noAnswerMs: plan.timers.noAnswerMs, remainingMs }, {
       onFirstProvisional: (ms) => {
         rec.provisionalMs = ms;
         track.responded(rec.startedAt + ms);
@@ -192,7 +194,7 @@ async function answer(
 ): Promise<void> {
   let uas: Srf.Dialog;
   try {
-    uas = await deps.srf.createUAS(req, res, { localSdp: await media.answer(uac.remote.sdp, carrier) });
+    uas = await deps.sip.createUas(req, res, { localSdp: await media.answer(uac.remote.sdp, carrier) });
   } catch (err) {
     // The caller went away (CANCEL crossed our answer): release the carrier leg.
     log.info({ err: (err as Error).message }, 'caller leg could not be answered');

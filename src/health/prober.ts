@@ -5,25 +5,25 @@
  * TCP connection), or lost. A round is good when at least one probe came back alive. Rounds start
  * at a random offset per carrier so five carriers do not probe in lockstep.
  */
-import type Srf from 'drachtio-srf';
 import type { CarrierConfig, TrunkwiseConfig } from '../config/types';
 import type { Logger } from '../observability/logger';
 import type { HealthMonitor } from './monitor';
 import type { ProbeResult } from './types';
 
-interface SentRequest {
+/** A probe that left trunkwise; its final answer (or the engine's own 408/503) arrives as 'response'. */
+export interface SentProbe {
   on(event: 'response', cb: (res: { status: number }) => void): void;
 }
-type RequestFn = (uri: string, opts: { method: string; headers: Record<string, string> }, cb: (err: Error | null, req: SentRequest) => void) => void;
+
+/** How probes are sent: src/app/srf-port.ts over drachtio-srf's request(). */
+export interface ProbeTransport {
+  request(uri: string, opts: { method: string; headers: Record<string, string> }, cb: (err: Error | null, req?: SentProbe) => void): void;
+}
 
 export class Prober {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
-  private readonly request: RequestFn;
-
-  constructor(srf: Srf, private readonly health: HealthMonitor, private readonly logger: Logger) {
-    this.request = srf.request.bind(srf) as unknown as RequestFn;
-  }
+  constructor(private readonly sip: ProbeTransport, private readonly health: HealthMonitor, private readonly logger: Logger) {}
 
   /** (Re)start probing for the carriers in `config`; a reload calls this again. */
   sync(config: TrunkwiseConfig): void {
@@ -76,9 +76,9 @@ export class Prober {
       };
       const timer = setTimeout(() => finish({ kind: 'lost', at: Date.now() }), c.probe.timeoutMs);
       try {
-        this.request(uri, { method: 'OPTIONS', headers: { 'Max-Forwards': '70', 'X-Trunkwise-Probe': c.id } }, (err, req) => {
-          if (err) {
-            this.logger.debug({ carrier: c.id, err: err.message }, 'probe could not be sent');
+        this.sip.request(uri, { method: 'OPTIONS', headers: { 'Max-Forwards': '70', 'X-Trunkwise-Probe': c.id } }, (err, req) => {
+          if (err || !req) {
+            this.logger.debug({ carrier: c.id, err: err?.message }, 'probe could not be sent');
             return finish({ kind: 'lost', at: Date.now() });
           }
           req.on('response', (res) => {

@@ -1,0 +1,65 @@
+/**
+ * The srf adapter: the one place trunkwise calls drachtio-srf, written against what srf does
+ * (node_modules/drachtio-srf/lib/srf.js, request.js), not against its type file, which differs:
+ *  - createUAC's progress callback `cbRequest` is called `(err)` when the INVITE could not be sent
+ *    and `(null, req)` once it was; the type file says `(req)`. Reading `req` from the first
+ *    argument gets `null` and loses the only handle that can CANCEL the attempt.
+ *  - `srf.request(uri, { method, headers }, cb)` calls `cb(err, req)` with the sent request, whose
+ *    'response' event carries the answer; the type file declares a different argument list.
+ *  - `req.cancel(cb)` throws when the request was not sent by the application.
+ * test/integration/srf-port.test.ts proves each against the embedded engine and SIPp.
+ */
+import type Srf from 'drachtio-srf';
+import type { CallSipPort, SentInvite, UacProgress } from '../call/sip-port';
+import type { ProbeTransport, SentProbe } from '../health/prober';
+
+/** srf.request as lib/srf.js implements it (the type file declares another argument list). */
+type RealRequest = (uri: string, opts: { method: string; headers: Record<string, string> }, cb: (err: Error | null, req?: SentProbe) => void) => unknown;
+
+function isRealRequest(f: unknown): f is RealRequest {
+  return typeof f === 'function';
+}
+
+export class SrfPort implements CallSipPort, ProbeTransport {
+  constructor(readonly srf: Srf) {}
+
+  createUac(uri: string, opts: Srf.CreateUACOptions, progress: UacProgress): Promise<Srf.Dialog> {
+    return this.srf.createUAC(uri, opts, {
+      // Real call: cbRequest(err) or cbRequest(null, req). The optional second parameter keeps this
+      // assignable to the type file's `(req) => void` without a cast.
+      cbRequest: (err: unknown, req?: Srf.SrfRequest) => {
+        if (err || !req) return;
+        progress.onSent(sentInvite(req));
+      },
+      cbProvisional: (res: Srf.SrfResponse) => progress.onProvisional(res),
+    });
+  }
+
+  createUas(req: Srf.SrfRequest, res: Srf.SrfResponse, opts: Srf.CreateUASOptions): Promise<Srf.Dialog> {
+    return this.srf.createUAS(req, res, opts);
+  }
+
+  /** An out-of-dialog request (OPTIONS probes): `cb(err)` or `cb(null, sent)`; the answer arrives on sent's 'response'. */
+  request(uri: string, opts: { method: string; headers: Record<string, string> }, cb: (err: Error | null, req?: SentProbe) => void): void {
+    const fn: unknown = this.srf.request;
+    if (!isRealRequest(fn)) throw new TypeError('drachtio-srf has no request()');
+    fn.call(this.srf, uri, opts, cb);
+  }
+}
+
+function sentInvite(req: Srf.SrfRequest): SentInvite {
+  let cancelled = false;
+  return {
+    cancel: () => {
+      if (cancelled) return;
+      cancelled = true;
+      try {
+        // request.js: cancel(opts, callback) with opts optional; the error (e.g. the INVITE already
+        // completed) is expected in a race with the final response and needs no action.
+        req.cancel(() => undefined);
+      } catch {
+        /* not cancellable (already final): nothing to do */
+      }
+    },
+  };
+}
