@@ -28,6 +28,8 @@ import { Prober } from './health/prober';
 import { MediaTracker } from './call/media-tracker';
 import { startMediaSampler } from './app/media-sampler';
 import { MediaAnchors } from './app/media-anchors';
+import { Site } from './sites/site';
+import { siteRoutes } from './sites/admin-routes';
 
 async function main(): Promise<void> {
   if (wantsHelp(process.argv.slice(2))) return void process.stdout.write(`${HELP}\n`);
@@ -97,7 +99,9 @@ async function main(): Promise<void> {
     inSetup.add(res);
     onInvite(req, res);
   });
-  srf.use('options', (_req: Srf.SrfRequest, res: Srf.SrfResponse) => res.send(200));
+  // Upstream health: the IVR's OPTIONS get 503 + Reason while this site should not take calls.
+  const site = new Site({ logger, upstream: () => config.config.upstream, shuttingDown: () => draining, localFault: () => health.localFaultSuspected(), carrierStates: (now) => buildSnapshot(config.config, carriers, health, now).map((c) => c.state) });
+  srf.use('options', site.onOptions);
   const hostports = await connectSrf(srf, wire);
   logger.info({ hostports, engine: settings.engine }, 'SIP engine connected');
   const prober = new Prober(sip, health, logger.child({ component: 'prober' }));
@@ -114,7 +118,7 @@ async function main(): Promise<void> {
   const history = new HistoryRecorder(live, { logger: logger.child({ component: 'history' }) });
   history.start();
   const admin = await startAdminServer({
-    logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken,
+    logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, extensions: [siteRoutes(site)],
     health: () => ({
       cps: admission.cps(Date.now()), engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining,
       uptimeS: Math.round(process.uptime()),

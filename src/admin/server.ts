@@ -14,6 +14,7 @@
  *   GET  /events[?carrier=ID]         state changes, local-fault alarms and operator actions, newest last
  *   POST /carriers/:id/drain|undrain|disable|enable
  *   POST /reload                      re-read carriers.yaml and routes/ (400 with errors when invalid)
+ *   … plus the routes of `extensions` (src/sites: /site, /drills), tried before the 404
  */
 import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
@@ -39,9 +40,21 @@ export interface AdminDeps {
   live: HistorySource;
   token: string | undefined;
   health(): Record<string, unknown>;
+  /** More routes (src/sites: /site, /drills); the first that answers wins. */
+  extensions?: readonly AdminExtension[];
 }
 
 export type Reply = { status: number; body: unknown; type?: string };
+
+/** A request as extensions see it: `authorise()` is the bearer-token check (undefined = allowed). */
+export interface AdminRequest {
+  method: string;
+  url: URL;
+  authorise(): Reply | undefined;
+  /** The body parsed as JSON ({} when empty; an Error when it is not JSON). */
+  json(): Promise<unknown>;
+}
+export type AdminExtension = (req: AdminRequest) => Promise<Reply | undefined> | Reply | undefined;
 
 const ACTIONS: Record<string, ManualState> = { drain: 'drained', undrain: 'in-service', disable: 'disabled', enable: 'in-service' };
 
@@ -104,6 +117,10 @@ async function route(deps: AdminDeps, operator: OperatorLog, req: http.IncomingM
     deps.logger.warn({ event: 'operator', carrier: id, action: verb }, 'carrier state changed by operator');
     return { status: 200, body: { ok: true, carrier: id, manual: to } };
   }
+  for (const ext of deps.extensions ?? []) {
+    const r = await ext({ method, url, authorise: () => authorise(deps.token, req.headers.authorization), json: () => readJson(req) });
+    if (r) return r;
+  }
   return {
     status: 404,
     body: { error: 'not found', see: ['/dashboard/', '/health', '/metrics', '/carriers', '/carriers?view=summary', '/carriers/:id', '/carriers/:id/history', '/history', '/events', 'POST /carriers/:id/drain', 'POST /reload'] },
@@ -116,6 +133,20 @@ function authorise(token: string | undefined, header: string | undefined): Reply
   const want = Buffer.from(token);
   if (given.length !== want.length || !timingSafeEqual(given, want)) return { status: 401, body: { error: 'missing or wrong bearer token' } };
   return undefined;
+}
+
+function readJson(req: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve) => {
+    let text = '';
+    req.on('data', (d: Buffer) => void (text.length < 65_536 && (text += d.toString())));
+    req.on('end', () => {
+      try {
+        resolve(text.trim() === '' ? {} : JSON.parse(text));
+      } catch (err) {
+        resolve(err as Error);
+      }
+    });
+  });
 }
 
 function send(res: http.ServerResponse, r: Reply): void {

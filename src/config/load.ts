@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { compileRouteTable } from '../routing/compile';
 import { buildCarriers } from './carriers';
 import { buildHealth } from './health';
+import { buildUpstream } from './upstream';
 import { deepFreeze } from './freeze';
 import { buildRoutes, type RouteFileInput } from './routes';
 import type { CarrierConfig, ConfigError, ConfigResult, LoadOptions, TrunkwiseConfig } from './types';
@@ -22,6 +23,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
 
   let carriersResult: ReturnType<typeof buildCarriers> | undefined;
   let healthResult: ReturnType<typeof buildHealth> | undefined;
+  let upstream: ReturnType<typeof buildUpstream> | undefined;
   const cr = readYaml(opts.carriersFile, opts.carriersFile);
   if (!cr.ok) errors.push(...cr.errors);
   else {
@@ -32,6 +34,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
       if (!carriersResult.ok) errors.push(...carriersResult.errors);
       healthResult = buildHealth(cr.source, checked.value.health);
       if (!healthResult.ok) errors.push(...healthResult.errors);
+      upstream = buildUpstream(checked.value.upstream);
     }
   }
   const carriers: CarrierConfig[] | undefined = carriersResult?.ok ? carriersResult.value.carriers : undefined;
@@ -64,7 +67,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
   const routes = buildRoutes(routeFiles, carriers, { checkDefault: allRouteFilesValid, routesDir: opts.routesDir });
   if (!routes.ok) errors.push(...routes.errors);
 
-  if (errors.length > 0 || !carriersResult?.ok || !healthResult?.ok || !routes.ok) return { ok: false, errors: dedupe(errors) };
+  if (errors.length > 0 || !carriersResult?.ok || !healthResult?.ok || !upstream || !routes.ok) return { ok: false, errors: dedupe(errors) };
 
   const compiled = compileRouteTable(routes.value);
   const list = carriersResult.value.carriers;
@@ -73,6 +76,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
   const config: TrunkwiseConfig = {
     carriers: list,
     health: healthResult.value,
+    upstream,
     carrierById,
     routes: compiled.routes,
     routeTable: compiled.table,

@@ -102,12 +102,26 @@ const HEALTH = {
   },
 } as const;
 
+/** How the edge answers the IVR's OPTIONS (src/config/upstream.ts). */
+const UPSTREAM_CASE = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    unavailable: { type: 'boolean', fix: 'true = answer 503 in this case, false = keep answering 200' },
+    retryAfterS: { type: 'integer', minimum: 1, maximum: 3600, fix: 'seconds for Retry-After, 1–3600' },
+  },
+} as const;
+const UPSTREAM = {
+  type: 'object', additionalProperties: false,
+  properties: { enabled: { type: 'boolean' }, draining: UPSTREAM_CASE, localFault: UPSTREAM_CASE, noCarrier: UPSTREAM_CASE },
+} as const;
+
 export const CARRIERS_SCHEMA = {
   $id: 'trunkwise/carriers',
   type: 'object', additionalProperties: false, required: ['carriers'],
   properties: {
     defaults: { type: 'object', additionalProperties: false, properties: CARRIER_SHARED },
     health: HEALTH,
+    upstream: UPSTREAM,
     carriers: {
       type: 'array', minItems: 1, fix: 'a list of carriers, each with at least id, uri and weight',
       items: {
@@ -214,7 +228,9 @@ export interface RawHealth {
   flapWindowMs?: number; maxFlapFactor?: number; silenceMs?: number; silenceAttempts?: number; localFaultFraction?: number; history?: number; mediaWindowMs?: number; mediaMinPackets?: number;
   signals?: Partial<Record<SignalName, RawSignal>>;
 }
-export interface RawCarriersFile { defaults?: RawCarrierShared; health?: RawHealth; carriers: RawCarrier[] }
+export interface RawUpstreamCase { unavailable?: boolean; retryAfterS?: number }
+export interface RawUpstream { enabled?: boolean; draining?: RawUpstreamCase; localFault?: RawUpstreamCase; noCarrier?: RawUpstreamCase }
+export interface RawCarriersFile { defaults?: RawCarrierShared; health?: RawHealth; upstream?: RawUpstream; carriers: RawCarrier[] }
 
 export interface RawRoute {
   id: string;

@@ -4,6 +4,7 @@
  */
 import type { CompiledRoute, CompiledRouteTable } from '../routing/types';
 import type { CredentialStore } from './credentials';
+import type { UpstreamConfig } from './upstream';
 
 export type Transport = 'udp' | 'tcp';
 export type Strategy = 'health-weighted' | 'priority' | 'round-robin' | 'least-loaded';
@@ -190,6 +191,8 @@ export interface ConfigSources {
 export interface TrunkwiseConfig {
   readonly carriers: readonly CarrierConfig[];
   readonly health: HealthConfig;
+  /** How the edge answers the IVR's OPTIONS (carriers.yaml `upstream:`). */
+  readonly upstream: UpstreamConfig;
   readonly carrierById: Readonly<Record<string, CarrierConfig>>;
   /** Every route in evaluation order (see routes.ts), compiled for matching. */
   readonly routes: readonly CompiledRoute[];
