@@ -29,3 +29,15 @@ t.test('the admin token comes from the environment only', async (t) => {
   t.equal(loadSettings([], {}).secrets.adminToken, undefined);
   t.equal(loadSettings([], { TRUNKWISE_ADMIN_TOKEN: 'tok' }).secrets.adminToken, 'tok');
 });
+
+t.test('--redis and --site: shared state is off by default; bad values name the fix', async (t) => {
+  const d = loadSettings([], {}).settings;
+  t.equal(d.redis, undefined);
+  t.equal(d.site, 'default');
+  const s = loadSettings(['--redis', 'redis://127.0.0.1:6390/2', '--site', 'east'], {}).settings;
+  t.equal(s.redis, 'redis://127.0.0.1:6390/2');
+  t.equal(s.site, 'east');
+  t.equal(loadSettings([], { TRUNKWISE_REDIS: 'redis://10.0.0.1:6379', TRUNKWISE_SITE: 'west' }).settings.site, 'west');
+  t.throws(() => loadSettings(['--redis', 'localhost:6379'], {}), /is not redis:\/\/host:port\/db/);
+  t.throws(() => loadSettings(['--site', 'a b'], {}), /TRUNKWISE_SITE/);
+});
