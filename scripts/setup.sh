@@ -4,6 +4,7 @@
 #   scripts/setup.sh bench      + kamailio, tshark
 #   scripts/setup.sh media      + rtpengine-daemon, baresip (a real SIP UA for the tests)
 #   scripts/setup.sh ui         + chromium (the dashboard's browser tests), prometheus + prometheus-alertmanager (alert rules, Grafana queries)
+#   scripts/setup.sh redis      + redis-server (shared state between edges and workers: --redis, --workers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,14 +25,15 @@ elif [ ! -d node_modules ] || [ "$(cat node_modules/.trunkwise-lock-sum 2>/dev/n
 fi
 
 # --- Debian packages -----------------------------------------------------------
-declare -A BIN=( [sip-tester]=sipp [iproute2]=ip [kamailio]=kamailio [tshark]=tshark [rtpengine-daemon]=rtpengine [baresip]=baresip [chromium]=chromium [prometheus]=promtool [prometheus-alertmanager]=amtool )
+declare -A BIN=( [sip-tester]=sipp [iproute2]=ip [kamailio]=kamailio [tshark]=tshark [rtpengine-daemon]=rtpengine [baresip]=baresip [chromium]=chromium [prometheus]=promtool [prometheus-alertmanager]=amtool [redis-server]=redis-server )
 pkgs=(sip-tester iproute2)
 for group in "$@"; do
   case "$group" in
     bench) pkgs+=(kamailio tshark) ;;
     media) pkgs+=(rtpengine-daemon baresip) ;;
     ui) pkgs+=(chromium prometheus prometheus-alertmanager) ;;
-    *) echo "setup.sh: unknown group '$group' (known: bench, media, ui)" >&2; exit 2 ;;
+    redis) pkgs+=(redis-server) ;;
+    *) echo "setup.sh: unknown group '$group' (known: bench, media, ui, redis)" >&2; exit 2 ;;
   esac
 done
 missing=()

@@ -4,7 +4,7 @@
 # Ends with one line "N passed, N failed" (assertions) and a non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh media ui || exit 1
+bash scripts/setup.sh media ui redis || exit 1
 
 echo "== type check (tsc --noEmit)"
 npx tsc -p tsconfig.json --noEmit || { echo "0 passed, 1 failed"; exit 1; }

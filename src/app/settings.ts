@@ -29,6 +29,10 @@ export interface Settings {
   authRealm: string;
   media: MediaSettings;
   logLevel: string;
+  /** Shared state (caps, health, drains, events) in Redis: redis://host:port/db; undefined = in this process only. */
+  redis: string | undefined;
+  /** This edge's site: processes of one site share one health view and one prober (leader). */
+  site: string;
 }
 
 export interface Secrets {
@@ -54,6 +58,8 @@ const OPTIONS: Record<string, { env: string; help: string }> = {
   rtpengine: { env: 'TRUNKWISE_RTPENGINE', help: 'rtpengine for media: rtpengine routes: embedded (started on first use) | off | host:port of an external ng port (default embedded)' },
   'auth-realm': { env: 'TRUNKWISE_AUTH_REALM', help: 'digest realm for IVR authentication (default trunkwise; on when TRUNKWISE_IVR_AUTH is set)' },
   'log-level': { env: 'LOG_LEVEL', help: 'pino level (default info)' },
+  redis: { env: 'TRUNKWISE_REDIS', help: 'shared state for several edges/workers: redis://host:port/db (default: none, state in this process)' },
+  site: { env: 'TRUNKWISE_SITE', help: 'site name: edges of one site share carrier health and one prober (default default)' },
 };
 
 /** Settings read from the environment only: secrets never go on a command line (visible in `ps`). */
@@ -141,9 +147,22 @@ export function loadSettings(argv: string[], rawEnv: Readonly<Record<string, str
       authRealm: get('auth-realm', 'trunkwise'),
       media,
       logLevel: get('log-level', 'info'),
+      redis: redisUrl(given.redis ?? env.TRUNKWISE_REDIS),
+      site: site(get('site', 'default')),
     },
     secrets: { drachtioSecret: secret, adminToken: env.TRUNKWISE_ADMIN_TOKEN || undefined, ivrAuth: env.TRUNKWISE_IVR_AUTH || undefined },
   };
+}
+
+function redisUrl(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (!/^rediss?:\/\/[^\s/]+(\/\d+)?$/.test(v)) throw new Error(`--redis / TRUNKWISE_REDIS: "${v}" is not redis://host:port/db (e.g. redis://127.0.0.1:6379/0)`);
+  return v;
+}
+
+function site(v: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(v)) throw new Error(`--site / TRUNKWISE_SITE: "${v}" must be letters, digits, '.', '_' or '-' (e.g. east)`);
+  return v;
 }
 
 /** The embedded engine's wire secret never leaves the process, so a fresh random one is used. */

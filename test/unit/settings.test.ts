@@ -39,3 +39,15 @@ t.test('an empty environment variable means unset (an EnvironmentFile line "NAME
   t.ok(secrets.drachtioSecret.length >= 16, 'an empty DRACHTIO_SECRET is replaced by a random one for the embedded engine');
   t.throws(() => loadSettings(['--allow', ''], {}), /--allow/, 'an empty value on the command line is an error that names the option');
 });
+
+t.test('--redis and --site: shared state is off by default; bad values name the fix', async (t) => {
+  const d = loadSettings([], {}).settings;
+  t.equal(d.redis, undefined);
+  t.equal(d.site, 'default');
+  const s = loadSettings(['--redis', 'redis://127.0.0.1:6390/2', '--site', 'east'], {}).settings;
+  t.equal(s.redis, 'redis://127.0.0.1:6390/2');
+  t.equal(s.site, 'east');
+  t.equal(loadSettings([], { TRUNKWISE_REDIS: 'redis://10.0.0.1:6379', TRUNKWISE_SITE: 'west' }).settings.site, 'west');
+  t.throws(() => loadSettings(['--redis', 'localhost:6379'], {}), /is not redis:\/\/host:port\/db/);
+  t.throws(() => loadSettings(['--site', 'a b'], {}), /TRUNKWISE_SITE/);
+});
