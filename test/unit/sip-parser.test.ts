@@ -80,7 +80,8 @@ t.test('header helpers', async (t) => {
   t.equal(parseSipUri('sip:u@host;transport=tcp')?.params.get('transport'), 'tcp');
   t.equal(parseNameAddr('sip:a@b;tag=1')?.tag, '1', 'addr-spec params belong to the header');
   t.equal(parseNameAddr('<sip:a@b;lr>')?.tag, undefined);
-  t.same(parseCSeq(' 42 invite '), { seq: 42, method: 'INVITE' });
+  t.same(parseCSeq(' 42 invite '), { seq: 42, method: 'invite' }, 'methods are case-sensitive (RFC 3261 §7.1): kept as written');
+  t.same(parseCSeq('7 !interesting-Method0123456789_*+`.%indeed\'~'), { seq: 7, method: "!interesting-Method0123456789_*+`.%indeed'~" }, 'any token is a method');
   t.equal(parseCSeq('x INVITE'), undefined);
 });
 
