@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SipMessage } from './message';
-import { formatParams, parseParams } from './uri';
+import { formatParams, paramsWellFormed, parseParams } from './uri';
 
 export { parseSipUri, formatSipUri, type SipUri } from './uri';
 
@@ -86,12 +86,43 @@ function findUnquoted(s: string, ch: string): number {
   return -1;
 }
 
+/** `CSeq: <number> <method>`; the method is any token and, like the Request-Line's, case-sensitive. */
 export function parseCSeq(value: string): { seq: number; method: string } | undefined {
-  const m = /^\s*(\d{1,10})\s+([A-Za-z]+)\s*$/.exec(value);
+  const m = /^\s*(\d{1,10})\s+([A-Za-z0-9\-.!%*_+`'~]+)\s*$/.exec(value);
   if (!m) return undefined;
   const seq = Number(m[1]);
   if (seq > 2 ** 31 - 1) return undefined;
-  return { seq, method: m[2]!.toUpperCase() };
+  return { seq, method: m[2]! };
+}
+
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
+const QUOTED = /^"(?:[^"\\]|\\[\s\S])*"$/;
+const TOKENS = /^[A-Za-z0-9\-.!%*_+`'~]+(?:\s+[A-Za-z0-9\-.!%*_+`'~]+)*$/;
+
+/**
+ * A From/To/Contact value as RFC 3261 §25.1 writes it: `[display-name] <URI> *(;param)` with the
+ * display name a quoted string or tokens and no space inside the brackets, or a bare addr-spec that
+ * has no `?` or `,` (§20.10: such a URI must be enclosed in <>), with well-formed parameters.
+ */
+export function isWellFormedNameAddr(value: string): boolean {
+  const v = value.trim();
+  const lt = findUnquoted(v, '<');
+  let rest: string;
+  if (lt !== -1) {
+    const dn = v.slice(0, lt).trim();
+    if (dn && !QUOTED.test(dn) && !TOKENS.test(dn)) return false;
+    const gt = v.indexOf('>', lt);
+    if (gt === -1 || !ABSOLUTE_URI.test(v.slice(lt + 1, gt))) return false;
+    rest = v.slice(gt + 1).trim();
+  } else {
+    if (v.includes('"')) return false; // a display name whose quote never closes
+    const semi = v.indexOf(';');
+    const uri = (semi === -1 ? v : v.slice(0, semi)).trim();
+    if (!ABSOLUTE_URI.test(uri) || /[?,]/.test(uri)) return false;
+    rest = semi === -1 ? '' : v.slice(semi);
+  }
+  if (rest === '') return true;
+  return rest.startsWith(';') && paramsWellFormed(rest.slice(1));
 }
 
 /** A From/To value without its tag parameter (the dialog keeps tags separately). */

@@ -4,14 +4,21 @@
  * can still answer 400.
  */
 import { SipHeaders, canonicalName, type HeaderField, type SipMessage } from './message';
-import { parseCSeq, parseVia } from './headers';
+import { isWellFormedNameAddr, parseCSeq, parseVia } from './headers';
+import { paramsWellFormed } from './uri';
 
+/**
+ * `status` is the answer a request that failed here should get: 505 for a SIP version other than 2.0,
+ * 400 (absent) for everything else.
+ */
 export type ParseResult =
   | { ok: true; message: SipMessage }
-  | { ok: false; error: string; request?: { method: string; uri: string; headers: SipHeaders } };
+  | { ok: false; error: string; status?: number; request?: { method: string; uri: string; headers: SipHeaders } };
 
 const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 const REQUIRED = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
+/** Headers a request may carry once only (RFC 3261 §7.3.1: they are not comma lists). */
+const SINGLE = ['from', 'to', 'call-id', 'cseq', 'max-forwards'] as const;
 
 /** Index of the blank line ending the header block and its length (CRLFCRLF, or bare LFLF). */
 export function findHeaderEnd(buf: Buffer, from = 0): { index: number; length: number } | undefined {
@@ -52,9 +59,14 @@ export function parseMessage(buf: Buffer): ParseResult {
   }
   const headers = new SipHeaders(fields);
   const partial = start.kind === 'request' ? { method: start.method, uri: start.uri, headers } : undefined;
-  const fail = (error: string): ParseResult => (partial ? { ok: false, error, request: partial } : { ok: false, error });
+  const fail = (error: string, status?: number): ParseResult => {
+    const out: ParseResult = partial ? { ok: false, error, request: partial } : { ok: false, error };
+    if (status !== undefined) out.status = status;
+    return out;
+  };
 
   if (!end) return fail('truncated message: no end of headers');
+  if (start.kind === 'request' && start.error) return fail(start.error, start.status);
   if (headerError) return fail(headerError);
   for (const h of REQUIRED) if (!headers.has(h)) return fail(`missing ${displayName(h)} header`);
   if (!parseVia(headers.getAll('via')[0] ?? '')) return fail('invalid Via header');
@@ -62,6 +74,12 @@ export function parseMessage(buf: Buffer): ParseResult {
   if (!cseq) return fail('invalid CSeq header');
   if (start.kind === 'request' && cseq.method !== start.method) return fail('CSeq method does not match the request method');
   if (!headers.get('call-id')) return fail('empty Call-ID header');
+  const contentLengths = new Set(headers.entries().filter((f) => canonicalName(f.name) === 'content-length').map((f) => f.value));
+  if (contentLengths.size > 1) return fail('two different Content-Length values');
+  if (start.kind === 'request') {
+    const bad = requestHeaderError(headers);
+    if (bad) return fail(bad);
+  }
 
   const bodyStart = end.index + end.length;
   const available = buf.length - bodyStart;
@@ -80,20 +98,53 @@ export function parseMessage(buf: Buffer): ParseResult {
   return { ok: true, message: { kind: 'response', status: start.status, reason: start.reason, version: 'SIP/2.0', headers, body } };
 }
 
-type StartLine = { kind: 'request'; method: string; uri: string } | { kind: 'response'; status: number; reason: string };
+/**
+ * Stricter checks on a request's headers (RFC 3261 §25 grammar, RFC 4475 §3.1.2 and §3.3.8): each
+ * single-valued header once, every Via and name-addr well formed (no empty `;;` parameters, quotes
+ * closed, no spaces inside <>, display names tokens or quoted), Max-Forwards 0–255. Responses are
+ * not held to these: a carrier's odd header must not lose us its answer.
+ */
+function requestHeaderError(headers: SipHeaders): string | undefined {
+  for (const h of SINGLE) {
+    if (headers.entries().filter((f) => canonicalName(f.name) === h).length > 1) return `more than one ${displayName(h)} header`;
+  }
+  for (const v of headers.getAll('via')) {
+    const semi = v.indexOf(';');
+    if (!parseVia(v) || (semi !== -1 && !paramsWellFormed(v.slice(semi + 1)))) return 'invalid Via header';
+  }
+  for (const h of ['from', 'to'] as const) {
+    if (!isWellFormedNameAddr(headers.get(h) ?? '')) return `invalid ${displayName(h)} header`;
+  }
+  for (const c of headers.getAll('contact')) if (c !== '*' && !isWellFormedNameAddr(c)) return 'invalid Contact header';
+  const mf = headers.get('max-forwards');
+  if (mf !== undefined && !(/^\d{1,10}$/.test(mf) && Number(mf) <= 255)) return 'Max-Forwards is not a number from 0 to 255';
+  return undefined;
+}
 
+type StartLine =
+  | { kind: 'request'; method: string; uri: string; error?: string; status?: number }
+  | { kind: 'response'; status: number; reason: string };
+
+/**
+ * Request-Line = Method SP Request-URI SP SIP-Version, single spaces, nothing after the version
+ * (RFC 3261 §25.1). A line that starts with a method token but breaks that grammar is still reported
+ * as a request (with `error`) so that it gets a 400 rather than silence.
+ */
 function parseStartLine(line: string): StartLine | undefined {
   if (line.length > 8192 || /[\x00-\x08\x0b-\x1f\x7f]/.test(line)) return undefined;
   if (line.startsWith('SIP/')) {
-    const m = /^SIP\/2\.0 ([1-6]\d\d)(?: (.*))?$/.exec(line.trimEnd());
+    const m = /^SIP\/2\.0 ([1-6]\d\d)(?: (.*))?$/.exec(line);
     if (!m) return undefined;
     return { kind: 'response', status: Number(m[1]), reason: m[2] ?? '' };
   }
-  const m = /^([A-Za-z0-9\-.!%*_+`'~]+) (\S+) SIP\/2\.0$/.exec(line.trimEnd());
-  if (!m) return undefined;
-  const uri = m[2]!;
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(uri)) return undefined;
-  return { kind: 'request', method: m[1]!.toUpperCase(), uri };
+  const method = /^([^ ]+) /.exec(line)?.[1];
+  if (!method || !TOKEN.test(method)) return undefined;
+  const m = /^[^ ]+ ([^ ]+) (SIP\/\d+\.\d+)$/.exec(line);
+  const uri = m?.[1] ?? line.split(' ').filter(Boolean)[1] ?? '';
+  if (!m) return { kind: 'request', method, uri, error: 'malformed Request-Line (one space between method, URI and version, none elsewhere)' };
+  if (m[2] !== 'SIP/2.0') return { kind: 'request', method, uri, error: `${m[2]} is not supported`, status: 505 };
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(uri)) return { kind: 'request', method, uri, error: 'Request-URI is not an absolute URI' };
+  return { kind: 'request', method, uri };
 }
 
 const DISPLAY: Record<string, string> = { via: 'Via', from: 'From', to: 'To', 'call-id': 'Call-ID', cseq: 'CSeq' };

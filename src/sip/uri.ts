@@ -21,6 +21,30 @@ export function parseParams(s: string): Map<string, string | null> {
   return out;
 }
 
+/**
+ * `a=1;b;c="x;y"` (the text after the first `;`): every parameter a token name with an optional value
+ * (token, host or quoted string; spaces around `=` allowed). Empty parameters (`;;`) are not.
+ */
+export function paramsWellFormed(s: string): boolean {
+  const parts: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\\' && quoted) i++;
+    else if (c === '"') quoted = !quoted;
+    else if (c === ';' && !quoted) {
+      parts.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (quoted) return false;
+  parts.push(s.slice(start));
+  return parts.every((p) => PARAM.test(p.trim()));
+}
+
+const PARAM = /^[A-Za-z0-9\-.!%*_+`'~]+(?:\s*=\s*(?:"(?:[^"\\]|\\[\s\S])*"|[^\s;,"]+))?$/;
+
 export function formatParams(params: Map<string, string | null>): string {
   let s = '';
   for (const [k, v] of params) s += v === null ? `;${k}` : `;${k}=${v}`;
@@ -35,7 +59,8 @@ export function parseSipUri(input: string): SipUri | undefined {
   if (!/^[a-z][a-z0-9+.-]*$/.test(scheme)) return undefined;
   let rest = uri.slice(colon + 1);
   let headers: string | undefined;
-  const q = rest.indexOf('?');
+  // `?` may appear in the user part (RFC 3261 §25.1 user-unreserved): headers start after the host.
+  const q = rest.indexOf('?', rest.lastIndexOf('@') + 1);
   if (q !== -1) {
     headers = rest.slice(q + 1);
     rest = rest.slice(0, q);

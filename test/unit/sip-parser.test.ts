@@ -1,9 +1,12 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseMessage } from '../../src/sip/parser';
 import { serializeMessage } from '../../src/sip/serializer';
 import { StreamFramer } from '../../src/sip/stream-framer';
-import { parseVia, parseNameAddr, parseSipUri, parseCSeq } from '../../src/sip/headers';
+import { isWellFormedNameAddr, parseVia, parseNameAddr, parseSipUri, parseCSeq } from '../../src/sip/headers';
+import { paramsWellFormed } from '../../src/sip/uri';
 
 const INVITE = [
   'INVITE sip:+15551234@127.0.0.1:5060 SIP/2.0',
@@ -80,7 +83,8 @@ t.test('header helpers', async (t) => {
   t.equal(parseSipUri('sip:u@host;transport=tcp')?.params.get('transport'), 'tcp');
   t.equal(parseNameAddr('sip:a@b;tag=1')?.tag, '1', 'addr-spec params belong to the header');
   t.equal(parseNameAddr('<sip:a@b;lr>')?.tag, undefined);
-  t.same(parseCSeq(' 42 invite '), { seq: 42, method: 'INVITE' });
+  t.same(parseCSeq(' 42 invite '), { seq: 42, method: 'invite' }, 'methods are case-sensitive (RFC 3261 §7.1): kept as written');
+  t.same(parseCSeq('7 !interesting-Method0123456789_*+`.%indeed\'~'), { seq: 7, method: "!interesting-Method0123456789_*+`.%indeed'~" }, 'any token is a method');
   t.equal(parseCSeq('x INVITE'), undefined);
 });
 
@@ -96,4 +100,53 @@ t.test('stream framer: byte-by-byte, several per chunk, keep-alives, limits', as
   t.same(big.map((o) => o.kind), ['error']);
   const nocl = new StreamFramer().push(Buffer.from(INVITE.replace('l: 12\r\n', '')));
   t.match(nocl[0], { kind: 'error', fatal: true, error: /missing Content-Length/ });
+});
+
+t.test('RFC 4475 requests: the parser refuses exactly the malformed ones, with a reason (505 for SIP/7.0)', async (t) => {
+  const dir = path.join(__dirname, '..', 'fixtures', 'rfc4475');
+  const refused: Record<string, RegExp> = {
+    badinv01: /Via|Contact/, clerr: /Content-Length/, ncl: /Content-Length/, scalar02: /CSeq|Max-Forwards/, quotbal: /To/,
+    ltgtruri: /Request-URI/, lwsruri: /Request-Line/, lwsstart: /Request-Line/, trws: /Request-Line/, regbadct: /Contact/,
+    badaspec: /To/, baddn: /From|To/, badvers: /SIP\/7\.0/, mismatch01: /CSeq method/, mismatch02: /CSeq method/, insuf: /missing/,
+    multi01: /more than one/, mcl01: /Content-Length/,
+  };
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.dat'))) {
+    const name = file.slice(0, -4);
+    const bytes = fs.readFileSync(path.join(dir, file));
+    if (bytes.toString('latin1').startsWith('SIP/')) continue;
+    const r = parseMessage(bytes);
+    const want = refused[name];
+    if (!want) {
+      t.ok(r.ok, `${name} parses${r.ok ? '' : `: ${r.error}`}`);
+      continue;
+    }
+    t.notOk(r.ok, `${name} is refused`);
+    if (r.ok) continue;
+    t.match(r.error, want, `${name}: ${r.error}`);
+    t.ok(r.request?.headers.has('via'), `${name}: the headers are kept so the refusal can be answered`);
+    t.equal(r.status, name === 'badvers' ? 505 : undefined, `${name}: answered ${name === 'badvers' ? 505 : 400}`);
+  }
+  const intmeth = parseMessage(fs.readFileSync(path.join(dir, 'intmeth.dat')));
+  t.equal(intmeth.ok && intmeth.message.kind === 'request' && intmeth.message.method, "!interesting-Method0123456789_*+`.%indeed'~", 'any token is a method, kept as written');
+  const dbl = parseMessage(fs.readFileSync(path.join(dir, 'dblreq.dat')));
+  t.equal(dbl.ok && dbl.message.body.length, 0, 'dblreq: octets after Content-Length are discarded');
+  for (const name of ['unreason', 'noreason']) t.ok(parseMessage(fs.readFileSync(path.join(dir, `${name}.dat`))).ok, `${name}: a legal response parses`);
+  t.notOk(parseMessage(fs.readFileSync(path.join(dir, 'bigcode.dat'))).ok, 'bigcode: a 10-digit status is refused');
+});
+
+t.test('name-addr and parameter grammar; URI headers start after the host', async (t) => {
+  t.ok(isWellFormedNameAddr('"J Rosenberg \\\\\\"" <sip:j@example.com> ; tag = 98asjd8'));
+  t.ok(isWellFormedNameAddr('caller<sip:caller@example.com>;tag=323'), 'no space before <');
+  t.ok(isWellFormedNameAddr('sip:+1972@gw1.example.net;unknownparam'));
+  t.ok(isWellFormedNameAddr('<sip:u@example.com?Route=%3Csip:x%3E>'), '? inside <> is fine');
+  t.notOk(isWellFormedNameAddr('"Mr. J. User <sip:j.user@example.com>'), 'unterminated quote');
+  t.notOk(isWellFormedNameAddr('"Watson, Thomas" < sip:t.watson@example.org >'), 'spaces inside <>');
+  t.notOk(isWellFormedNameAddr('Bell, Alexander <sip:a.g.bell@example.com>;tag=43'), 'comma in an unquoted display name');
+  t.notOk(isWellFormedNameAddr('sip:user@example.com?Route=%3Csip:x%3E'), '? in a bare addr-spec');
+  t.notOk(isWellFormedNameAddr('"Joe" <sip:joe@example.org>;;;;'), 'empty parameters');
+  t.ok(paramsWellFormed('branch=z9hG4bKx;rport;received=1.2.3.4'));
+  t.notOk(paramsWellFormed(';'));
+  t.notOk(paramsWellFormed('a="unterminated'));
+  t.equal(parseSipUri('sip:1_unusual.URI~(to-be!sure)&isn\'t+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn\'t-it)@example.com')?.host, 'example.com', '? in the user part');
+  t.equal(parseSipUri('sip:user@example.com?Route=%3Csip:example.com%3E')?.headers, 'Route=%3Csip:example.com%3E');
 });

@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import type { SipRequest, SipResponse } from '../../sip/message';
 import { buildResponse } from '../../sip/response-builder';
-import { getBranch, getCallId, getCSeq, getFromTag, getToTag, getTopVia, generateTag, parseNameAddr } from '../../sip/headers';
+import { getCallId, getCSeq, getFromTag, getToTag, generateTag, parseNameAddr } from '../../sip/headers';
 import type { ServerTransaction } from '../transaction/types';
-import { serverKey } from '../transaction/keys';
+import { requestServerKey } from '../transaction/keys';
 import type { InboundMessage } from '../transport/layer';
 import { responseTarget } from '../transport/layer';
 import type { WireClient } from '../wire/server';
@@ -24,6 +24,7 @@ import { offers100rel, parseRAck, ReliableProvisionals, wantsReliable } from './
 import { rejectTooSmall, type SessionTimers } from './session-timer';
 import { handledAsSpam } from './spammers';
 import { buildEngineBye } from './request-builder';
+import { methodRejection, requestRejection } from './request-checks';
 
 interface ServerEntry extends UasExchange {
   key: string;
@@ -131,9 +132,13 @@ export class ServerSide {
       const ua = req.headers.get('user-agent') ?? '';
       const auto = this.ctx.behaviour.userAgentOptionsAutoRespond;
       const ok = req.method === 'OPTIONS' && auto !== undefined && ua.includes(auto);
-      this.engineFinal(entry, ok ? 200 : 503, ok ? 'OK' : 'Service Unavailable');
+      const refusal = ok ? undefined : methodRejection(req, this.ctx.wire);
+      if (refusal) this.engineFinal(entry, refusal.status, refusal.reason, refusal.headers);
+      else this.engineFinal(entry, ok ? 200 : 503, ok ? 'OK' : 'Service Unavailable');
       return;
     }
+    const rejection = requestRejection(req);
+    if (rejection) return this.engineFinal(entry, rejection.status, rejection.reason, rejection.headers);
     if (req.method === 'INVITE' && this.sessionIntervalTooSmall(entry)) return;
     const { text, bytes } = encode(req);
     client.send(sipToApp(metaFor('network', m.source, bytes), entry.wireTxnId, '', text, { address: m.local.address, port: m.local.port }));
@@ -353,13 +358,8 @@ export class ServerSide {
   }
 }
 
-function keyFor(req: SipRequest): string {
-  const via = getTopVia(req);
-  const method = req.method === 'ACK' ? 'INVITE' : req.method;
-  return serverKey(getBranch(req) ?? '', via ? `${via.host}:${via.port ?? ''}` : '', method);
-}
+/** ACK goes to its INVITE's transaction (§17.2.3); RFC 2543 requests are matched field by field. */
+const keyFor = (req: SipRequest): string => requestServerKey(req, req.method === 'ACK' ? 'INVITE' : req.method);
 
-function inviteKeyForCancel(req: SipRequest): string {
-  const via = getTopVia(req);
-  return serverKey(getBranch(req) ?? '', via ? `${via.host}:${via.port ?? ''}` : '', 'INVITE');
-}
+/** The INVITE a CANCEL targets: the same key with the method INVITE (RFC 3261 §9.2). */
+const inviteKeyForCancel = (req: SipRequest): string => requestServerKey(req, 'INVITE');

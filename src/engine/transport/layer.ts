@@ -220,7 +220,8 @@ export class TransportLayer {
     if (!parsed.ok) {
       this.live.malformed++;
       if (parsed.request && parsed.request.method !== 'ACK' && parsed.request.headers.has('via')) {
-        const res = buildResponseFromPartial(parsed.request, 400, `Bad Request (${parsed.error})`.slice(0, 120));
+        const status = parsed.status ?? 400; // 505 for a SIP version other than 2.0
+        const res = buildResponseFromPartial(parsed.request, status, `${status === 400 ? 'Bad Request' : 'Version Not Supported'} (${parsed.error})`.slice(0, 120));
         this.send(res, responseTarget(res, source));
         this.logDrop('malformed-400', 'malformed request answered 400', { source, error: parsed.error });
       } else {
