@@ -12,8 +12,7 @@
  *  - a 183 with SDP before the 200 (the anchor answers twice), RFC 4733 DTMF from the IVR reaching
  *    the carrier, and a hold / resume started by the carrier;
  *  - the caller's CANCEL reaching the carrier (it stops ringing), and a ring-then-reject giving the
- *    caller exactly one final response — `todo` until the call layer passes CANCEL on (call) and the
- *    engine stops retransmitting an ACKed reject (core).
+ *    caller exactly one final response.
  */
 import t, { type Test } from 'tap';
 import { rmSync } from 'node:fs';
@@ -86,9 +85,9 @@ t.test('baresip IVR → trunkwise → baresip carriers (auto-answer)', { skip: b
   });
   const trunkwise = tw;
   const dial = (n: string): Promise<{ ok: boolean }> => ivr.command('dial', `sip:${n}@127.0.0.1:${trunkwise.sipPort}`);
-  const released = async (t: Test, todo?: string): Promise<void> => {
+  const released = async (t: Test): Promise<void> => {
     const h = await waitHealth(trunkwise.admin, callsReleased, 5000);
-    t.same([h.activeCalls, h.media.sessions, h.media.portsInUse, h.engine.dialogs], [0, 0, 0, 0], `no call, relay session, relay port or engine dialog left (calls ${h.activeCalls}, sessions ${h.media.sessions}, ports ${h.media.portsInUse}, dialogs ${h.engine.dialogs})`, todo ? { todo } : {});
+    t.same([h.activeCalls, h.media.sessions, h.media.portsInUse, h.engine.dialogs], [0, 0, 0, 0], `no call, relay session, relay port or engine dialog left (calls ${h.activeCalls}, sessions ${h.media.sessions}, ports ${h.media.portsInUse}, dialogs ${h.engine.dialogs})`);
   };
 
   await t.test('IVR offers rtcp-mux, carrier A declines it: tones both ways, RTCP both ways, hold / resume, carrier hangs up', async (t) => {
@@ -191,11 +190,6 @@ t.test('baresip IVR → trunkwise → baresip carriers (auto-answer)', { skip: b
     await carrierB.command('answermode', 'auto');
   });
 
-  // These two depend on fixes other engineers are making: the assertions that wait for them are
-  // marked todo (they run and report, but do not fail the suite); remove the marks once merged.
-  const CANCEL_TODO = 'needs CANCEL passed on to the carrier (call layer; issue 15 and the SIP-correctness issue)';
-  const REJECT_TODO = 'needs the engine to stop retransmitting an ACKed final response and to drop the early dialog (core)';
-
   await t.test('the caller abandons while carrier A rings: the CANCEL reaches the carrier, which stops ringing', async (t) => {
       await carrierA.command('answermode', 'manual');
       const start = Date.now();
@@ -205,9 +199,9 @@ t.test('baresip IVR → trunkwise → baresip carriers (auto-answer)', { skip: b
       t.ok((await ivr.command('hangup')).ok, 'the IVR gives up while it rings');
       await ivr.waitEvent('CALL_CLOSED', 5000, undefined, start);
       const stopped = await carrierA.waitEvent('CALL_CLOSED', 3000, undefined, start).then(() => true, () => false);
-      t.ok(stopped, 'the carrier stopped ringing within 3 s', { todo: CANCEL_TODO });
+      t.ok(stopped, 'the carrier stopped ringing within 3 s');
       if (!stopped) await carrierA.command('hangup'); // stop it ringing for the next test
-      await released(t, stopped ? undefined : CANCEL_TODO);
+      await released(t);
     });
 
   await t.test('carrier A rings, then rejects (486): the caller gets exactly one final response, nothing is left', async (t) => {
@@ -222,8 +216,8 @@ t.test('baresip IVR → trunkwise → baresip carriers (auto-answer)', { skip: b
       t.match(closed.param, /^486/, `the IVR's call ended with ${closed.param}`);
       await sleep(8000); // the retransmissions seen in the issue came at +0.5, +1.5, +3.5 and +7.5 s
       const finals = finalResponses(ivr.output()).slice(finalsBefore);
-      t.same(finals, ['SIP/2.0 486 Busy Here'], `exactly one final response reached the IVR (got ${finals.length}: ${finals.join(', ')})`, finals.length === 1 ? {} : { todo: REJECT_TODO });
-      await released(t, REJECT_TODO);
+      t.same(finals, ['SIP/2.0 486 Busy Here'], `exactly one final response reached the IVR (got ${finals.length}: ${finals.join(', ')})`);
+      await released(t);
       await carrierA.command('answermode', 'auto');
     });
 

@@ -45,7 +45,7 @@ async function assertReleased(t: Test, tw: Trunkwise, withinMs: number, transact
     if (c.every((n) => n === 0) || Date.now() > until) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  t.same(c, c.map(() => 0), `no call, relay session, relay port, engine dialog ${transactions ? ', or transaction' : ''} left`);
+  t.same(c, c.map(() => 0), `no call, relay session, relay port, engine dialog${transactions ? ' or transaction' : ''} left`);
 }
 
 /** SIPp's successful-call count for a running server, once it reaches `want` (its stats file is rewritten every second). */
