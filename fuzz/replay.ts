@@ -17,6 +17,8 @@ export interface ReplayCase {
   found: string;
   /** Who owns the fix when it is not in this branch (the case is then a known failure until that lands). */
   fixedBy?: string;
+  /** The case leaves something behind (a dialog, a transaction) until another branch's fix lands. */
+  leakFixedBy?: string;
   caller: string[];
   carrier?: string[];
 }

@@ -43,7 +43,9 @@ t.teardown(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-for (const k of loadCases()) {
+const cases = loadCases();
+const leaks = cases.filter((k) => k.leakFixedBy).map((k) => `${k.file}: ${k.leakFixedBy}`);
+for (const k of cases) {
   t.test(`${k.file}: ${k.title}`, { todo: k.fixedBy ? `fix expected from ${k.fixedBy}` : false }, async (t) => {
     current = k;
     seen.length = 0;
@@ -55,12 +57,18 @@ for (const k of loadCases()) {
     // Until a final response (or 4 s: a message the edge drops gets no answer at all).
     for (let i = 0; i < 80 && !seen.some((s) => /^SIP\/2\.0 [2-6]\d\d/.test(s)); i++) await sleep(50);
     t.ok(edge.alive(), 'the edge is still running');
+    t.ok(seen.length > 0, 'the edge answered');
     t.notOk(seen.some((s) => s.startsWith('SIP/2.0 500')), `no 500 (got: ${seen.join(' | ') || 'nothing'})`);
     for (const d of [...actors.dialogs.values()]) actors.hangup(d);
   });
 }
 
-t.test('afterwards: nothing unhandled in the log, every transaction and dialog ended', async (t) => {
+t.test('afterwards: nothing unhandled in the log', async (t) => {
+  const scan = scanLog(edge.logFile);
+  t.equal(scan.unhandled, 0, `no unhandled errors: ${scan.unhandledSamples.join('\n')}`);
+});
+
+t.test('afterwards: every transaction and dialog ended', { todo: leaks.length ? leaks.join('; ') : false }, async (t) => {
   let h: EdgeHealth | undefined;
   for (let i = 0; i < 80; i++) {
     h = await edge.health();
@@ -68,6 +76,4 @@ t.test('afterwards: nothing unhandled in the log, every transaction and dialog e
     await sleep(250);
   }
   t.same(h && [h.engine.serverTransactions, h.engine.clientTransactions, h.engine.dialogs, h.activeCalls], [0, 0, 0, 0], `server/client transactions, dialogs, calls back to 0 (${JSON.stringify(h?.engine)})`);
-  const scan = scanLog(edge.logFile);
-  t.equal(scan.unhandled, 0, `no unhandled errors: ${scan.unhandledSamples.join('\n')}`);
 });
