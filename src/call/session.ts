@@ -13,6 +13,7 @@ import type { AttemptResult, CrankbackDecision, CrankbackInput } from '../routin
 import { startAttempt, type AttemptOutcome, type AttemptHandle } from './attempt';
 import { bridge } from './bridge';
 import type { CallSipPort } from './sip-port';
+import { callerStatus } from './caller-status';
 import { writeCdr, type CdrRecord, type AttemptRecord } from './cdr';
 import type { AttemptTrack } from '../health/monitor';
 import type { MediaMode } from '../config/types';
@@ -150,7 +151,7 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
     });
     if (decision.action === 'fail') {
       log.info({ carrier: a.carrier, reason: decision.reason, status: decision.status }, 'call failed');
-      if (!callerCancelled) res.send(decision.status);
+      if (!callerCancelled) res.send(callerStatus(decision.status));
       return finish(decision.status, callerCancelled ? 'cancelled' : 'failed');
     }
     const next = plan.attempts[i + 1];
@@ -159,7 +160,7 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
   }
   // Loop ended without a decision to fail: the caller cancelled, the deadline passed, or no carrier was left.
   const status = callerCancelled ? 487 : deps.finalStatus(history);
-  if (!callerCancelled) res.send(status);
+  if (!callerCancelled) res.send(callerStatus(status));
   finish(status, callerCancelled ? 'cancelled' : 'failed');
 }
 

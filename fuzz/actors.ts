@@ -1,0 +1,145 @@
+/**
+ * How the fuzzer behaves towards what the edge sends it, as a caller and as a carrier: ACK every
+ * final to an INVITE (so the edge's transactions end), keep the dialogs that formed (for in-dialog
+ * fuzzing, then a clean BYE), answer the edge's requests — as a carrier with mutated responses
+ * before a proper final. Every response from the edge is counted by status; a 500 is a finding.
+ */
+import { draftOf, header, serialize, type Draft } from './draft';
+import { responseTo, via, type DialogIds } from './corpus';
+import { mutate } from './mutate';
+import type { Link } from './net';
+import type { Rng } from './prng';
+import type { SentLog } from './sent-log';
+
+export interface LiveDialog extends DialogIds {
+  side: 'caller' | 'carrier';
+  link: Link;
+  fromUri: string;
+  toUri: string;
+  bornAt: number;
+}
+
+export interface ActorStats {
+  statuses: Record<string, number>;
+  dialogsFormed: number;
+  carrierInvites: number;
+  carrierResponses: number;
+  carrierMutated: number;
+}
+
+const uriOf = (nameAddr: string | undefined): string | undefined => /<([^>]+)>/.exec(nameAddr ?? '')?.[1] ?? nameAddr?.split(';')[0]?.trim();
+const tagOf = (nameAddr: string | undefined): string | undefined => /;\s*tag=([^;>\s]+)/i.exec(nameAddr ?? '')?.[1];
+
+const CARRIER_FINALS: ReadonlyArray<[number, string, boolean]> = [
+  [200, 'OK', true], [200, 'OK', true], [200, 'OK', true], [486, 'Busy Here', false], [404, 'Not Found', false], [503, 'Service Unavailable', false],
+  [603, 'Decline', false], [408, 'Request Timeout', false], [480, 'Temporarily Unavailable', false], [488, 'Not Acceptable Here', false],
+];
+
+export class Actors {
+  readonly dialogs = new Map<string, LiveDialog>();
+  readonly stats: ActorStats = { statuses: {}, dialogsFormed: 0, carrierInvites: 0, carrierResponses: 0, carrierMutated: 0 };
+
+  /** Where ACKs for non-2xx go (the edge's SIP address). */
+  edgeUri = 'sip:127.0.0.1';
+
+  constructor(private readonly rng: Rng, private readonly log: SentLog, private readonly maxDialogs: number,
+    private readonly onServerError: (response: string, link: Link) => void) {}
+
+  /** Everything arriving at a caller socket (responses to our requests, the edge's in-dialog requests). */
+  onCaller = (text: string, link: Link): void => {
+    const d = draftOf(text);
+    if (!d) return;
+    if (d.start.startsWith('SIP/2.0 ')) return this.callerResponse(d, text, link);
+    this.answer(d, link, 200, 'OK');
+  };
+
+  /** Everything arriving at a fuzz carrier (the edge's requests to the carrier, responses to our in-dialog requests). */
+  onCarrier = (text: string, link: Link): void => {
+    const d = draftOf(text);
+    if (!d) return;
+    if (d.start.startsWith('SIP/2.0 ')) {
+      this.count(d);
+      return;
+    }
+    const method = d.start.split(' ')[0]!;
+    if (method === 'ACK') return;
+    const toTag = this.rng.token(8);
+    // Zero to two mutated responses first: they hit the edge's own client transaction.
+    for (let k = this.rng.pick([0, 0, 1, 1, 2]); k > 0; k--) {
+      const [status, reason] = this.rng.pick([[100, 'Trying'], [180, 'Ringing'], [183, 'Session Progress'], [200, 'OK'], [486, 'Busy Here'], [503, 'Service Unavailable'], [401, 'Unauthorized']] as const);
+      const m = mutate(responseTo(d, status, reason, toTag, link.me, status !== 100 && method === 'INVITE'), this.rng, 0);
+      this.stats.carrierMutated++;
+      this.sendOn(link, m.bytes, m.ops, 'carrier');
+    }
+    if (method !== 'INVITE') return this.answer(d, link, 200, 'OK', toTag);
+    this.stats.carrierInvites++;
+    const [status, reason, withSdp] = this.rng.pick(CARRIER_FINALS);
+    if (this.rng.chance(0.5)) this.sendOn(link, serialize(responseTo(d, 180, 'Ringing', toTag, link.me, false)), [], 'carrier');
+    this.sendOn(link, serialize(responseTo(d, status, reason, toTag, link.me, withSdp)), [], 'carrier');
+    if (status === 200) {
+      const callId = header(d, 'Call-ID') ?? '';
+      this.keep({ side: 'carrier', link, callId, fromTag: toTag, toTag: tagOf(header(d, 'From')), cseq: 1, target: uriOf(header(d, 'Contact')) ?? this.edgeUri,
+        fromUri: uriOf(header(d, 'To')) ?? this.edgeUri, toUri: uriOf(header(d, 'From')) ?? this.edgeUri, bornAt: Date.now() });
+    }
+  };
+
+  private count(d: Draft): void {
+    const status = d.start.split(' ')[1] ?? '?';
+    this.stats.statuses[status] = (this.stats.statuses[status] ?? 0) + 1;
+  }
+
+  private callerResponse(d: Draft, text: string, link: Link): void {
+    this.count(d);
+    const status = Number(d.start.split(' ')[1]);
+    if (status === 500) this.onServerError(text, link);
+    const cseq = /^(\d+)\s+(\S+)/.exec(header(d, 'CSeq') ?? '');
+    if (!cseq || cseq[2] !== 'INVITE' || status < 200) return;
+    const callId = header(d, 'Call-ID') ?? '';
+    const to = header(d, 'To') ?? '';
+    const from = header(d, 'From') ?? '';
+    const topVia = header(d, 'Via') ?? '';
+    if (status >= 300) {
+      // Non-2xx: the ACK belongs to the INVITE's transaction (same branch, §17.1.1.3).
+      const ack: Draft = { start: `ACK ${this.edgeUri} SIP/2.0`, headers: [['Via', topVia], ['Max-Forwards', '70'], ['From', from], ['To', to], ['Call-ID', callId], ['CSeq', `${cseq[1]} ACK`]], body: '' };
+      this.sendOn(link, serialize(ack), [], 'caller');
+      return;
+    }
+    const target = uriOf(header(d, 'Contact')) ?? this.edgeUri;
+    const ack: Draft = { start: `ACK ${target} SIP/2.0`, headers: [['Via', via(link.me, `z9hG4bK-${this.rng.token(12)}`)], ['Max-Forwards', '70'], ['From', from], ['To', to],
+      ['Call-ID', callId], ['CSeq', `${cseq[1]} ACK`]], body: '' };
+    this.sendOn(link, serialize(ack), [], 'caller');
+    if (!this.dialogs.has(callId)) {
+      this.keep({ side: 'caller', link, callId, fromTag: tagOf(from) ?? '', toTag: tagOf(to), cseq: Number(cseq[1]) + 1, target, fromUri: uriOf(from) ?? this.edgeUri,
+        toUri: uriOf(to) ?? this.edgeUri, bornAt: Date.now() });
+    }
+  }
+
+  private keep(dlg: LiveDialog): void {
+    this.stats.dialogsFormed++;
+    this.dialogs.set(dlg.callId, dlg);
+    // Bounded: the oldest dialog beyond the cap is hung up cleanly.
+    if (this.dialogs.size > this.maxDialogs) this.hangup(this.dialogs.values().next().value!);
+  }
+
+  /** A clean BYE for a dialog we hold, and forget it. */
+  hangup(dlg: LiveDialog): void {
+    this.dialogs.delete(dlg.callId);
+    const bye: Draft = { start: `BYE ${dlg.target} SIP/2.0`, headers: [['Via', via(dlg.link.me, `z9hG4bK-${this.rng.token(12)}`)], ['Max-Forwards', '70'],
+      ['From', `<${dlg.fromUri}>;tag=${dlg.fromTag}`], ['To', `<${dlg.toUri}>${dlg.toTag ? `;tag=${dlg.toTag}` : ''}`], ['Call-ID', dlg.callId], ['CSeq', `${dlg.cseq++} BYE`]], body: '' };
+    this.sendOn(dlg.link, serialize(bye), [], dlg.side);
+  }
+
+  private answer(req: Draft, link: Link, status: number, reason: string, toTag = this.rng.token(8)): void {
+    const method = req.start.split(' ')[0]!;
+    if (method === 'ACK') return;
+    if (method === 'BYE') this.dialogs.delete(header(req, 'Call-ID') ?? header(req, 'i') ?? '');
+    const withSdp = (method === 'INVITE' || method === 'UPDATE') && req.body.startsWith('v=0');
+    this.sendOn(link, serialize(responseTo(req, status, reason, toTag, link.me, withSdp)), [], 'reply');
+  }
+
+  private sendOn(link: Link, bytes: Buffer, ops: string[], who: string): void {
+    if (who === 'carrier') this.stats.carrierResponses++;
+    this.log.add(who, link.me, bytes, ops);
+    link.send(bytes);
+  }
+}
