@@ -1,7 +1,9 @@
 /**
  * The system under test for bench/engine.bench.ts, in its own process so its CPU can be read from
  * /proc/PID/task/TID/schedstat apart from SIPp's. Roles:
- *   both    the embedded engine + the minimal srf B2BUA in one process (as trunkwise runs)
+ *   both    the embedded engine + the minimal srf B2BUA in one process over the in-process wire
+ *           link (as trunkwise runs)
+ *   both-tcp the same, but srf connects over loopback TCP (as before issue 11)
  *   engine  the engine alone, waiting for an application on the wire port
  *   app     the minimal srf B2BUA alone, connecting to an engine on the wire port
  * argv: role sipPort wirePort targetUri [thread|inline]
@@ -12,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { SipEngine, type UdpIngress } from '../src/engine';
 import { startMinimalB2bua } from '../test/apps/minimal-b2bua';
 
-type Role = 'both' | 'engine' | 'app';
+type Role = 'both' | 'both-tcp' | 'engine' | 'app';
 
 async function main(): Promise<void> {
   const [role, sipPort, wirePort, target, ingress] = process.argv.slice(2) as [Role, string, string, string, UdpIngress | undefined];
@@ -25,7 +27,10 @@ async function main(): Promise<void> {
     });
     await engine.start();
   }
-  if (role !== 'engine') await startMinimalB2bua({ host: '127.0.0.1', port: Number(wirePort), secret: 'bench', target });
+  if (role !== 'engine') {
+    const local = role === 'both' ? engine?.connectLocal() : undefined;
+    await startMinimalB2bua({ host: '127.0.0.1', port: Number(wirePort), secret: 'bench', target, ...(local && { local }) });
+  }
   createInterface({ input: process.stdin }).on('line', (l) => {
     if (l.trim() !== 'counts') return;
     const s = engine?.stats();

@@ -5,14 +5,16 @@
  *
  * Method: SIPp's built-in `uac` (INVITE, 100/180, 200, ACK, hold, BYE/200) calls SIPp's built-in
  * `uas` through the system over UDP on loopback. Two layouts, each a fresh start:
- *   one    engine + B2BUA in one process (as trunkwise runs; the wire link is loopback TCP inside it)
+ *   one    engine + B2BUA in one process, over the in-process wire link (as trunkwise runs)
+ *   tcp    the same over loopback TCP inside the process (how it ran before issue 11)
  *   split  the engine in one process, the B2BUA + srf in another, over loopback TCP — the engine's
  *          own CPU per call and the app + srf share, read apart from /proc schedstat
  * Rates step up, `STEP_S` seconds each; per step each process's CPU is the schedstat delta (all
  * threads) over the step, RSS at the end; the engine's transactions and dialogs are printed after
  * each step and after the ramp (polled until 0 once the 32 s windows close).
  * Max sustainable = the highest step with 0 failed calls and every call completed.
- * Usage: npx tsx bench/engine.bench.ts [rates…]   env: STEP_S (10), LAYOUTS (one,split), INGRESS (thread|inline)
+ * Usage: npx tsx bench/engine.bench.ts [rates…]   env: STEP_S (10), LAYOUTS (one,tcp,split), INGRESS (thread|inline),
+ *   CPU_PROF_DIR (run the servers under node --cpu-prof, profiles written there on exit)
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,13 +29,19 @@ const STEP_S = Number(process.env.STEP_S ?? 10);
 const HOLD_MS = 1000;
 const RATES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const STEPS = RATES.length ? RATES : [100, 200, 300, 400, 500, 600, 800];
-const LAYOUTS = (process.env.LAYOUTS ?? 'one,split').split(',') as Layout[];
+const LAYOUTS = (process.env.LAYOUTS ?? 'one,tcp,split').split(',') as Layout[];
 const INGRESS = process.env.INGRESS === 'inline' ? 'inline' : 'thread';
 const SIP_PORT = 5360;
 const WIRE_PORT = 9360;
 const UAS_PORT = 5390;
 
-type Layout = 'one' | 'split';
+type Layout = 'one' | 'tcp' | 'split';
+
+const DESCRIBE: Record<Layout, string> = {
+  one: 'engine + B2BUA in one process, in-process wire link',
+  tcp: 'engine + B2BUA in one process, loopback TCP wire link',
+  split: 'engine and B2BUA + srf in two processes, TCP wire link',
+};
 
 interface Step {
   rate: number;
@@ -55,8 +63,9 @@ interface Server {
   counts(): Promise<EngineCounts | undefined>;
 }
 
-function startServer(role: 'both' | 'engine' | 'app'): Promise<Server> {
-  const proc = start(`engine-server ${role}`, process.execPath, ['--import', 'tsx', path.join(__dirname, 'engine-server.ts'), role, String(SIP_PORT), String(WIRE_PORT), `sip:127.0.0.1:${UAS_PORT}`, INGRESS],
+function startServer(role: 'both' | 'both-tcp' | 'engine' | 'app'): Promise<Server> {
+  const prof = process.env.CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.CPU_PROF_DIR] : [];
+  const proc = start(`engine-server ${role}`, process.execPath, [...prof, '--import', 'tsx', path.join(__dirname, 'engine-server.ts'), role, String(SIP_PORT), String(WIRE_PORT), `sip:127.0.0.1:${UAS_PORT}`, INGRESS],
     { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout! });
   const waiting: Array<(l: string) => void> = [];
@@ -90,13 +99,13 @@ async function drained(s: Server, boundS: number): Promise<EngineCounts | undefi
 }
 
 async function runLayout(layout: Layout): Promise<{ steps: Step[]; drainedCounts?: EngineCounts }> {
-  console.log(`layout ${layout}: ${layout === 'one' ? 'engine + B2BUA in one process' : 'engine and B2BUA in two processes'} (UDP ingress ${INGRESS})`);
+  console.log(`layout ${layout}: ${DESCRIBE[layout]} (UDP ingress ${INGRESS})`);
   const uas = startSippUas(UAS_PORT, 'u1');
   const servers: Server[] = [];
   const steps: Step[] = [];
   let drainedCounts: EngineCounts | undefined;
   try {
-    const engine = await startServer(layout === 'one' ? 'both' : 'engine');
+    const engine = await startServer(layout === 'one' ? 'both' : layout === 'tcp' ? 'both-tcp' : 'engine');
     servers.push(engine);
     const app = layout === 'split' ? await startServer('app') : undefined;
     if (app) servers.push(app);
@@ -120,7 +129,7 @@ async function runLayout(layout: Layout): Promise<{ steps: Step[]; drainedCounts
       };
       steps.push(step);
       console.log(`${step.successful} ok, ${step.failed} failed, ${step.retransmissions} retrans, CPU ${step.cpuPct} %, `
-        + `${layout === 'one' ? `${step.engineMsPerCall} ms/call` : `engine ${step.engineMsPerCall} + app/srf ${step.appMsPerCall} ms/call`}, RSS ${step.rssMiB} MiB; after: ${line(step.countsAfter)}`);
+        + `${layout !== 'split' ? `${step.engineMsPerCall} ms/call` : `engine ${step.engineMsPerCall} + app/srf ${step.appMsPerCall} ms/call`}, RSS ${step.rssMiB} MiB; after: ${line(step.countsAfter)}`);
       if (step.failed > 0 || step.successful < calls) break;
       await new Promise((r2) => setTimeout(r2, 2000));
     }
@@ -144,16 +153,17 @@ async function main(): Promise<void> {
     '# Engine benchmark: the embedded engine + minimal srf B2BUA', '',
     machineMarkdown(machine),
     `Method: SIPp \`uac\` → engine + minimal drachtio-srf B2BUA (test/apps/minimal-b2bua.ts) → SIPp \`uas\`, UDP on loopback; ${STEP_S} s per step; hold ${HOLD_MS} ms; UDP ingress ${INGRESS}. `
-    + 'CPU from /proc/PID/task/*/schedstat (all threads), per call = CPU over the step / calls. "one" = engine and B2BUA in one process (as trunkwise runs); '
-    + '"split" = the engine alone in one process and the B2BUA + drachtio-srf in another over loopback TCP, so the engine\'s own CPU per call and the app + srf share are read apart. '
+    + 'CPU from /proc/PID/task/*/schedstat (all threads), per call = CPU over the step / calls. "one" = engine and B2BUA in one process over the in-process wire link (as trunkwise runs); '
+    + '"tcp" = the same with srf on loopback TCP (before issue 11); "split" = the engine alone in one process and the B2BUA + drachtio-srf in another over loopback TCP, so the engine\'s own CPU per call and the app + srf share are read apart. '
     + 'Engine counts (server / client transactions, dialogs) right after each step (32 s windows still open) and after the ramp, polled until 0 (≤ 45 s).', '',
   ];
   for (const l of LAYOUTS) {
     const r = results[l]!;
-    md.push(`## ${l === 'one' ? 'One process' : 'Split: engine | B2BUA + srf'}`, '',
-      `| offered cps | calls | ok | failed | retrans | ${l === 'one' ? 'CPU ms/call' : 'engine ms/call | app + srf ms/call | engine share'} | CPU % | RSS MiB | txns srv / cli / dialogs after |`,
-      `|---|---|---|---|---|${l === 'one' ? '---' : '---|---|---'}|---|---|---|`,
-      ...r.steps.map((s) => `| ${s.rate} | ${s.calls} | ${s.successful} | ${s.failed} | ${s.retransmissions} | ${l === 'one' ? s.engineMsPerCall
+    const whole = l !== 'split';
+    md.push(`## ${l}: ${DESCRIBE[l]}`, '',
+      `| offered cps | calls | ok | failed | retrans | ${whole ? 'CPU ms/call' : 'engine ms/call | app + srf ms/call | engine share'} | CPU % | RSS MiB | txns srv / cli / dialogs after |`,
+      `|---|---|---|---|---|${whole ? '---' : '---|---|---'}|---|---|---|`,
+      ...r.steps.map((s) => `| ${s.rate} | ${s.calls} | ${s.successful} | ${s.failed} | ${s.retransmissions} | ${whole ? s.engineMsPerCall
         : `${s.engineMsPerCall} | ${s.appMsPerCall} | ${Math.round((s.engineMsPerCall / (s.engineMsPerCall + (s.appMsPerCall ?? 0))) * 100)} %`} | ${s.cpuPct} | ${s.rssMiB} | `
         + `${s.countsAfter ? `${s.countsAfter.serverTransactions} / ${s.countsAfter.clientTransactions} / ${s.countsAfter.dialogs}` : '—'} |`), '',
       `Max at 0 failures: **${max(r.steps)} calls/s**. After the ramp: ${line(r.drainedCounts)}.`, '');

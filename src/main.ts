@@ -96,7 +96,8 @@ async function main(): Promise<void> {
     onInvite(req, res);
   });
   srf.use('options', (_req: Srf.SrfRequest, res: Srf.SrfResponse) => res.send(200));
-  const hostports = await connectSrf(srf, wire);
+  // Embedded: srf talks to the engine over an in-process link (same wire protocol, no loopback TCP).
+  const hostports = await connectSrf(srf, engine ? { ...wire, local: engine.connectLocal() } : wire);
   logger.info({ hostports, engine: settings.engine }, 'SIP engine connected');
   const prober = new Prober(srf, health, logger.child({ component: 'prober' }));
   prober.sync(config.config);
