@@ -1,21 +1,43 @@
 /**
  * The system under test for bench/engine.bench.ts, in its own process so its CPU can be read from
- * /proc/PID/task/TID/schedstat apart from SIPp's: the embedded engine + the minimal srf B2BUA.
- * argv: sipPort wirePort targetUri
+ * /proc/PID/task/TID/schedstat apart from SIPp's. Roles:
+ *   both    the embedded engine + the minimal srf B2BUA in one process over the in-process wire
+ *           link (as trunkwise runs)
+ *   both-tcp the same, but srf connects over loopback TCP (as before issue 11)
+ *   engine  the engine alone, waiting for an application on the wire port
+ *   app     the minimal srf B2BUA alone, connecting to an engine on the wire port
+ * argv: role sipPort wirePort targetUri [thread|inline]
+ * Prints `ready` once serving; answers each `counts` line on stdin with the engine's
+ * transactions and dialogs as one JSON line (roles both / engine).
  */
-import { SipEngine } from '../src/engine';
+import { createInterface } from 'node:readline';
+import { SipEngine, type UdpIngress } from '../src/engine';
 import { startMinimalB2bua } from '../test/apps/minimal-b2bua';
 
+type Role = 'both' | 'both-tcp' | 'engine' | 'app';
+
 async function main(): Promise<void> {
-  const [sipPort, wirePort, target] = process.argv.slice(2);
-  const engine = new SipEngine({
-    sip: [{ protocol: 'udp', address: '127.0.0.1', port: Number(sipPort) }, { protocol: 'tcp', address: '127.0.0.1', port: Number(sipPort) }],
-    wire: { host: '127.0.0.1', port: Number(wirePort), secret: 'bench' },
+  const [role, sipPort, wirePort, target, ingress] = process.argv.slice(2) as [Role, string, string, string, UdpIngress | undefined];
+  let engine: SipEngine | undefined;
+  if (role !== 'app') {
+    engine = new SipEngine({
+      sip: [{ protocol: 'udp', address: '127.0.0.1', port: Number(sipPort) }, { protocol: 'tcp', address: '127.0.0.1', port: Number(sipPort) }],
+      wire: { host: '127.0.0.1', port: Number(wirePort), secret: 'bench' },
+      ...(ingress && { udpIngress: ingress }),
+    });
+    await engine.start();
+  }
+  if (role !== 'engine') {
+    const local = role === 'both' ? engine?.connectLocal() : undefined;
+    await startMinimalB2bua({ host: '127.0.0.1', port: Number(wirePort), secret: 'bench', target, ...(local && { local }) });
+  }
+  createInterface({ input: process.stdin }).on('line', (l) => {
+    if (l.trim() !== 'counts') return;
+    const s = engine?.stats();
+    process.stdout.write(`${JSON.stringify(s ? { serverTransactions: s.serverTransactions, clientTransactions: s.clientTransactions, dialogs: s.dialogs } : {})}\n`);
   });
-  await engine.start();
-  await startMinimalB2bua({ host: '127.0.0.1', port: Number(wirePort), secret: 'bench', target: target! });
   process.stdout.write('ready\n');
-  process.on('SIGTERM', () => void engine.stop().then(() => process.exit(0)));
+  process.on('SIGTERM', () => void (engine ? engine.stop() : Promise.resolve()).then(() => process.exit(0)));
 }
 
 void main();

@@ -1,26 +1,47 @@
 /**
- * Engine benchmark (issue 2): calls/s through the embedded engine + the minimal srf B2BUA at 0
- * failures, with CPU and memory of the server process.
+ * Engine benchmark (issues 2, 11): calls through the embedded engine + the minimal srf B2BUA
+ * (test/apps/minimal-b2bua.ts), and how the CPU per call splits between the engine and the
+ * application with drachtio-srf.
  *
- * Method: the engine and the B2BUA run in one child process; SIPp's built-in `uac` (INVITE, 100/180,
- * 200, ACK, hold, BYE/200) calls SIPp's built-in `uas` through it over UDP on loopback. Rates step
- * up, each step runs `STEP_S` seconds; per step the server's CPU is the schedstat delta (all threads)
- * over the step's wall time, RSS is read at the end. The highest step with 0 failed calls and every
- * call completed is the max sustainable rate. Usage: npx tsx bench/engine.bench.ts [rates…]
+ * Method: SIPp's built-in `uac` (INVITE, 100/180, 200, ACK, hold, BYE/200) calls SIPp's built-in
+ * `uas` through the system over UDP on loopback. Two layouts, each a fresh start:
+ *   one    engine + B2BUA in one process, over the in-process wire link (as trunkwise runs)
+ *   tcp    the same over loopback TCP inside the process (how it ran before issue 11)
+ *   split  the engine in one process, the B2BUA + srf in another, over loopback TCP — the engine's
+ *          own CPU per call and the app + srf share, read apart from /proc schedstat
+ * Rates step up, `STEP_S` seconds each; per step each process's CPU is the schedstat delta (all
+ * threads) over the step, RSS at the end; the engine's transactions and dialogs are printed after
+ * each step and after the ramp (polled until 0 once the 32 s windows close).
+ * Max sustainable = the highest step with 0 failed calls and every call completed.
+ * Usage: npx tsx bench/engine.bench.ts [rates…]   env: STEP_S (10), LAYOUTS (one,tcp,split), INGRESS (thread|inline),
+ *   CPU_PROF_DIR (run the servers under node --cpu-prof, profiles written there on exit)
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { cpuNs, machineInfo, machineMarkdown, rssMiB } from './lib/machine';
 import { runSippUac, startSippUas } from './lib/sipp-run';
 import { start, stop } from './lib/procs';
+import type { EngineCounts } from './lib/sut';
 
 const STEP_S = Number(process.env.STEP_S ?? 10);
 const HOLD_MS = 1000;
 const RATES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const STEPS = RATES.length ? RATES : [100, 200, 300, 400, 500, 600, 800];
+const LAYOUTS = (process.env.LAYOUTS ?? 'one,tcp,split').split(',') as Layout[];
+const INGRESS = process.env.INGRESS === 'inline' ? 'inline' : 'thread';
 const SIP_PORT = 5360;
 const WIRE_PORT = 9360;
 const UAS_PORT = 5390;
+
+type Layout = 'one' | 'tcp' | 'split';
+
+const DESCRIBE: Record<Layout, string> = {
+  one: 'engine + B2BUA in one process, in-process wire link',
+  tcp: 'engine + B2BUA in one process, loopback TCP wire link',
+  split: 'engine and B2BUA + srf in two processes, TCP wire link',
+};
 
 interface Step {
   rate: number;
@@ -28,62 +49,130 @@ interface Step {
   successful: number;
   failed: number;
   retransmissions: number;
-  achievedCps: number;
-  serverCpuPct: number;
-  serverRssMiB: number;
+  /** CPU ms per call: the engine process (split) or the whole process (one). */
+  engineMsPerCall: number;
+  /** CPU ms per call of the B2BUA + srf process (split only). */
+  appMsPerCall?: number;
+  cpuPct: number;
+  rssMiB: number;
+  countsAfter?: EngineCounts;
+}
+
+interface Server {
+  proc: ChildProcess;
+  counts(): Promise<EngineCounts | undefined>;
+}
+
+function startServer(role: 'both' | 'both-tcp' | 'engine' | 'app'): Promise<Server> {
+  const prof = process.env.CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.CPU_PROF_DIR] : [];
+  const proc = start(`engine-server ${role}`, process.execPath, [...prof, '--import', 'tsx', path.join(__dirname, 'engine-server.ts'), role, String(SIP_PORT), String(WIRE_PORT), `sip:127.0.0.1:${UAS_PORT}`, INGRESS],
+    { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: proc.stdout! });
+  const waiting: Array<(l: string) => void> = [];
+  let ready: () => void = () => undefined;
+  lines.on('line', (l) => (l === 'ready' ? ready() : waiting.shift()?.(l)));
+  const counts = (): Promise<EngineCounts | undefined> => new Promise((resolve) => {
+    const t = setTimeout(() => resolve(undefined), 2000);
+    waiting.push((l) => {
+      clearTimeout(t);
+      const c = JSON.parse(l) as Partial<EngineCounts>;
+      resolve(typeof c.dialogs === 'number' ? (c as EngineCounts) : undefined);
+    });
+    proc.stdin!.write('counts\n');
+  });
+  return new Promise((resolve, reject) => {
+    ready = () => resolve({ proc, counts });
+    proc.on('exit', () => reject(new Error(`engine-server ${role} exited`)));
+    setTimeout(() => reject(new Error(`engine-server ${role} did not start in 30 s`)), 30_000).unref();
+  });
+}
+
+const line = (c: EngineCounts | undefined): string => (c ? `${c.serverTransactions} server / ${c.clientTransactions} client transactions, ${c.dialogs} dialogs` : 'n/a');
+
+async function drained(s: Server, boundS: number): Promise<EngineCounts | undefined> {
+  const until = Date.now() + boundS * 1000;
+  for (;;) {
+    const c = await s.counts();
+    if (!c || c.serverTransactions + c.clientTransactions + c.dialogs === 0 || Date.now() > until) return c;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function runLayout(layout: Layout): Promise<{ steps: Step[]; drainedCounts?: EngineCounts }> {
+  console.log(`layout ${layout}: ${DESCRIBE[layout]} (UDP ingress ${INGRESS})`);
+  const uas = startSippUas(UAS_PORT, 'u1');
+  const servers: Server[] = [];
+  const steps: Step[] = [];
+  let drainedCounts: EngineCounts | undefined;
+  try {
+    const engine = await startServer(layout === 'one' ? 'both' : layout === 'tcp' ? 'both-tcp' : 'engine');
+    servers.push(engine);
+    const app = layout === 'split' ? await startServer('app') : undefined;
+    if (app) servers.push(app);
+    for (const rate of STEPS) {
+      const calls = rate * STEP_S;
+      process.stdout.write(`  step ${rate} cps × ${STEP_S}s (${calls} calls)… `);
+      const e0 = cpuNs(engine.proc.pid!);
+      const a0 = app ? cpuNs(app.proc.pid!) : 0;
+      const t0 = process.hrtime.bigint();
+      const r = await runSippUac(`127.0.0.1:${SIP_PORT}`, 5380, 'u1', rate, calls, HOLD_MS, (STEP_S + 40) * 1000);
+      const wallNs = Number(process.hrtime.bigint() - t0);
+      const eNs = cpuNs(engine.proc.pid!) - e0;
+      const aNs = app ? cpuNs(app.proc.pid!) - a0 : 0;
+      const perCall = (ns: number): number => Math.round((ns / 1e6 / calls) * 1000) / 1000;
+      const step: Step = {
+        rate, calls, successful: r.successful, failed: r.failed, retransmissions: r.retransmissions,
+        engineMsPerCall: perCall(eNs), ...(app && { appMsPerCall: perCall(aNs) }),
+        cpuPct: Math.round(((eNs + aNs) / wallNs) * 1000) / 10,
+        rssMiB: rssMiB(engine.proc.pid!) + (app ? rssMiB(app.proc.pid!) : 0),
+        countsAfter: await engine.counts(),
+      };
+      steps.push(step);
+      console.log(`${step.successful} ok, ${step.failed} failed, ${step.retransmissions} retrans, CPU ${step.cpuPct} %, `
+        + `${layout !== 'split' ? `${step.engineMsPerCall} ms/call` : `engine ${step.engineMsPerCall} + app/srf ${step.appMsPerCall} ms/call`}, RSS ${step.rssMiB} MiB; after: ${line(step.countsAfter)}`);
+      if (step.failed > 0 || step.successful < calls) break;
+      await new Promise((r2) => setTimeout(r2, 2000));
+    }
+    drainedCounts = await drained(engine, 45);
+    console.log(`  after the ramp: ${line(drainedCounts)}`);
+  } finally {
+    for (const s of servers.reverse()) await stop(s.proc);
+    await stop(uas);
+  }
+  return { steps, ...(drainedCounts && { drainedCounts }) };
 }
 
 async function main(): Promise<void> {
   const machine = machineInfo();
   console.log(`engine benchmark — ${machine.cpuModel} × ${machine.cores}, ${machine.kernel}, node ${machine.node}`);
-  console.log(`method: SIPp uac → engine + minimal srf B2BUA → SIPp uas, UDP loopback, ${STEP_S}s per step, hold ${HOLD_MS} ms`);
-  const uas = startSippUas(UAS_PORT, 'u1');
-  const server = start('engine-server', process.execPath, ['--import', 'tsx', path.join(__dirname, 'engine-server.ts'), String(SIP_PORT), String(WIRE_PORT), `sip:127.0.0.1:${UAS_PORT}`],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    server.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-    server.on('exit', () => reject(new Error('server exited')));
-    setTimeout(() => reject(new Error('server did not start in 30 s')), 30_000);
-  });
-  const steps: Step[] = [];
-  try {
-    for (const rate of STEPS) {
-      const calls = rate * STEP_S;
-      process.stdout.write(`  step ${rate} cps × ${STEP_S}s (${calls} calls)… `);
-      const cpu0 = cpuNs(server.pid!);
-      const t0 = process.hrtime.bigint();
-      const r = await runSippUac(`127.0.0.1:${SIP_PORT}`, 5380, 'u1', rate, calls, HOLD_MS, (STEP_S + 40) * 1000);
-      const wallNs = Number(process.hrtime.bigint() - t0);
-      const step: Step = {
-        rate, calls, successful: r.successful, failed: r.failed, retransmissions: r.retransmissions,
-        achievedCps: Math.round((r.successful / (wallNs / 1e9 - HOLD_MS / 1000)) * 10) / 10,
-        serverCpuPct: Math.round(((cpuNs(server.pid!) - cpu0) / wallNs) * 1000) / 10,
-        serverRssMiB: rssMiB(server.pid!),
-      };
-      steps.push(step);
-      console.log(`${step.successful} ok, ${step.failed} failed, ${step.retransmissions} retrans, server CPU ${step.serverCpuPct}%, RSS ${step.serverRssMiB} MiB`);
-      if (step.failed > 0 || step.successful < calls) break;
-      await new Promise((r2) => setTimeout(r2, 2000));
-    }
-  } finally {
-    await stop(server);
-    await stop(uas);
-  }
-  const ok = steps.filter((s) => s.failed === 0 && s.successful === s.calls);
-  const max = ok.length ? ok[ok.length - 1]!.rate : 0;
+  console.log(`method: SIPp uac → engine + minimal srf B2BUA → SIPp uas, UDP loopback, ${STEP_S}s per step, hold ${HOLD_MS} ms; layouts ${LAYOUTS.join(', ')}`);
+  const results: Partial<Record<Layout, Awaited<ReturnType<typeof runLayout>>>> = {};
+  for (const l of LAYOUTS) results[l] = await runLayout(l);
+  const max = (steps: readonly Step[]): number => steps.filter((s) => s.failed === 0 && s.successful === s.calls).pop()?.rate ?? 0;
   const md = [
-    '# Engine benchmark: calls/s through the embedded engine + minimal srf B2BUA', '',
+    '# Engine benchmark: the embedded engine + minimal srf B2BUA', '',
     machineMarkdown(machine),
-    `Method: SIPp \`uac\` → engine + minimal drachtio-srf B2BUA (one process) → SIPp \`uas\`, UDP on loopback; ${STEP_S} s per step; hold ${HOLD_MS} ms; CPU of the server process from /proc/PID/task/*/schedstat (100 % = one core).`, '',
-    '| offered cps | calls | successful | failed | retransmissions | server CPU % | server RSS MiB |', '|---|---|---|---|---|---|---|',
-    ...steps.map((s) => `| ${s.rate} | ${s.calls} | ${s.successful} | ${s.failed} | ${s.retransmissions} | ${s.serverCpuPct} | ${s.serverRssMiB} |`), '',
-    `**Max sustainable rate at 0 failures: ${max} calls/s** (highest step in which every call completed).`, '',
-  ].join('\n');
+    `Method: SIPp \`uac\` → engine + minimal drachtio-srf B2BUA (test/apps/minimal-b2bua.ts) → SIPp \`uas\`, UDP on loopback; ${STEP_S} s per step; hold ${HOLD_MS} ms; UDP ingress ${INGRESS}. `
+    + 'CPU from /proc/PID/task/*/schedstat (all threads), per call = CPU over the step / calls. "one" = engine and B2BUA in one process over the in-process wire link (as trunkwise runs); '
+    + '"tcp" = the same with srf on loopback TCP (before issue 11); "split" = the engine alone in one process and the B2BUA + drachtio-srf in another over loopback TCP, so the engine\'s own CPU per call and the app + srf share are read apart. '
+    + 'Engine counts (server / client transactions, dialogs) right after each step (32 s windows still open) and after the ramp, polled until 0 (≤ 45 s).', '',
+  ];
+  for (const l of LAYOUTS) {
+    const r = results[l]!;
+    const whole = l !== 'split';
+    md.push(`## ${l}: ${DESCRIBE[l]}`, '',
+      `| offered cps | calls | ok | failed | retrans | ${whole ? 'CPU ms/call' : 'engine ms/call | app + srf ms/call | engine share'} | CPU % | RSS MiB | txns srv / cli / dialogs after |`,
+      `|---|---|---|---|---|${whole ? '---' : '---|---|---'}|---|---|---|`,
+      ...r.steps.map((s) => `| ${s.rate} | ${s.calls} | ${s.successful} | ${s.failed} | ${s.retransmissions} | ${whole ? s.engineMsPerCall
+        : `${s.engineMsPerCall} | ${s.appMsPerCall} | ${Math.round((s.engineMsPerCall / (s.engineMsPerCall + (s.appMsPerCall ?? 0))) * 100)} %`} | ${s.cpuPct} | ${s.rssMiB} | `
+        + `${s.countsAfter ? `${s.countsAfter.serverTransactions} / ${s.countsAfter.clientTransactions} / ${s.countsAfter.dialogs}` : '—'} |`), '',
+      `Max at 0 failures: **${max(r.steps)} calls/s**. After the ramp: ${line(r.drainedCounts)}.`, '');
+  }
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'engine.md'), md);
-  writeFileSync(path.join(dir, 'engine.json'), JSON.stringify({ machine, stepSeconds: STEP_S, holdMs: HOLD_MS, steps, maxSustainableCps: max }, null, 2));
-  console.log(`max sustainable: ${max} cps — written to bench/results/engine.md`);
+  writeFileSync(path.join(dir, 'engine.md'), md.join('\n'));
+  writeFileSync(path.join(dir, 'engine.json'), `${JSON.stringify({ machine, stepSeconds: STEP_S, holdMs: HOLD_MS, ingress: INGRESS, results }, null, 2)}\n`);
+  console.log('written to bench/results/engine.md');
 }
 
 main().catch((err: Error) => {

@@ -102,7 +102,8 @@ async function main(): Promise<void> {
   // Upstream health: the IVR's OPTIONS get 503 + Reason while this site should not take calls.
   const site = new Site({ logger, upstream: () => config.config.upstream, shuttingDown: () => draining, localFault: () => health.localFaultSuspected(), carrierStates: (now) => buildSnapshot(config.config, carriers, health, now).map((c) => c.state) });
   srf.use('options', site.onOptions);
-  const hostports = await connectSrf(srf, wire);
+  // Embedded: srf talks to the engine over an in-process link (same wire protocol, no loopback TCP).
+  const hostports = await connectSrf(srf, engine ? { ...wire, local: engine.connectLocal() } : wire);
   logger.info({ hostports, engine: settings.engine }, 'SIP engine connected');
   const prober = new Prober(sip, health, logger.child({ component: 'prober' }));
   prober.sync(config.config);

@@ -5,7 +5,8 @@ import type { E2eOptions, SystemRun } from '../e2e.bench';
 import type { FailoverOptions, FailoverRun } from '../failover.bench';
 import type { ProfileRun } from '../profile.bench';
 import type { MachineInfo } from './machine';
-import { LABEL, ratioRows } from './e2e-report';
+import { LABEL, RATIO_HEAD, ratioRows } from './e2e-report';
+import { targetRows } from './targets';
 import { header, n, ratio, table } from './report';
 import { writeFileSync } from 'node:fs';
 
@@ -34,13 +35,16 @@ export function writeSummary(dir: string, m: MachineInfo, command: string, wallS
     const tw = e2e.runs.find((r) => r.system === 'trunkwise');
     const ka = e2e.runs.find((r) => r.system === 'kamailio');
     md.push(`## End to end${when(e2e.machine.date)}`, '',
-      ...table(['system', 'max sustainable calls/s', 'at that rate: setup p50 / p99 ms', 'CPU % (1 core = 100)', 'CPU ms/call', 'PSS MiB'], e2e.runs.map((r) => {
-        const s = r.steps.filter((x) => x.sustained).pop();
-        return [LABEL[r.system]!, `**${r.maxSustainableCps}**`, s?.capture.latencyMs ? `${s.capture.latencyMs.p50} / ${s.capture.latencyMs.p99}` : '—', n(s?.cpu.sutPct), n(s?.cpu.sutCpuMsPerCall), n(s?.sutPssMiB)];
+      ...(tw && ka ? ['### Targets (issue 11): trunkwise / Kamailio, same run', '', ...table(['target', 'trunkwise', 'Kamailio', 'ratio', 'limit', 'met'], targetRows(tw, ka))] : []),
+      ...table(['system', 'max sustainable calls/s (0 failed, p99 ≤ 50 ms)', 'max calls/s with 0 failed', 'at max sustainable: setup p50 / p99 / p99.9 ms', 'CPU % (1 core = 100)', 'CPU ms/call', 'PSS MiB'], e2e.runs.map((r) => {
+        const s = r.steps.filter((x) => x.sustainedP99 ?? x.sustained).pop();
+        const l = s?.capture.latencyMs;
+        return [LABEL[r.system]!, `**${r.maxSustainableCps}**`, n(r.maxZeroFailCps), l ? `${l.p50} / ${l.p99} / ${l.p999}` : '—', n(s?.cpu.sutPct), n(s?.cpu.sutCpuMsPerCall), n(s?.sutPssMiB)];
       })),
-      ...(tw && ka ? [`**trunkwise / Kamailio max sustainable calls/s: ${ratio(tw.maxSustainableCps, ka.maxSustainableCps)}**`, ''] : []),
-      ...(ratioRows(e2e.runs).length ? ['Ratios at the same offered rate (trunkwise / Kamailio):', '',
-        ...table(['offered cps', 'sustained tw / kam', 'CPU %', 'CPU ms/call', 'setup p50', 'setup p99', 'PSS'], ratioRows(e2e.runs))] : []),
+      ...(tw && ka ? [`**trunkwise / Kamailio max sustainable calls/s: ${ratio(tw.maxSustainableCps, ka.maxSustainableCps)}** (0 failed only: ${ratio(tw.maxZeroFailCps, ka.maxZeroFailCps)})`, ''] : []),
+      ...(tw?.engineDrained ? [`trunkwise engine after the ramp: ${tw.engineDrained.serverTransactions} server / ${tw.engineDrained.clientTransactions} client transactions, ${tw.engineDrained.dialogs} dialogs (${tw.engineDrained.afterS} s after the last step).`, ''] : []),
+      ...(ratioRows(e2e.runs).length ? ['Ratios at the same offered rate (trunkwise / Kamailio; sustained: yes = 0 failed and p99 ≤ 50 ms, p99 = 0 failed but a longer tail):', '',
+        ...table(RATIO_HEAD, ratioRows(e2e.runs))] : []),
       '![setup latency vs calls/s](e2e-latency.png)', '', '![CPU vs calls/s](e2e-cpu.png)', '');
     const p = e2e.profile?.summary;
     if (p) md.push(`Profile of trunkwise (profile.md) at ${e2e.profile!.rate} calls/s (details in e2e.md): ${p.byArea.filter((a) => a.name !== '(idle)').slice(0, 6).map((a) => `${a.name} ${a.pct} %`).join(', ')}.`, '');

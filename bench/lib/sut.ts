@@ -11,6 +11,14 @@ export interface Sut {
   /** One line on how it was started, for the method section. */
   describe: string;
   stop(): Promise<void>;
+  /** The engine's live transactions and dialogs (trunkwise only), to show they return to 0. */
+  counts?(): Promise<EngineCounts | undefined>;
+}
+
+export interface EngineCounts {
+  serverTransactions: number;
+  clientTransactions: number;
+  dialogs: number;
 }
 
 export interface SutOptions {

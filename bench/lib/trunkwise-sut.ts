@@ -9,7 +9,7 @@ import { mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePorts } from './ports';
 import { exited, start, stop } from './procs';
-import { ATTEMPT_NO_ANSWER_MS, ATTEMPT_NO_PROVISIONAL_MS, MAX_ATTEMPTS, type Sut, type SutOptions } from './sut';
+import { ATTEMPT_NO_ANSWER_MS, ATTEMPT_NO_PROVISIONAL_MS, MAX_ATTEMPTS, type EngineCounts, type Sut, type SutOptions } from './sut';
 import type { BenchCarrier } from './carriers';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -77,5 +77,14 @@ export async function startTrunkwise(o: TrunkwiseSutOptions): Promise<Sut> {
     describe: `node ${node.join(' ')} src/main.ts --sip 127.0.0.1:${sipPort} --max-cps 100000 --max-cps-per-source 100000 (embedded engine, one process, LOG_LEVEL=info to a file)`,
     // SIGTERM drains: it exits once its calls are down (at most 30 s), writing the CPU profile if asked.
     stop: () => stop(child, 35_000),
+    counts: () => engineCounts(httpPort!),
   };
+}
+
+/** The engine's transaction and dialog counts from GET /health, or undefined when it does not answer. */
+async function engineCounts(httpPort: number): Promise<EngineCounts | undefined> {
+  const body = await fetch(`http://127.0.0.1:${httpPort}/health`).then((r) => r.json() as Promise<{ engine?: Partial<EngineCounts> }>, () => undefined);
+  const e = body?.engine;
+  if (!e || typeof e.serverTransactions !== 'number' || typeof e.clientTransactions !== 'number' || typeof e.dialogs !== 'number') return undefined;
+  return { serverTransactions: e.serverTransactions, clientTransactions: e.clientTransactions, dialogs: e.dialogs };
 }

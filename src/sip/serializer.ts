@@ -1,8 +1,27 @@
-/** SIP message → bytes; Content-Length always recomputed from the body's byte length. */
-import { canonicalName, type SipMessage } from './message';
+/**
+ * SIP message → bytes; Content-Length always recomputed from the body's byte length.
+ *
+ * The bytes are remembered per message object: the engine sends a message, echoes it to the
+ * application and retransmits it, and each of those asks for the same bytes. They are made again
+ * only when the start line, the headers (changed through SipHeaders, or replaced) or the body
+ * (replaced) differ from when they were made.
+ */
+import { canonicalName, type SipHeaders, type SipMessage } from './message';
+
+interface Serialized {
+  start: string;
+  headers: SipHeaders;
+  version: number;
+  body: Buffer;
+  bytes: Buffer;
+}
+
+const made = new WeakMap<SipMessage, Serialized>();
 
 export function serializeMessage(msg: SipMessage): Buffer {
   const start = msg.kind === 'request' ? `${msg.method} ${msg.uri} SIP/2.0` : `SIP/2.0 ${msg.status} ${msg.reason}`;
+  const prev = made.get(msg);
+  if (prev && prev.start === start && prev.headers === msg.headers && prev.version === msg.headers.version && prev.body === msg.body) return prev.bytes;
   let head = start + '\r\n';
   for (const f of msg.headers.entries()) {
     if (canonicalName(f.name) === 'content-length') continue;
@@ -10,5 +29,7 @@ export function serializeMessage(msg: SipMessage): Buffer {
   }
   head += `Content-Length: ${msg.body.length}\r\n\r\n`;
   const h = Buffer.from(head, 'utf8');
-  return msg.body.length ? Buffer.concat([h, msg.body]) : h;
+  const bytes = msg.body.length ? Buffer.concat([h, msg.body]) : h;
+  made.set(msg, { start, headers: msg.headers, version: msg.headers.version, body: msg.body, bytes });
+  return bytes;
 }

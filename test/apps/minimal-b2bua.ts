@@ -4,6 +4,7 @@
  * engine benchmark; it touches only drachtio-srf's public API, so it runs unchanged against the
  * embedded engine or a real drachtio-server.
  */
+import type { Socket } from 'node:net';
 import Srf from 'drachtio-srf';
 import { connectSrf } from '../../src/app/srf-connect';
 
@@ -19,6 +20,8 @@ export interface MinimalB2buaOptions {
   secret: string;
   /** SIP URI the B leg is sent to, e.g. sip:127.0.0.1:5090;transport=tcp. */
   target: string;
+  /** An in-process wire link (SipEngine.connectLocal()) instead of TCP to host:port. */
+  local?: Socket;
 }
 
 export async function startMinimalB2bua(opts: MinimalB2buaOptions): Promise<MinimalB2bua> {

@@ -2,6 +2,7 @@
  * The embedded SIP engine: transports + transactions + dialogs + the drachtio wire-protocol server.
  * An unchanged drachtio-srf application connects to it exactly as to drachtio-server.
  */
+import type { Socket } from 'node:net';
 import type { TimerConfig } from '../transaction/types';
 import { DEFAULT_TIMERS } from '../transaction/types';
 import { realClock } from '../transaction/clock';
@@ -92,6 +93,14 @@ export class SipEngine {
     await this.transport.start();
     const wire = await this.wire.listen();
     return { wire, sip: this.transport.listeners() };
+  }
+
+  /**
+   * For an application in this process: one end of an in-process wire link carrying the drachtio
+   * protocol (pass it to connectSrf as `local`), instead of a loopback TCP connection.
+   */
+  connectLocal(): Socket {
+    return this.wire.connectLocal();
   }
 
   async stop(): Promise<void> {

@@ -13,6 +13,11 @@ export function encodeFrame(payload: string): Buffer {
   return Buffer.concat([Buffer.from(`${body.length}#`, 'ascii'), body]);
 }
 
+/** The same frame as text, for a socket write (one UTF-8 conversion, done by the socket). */
+export function frameText(payload: string): string {
+  return `${Buffer.byteLength(payload, 'utf8')}#${payload}`;
+}
+
 /** Incremental decoder for one connection. */
 export class WireDecoder {
   private chunks: Buffer[] = [];

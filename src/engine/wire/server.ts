@@ -8,7 +8,8 @@
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { WireDecoder, encodeFrame } from './framing';
+import { WireDecoder, frameText } from './framing';
+import { localLink, type LocalLinkEnd, type WireSocket } from './local-link';
 import { apiResponse, parseAppFrame, type AppFrame } from './protocol';
 import type { EngineLogger } from '../logger';
 
@@ -55,7 +56,7 @@ class Connection implements WireClient {
   authenticated = false;
   readonly decoder = new WireDecoder();
 
-  constructor(readonly socket: net.Socket) {
+  constructor(readonly socket: WireSocket) {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
   }
 
@@ -64,7 +65,7 @@ class Connection implements WireClient {
   }
 
   send(payload: string): void {
-    if (!this.socket.destroyed) this.socket.write(encodeFrame(payload));
+    if (!this.socket.destroyed) this.socket.write(frameText(payload));
   }
 }
 
@@ -98,6 +99,16 @@ export class WireServer extends EventEmitter {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /**
+   * An application in this process connects through the returned end of an in-process link
+   * (local-link.ts) instead of loopback TCP: the same wire protocol, byte for byte.
+   */
+  connectLocal(): LocalLinkEnd {
+    const [engineEnd, appEnd] = localLink();
+    this.accept(engineEnd);
+    return appEnd;
+  }
+
   /** Pick the next application routed for a verb (round-robin), or undefined when none is. */
   selectClient(verb: string, tag?: string): WireClient | undefined {
     const list = (this.routes.get(verb) ?? []).filter((c) => c.alive && (!tag || c.tags.has(tag)));
@@ -116,7 +127,7 @@ export class WireServer extends EventEmitter {
     return [...this.connections].filter((c) => c.authenticated).length;
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(socket: WireSocket): void {
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
     const conn = new Connection(socket);

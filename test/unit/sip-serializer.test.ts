@@ -1,0 +1,55 @@
+/** Issue 11: a message is serialised once and its bytes reused until it changes; header names are canonical however spelled. */
+import t from 'tap';
+import { canonicalName, SipHeaders, type SipRequest } from '../../src/sip/message';
+import { parseMessage } from '../../src/sip/parser';
+import { serializeMessage } from '../../src/sip/serializer';
+
+const INVITE = [
+  'INVITE sip:bob@127.0.0.1 SIP/2.0', 'v: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1', 'f: <sip:a@x>;tag=1', 't: <sip:b@y>',
+  'i: abc', 'CSeq: 1 INVITE', 'Content-Length: 4', '', 'v=0\n',
+].join('\r\n');
+
+function request(): SipRequest {
+  const r = parseMessage(Buffer.from(INVITE));
+  if (!r.ok || r.message.kind !== 'request') throw new Error('fixture does not parse');
+  return r.message;
+}
+
+t.test('the same bytes are returned while the message is unchanged', async (t) => {
+  const m = request();
+  const a = serializeMessage(m);
+  t.equal(serializeMessage(m), a, 'same Buffer object, not made again');
+  t.match(a.toString(), /^INVITE sip:bob@127\.0\.0\.1 SIP\/2\.0\r\n/);
+  t.match(a.toString(), /Content-Length: 4\r\n\r\nv=0\n$/);
+});
+
+t.test('any change through the model makes new bytes', async (t) => {
+  const m = request();
+  let last = serializeMessage(m);
+  const changes: Array<[string, () => void, RegExp]> = [
+    ['headers.set', () => m.headers.set('Max-Forwards', '69'), /Max-Forwards: 69/],
+    ['headers.prepend', () => m.headers.prepend('Via', 'SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK2'), /Max-Forwards: 69\r\nVia: SIP\/2\.0\/UDP 10\.0\.0\.1|Via: SIP\/2\.0\/UDP 10\.0\.0\.1;branch=z9hG4bK2\r\nv:/],
+    ['headers.removeFirst', () => m.headers.removeFirst('via'), /^(?![\s\S]*10\.0\.0\.1)/],
+    ['headers.append', () => m.headers.append('X-A', '1'), /X-A: 1\r\n/],
+    ['headers.remove', () => m.headers.remove('x-a'), /^(?![\s\S]*X-A)/],
+    ['uri', () => void (m.uri = 'sip:carol@127.0.0.1'), /^INVITE sip:carol@/],
+    ['body replaced', () => void (m.body = Buffer.from('v=1\n')), /Content-Length: 4\r\n\r\nv=1\n$/],
+    ['headers replaced', () => void (m.headers = new SipHeaders([{ name: 'Call-ID', value: 'new' }])), /^INVITE sip:carol@127\.0\.0\.1 SIP\/2\.0\r\nCall-ID: new\r\n/],
+  ];
+  for (const [what, change, expect] of changes) {
+    change();
+    const now = serializeMessage(m);
+    t.not(now, last, `${what}: new bytes`);
+    t.match(now.toString(), expect, `${what}: the change is in them`);
+    last = now;
+  }
+});
+
+t.test('canonical names: compact, any case, padded; stable when asked again', async (t) => {
+  for (const [spelling, name] of [['v', 'via'], ['V', 'via'], ['Via', 'via'], [' VIA ', 'via'], ['i', 'call-id'], ['Call-ID', 'call-id'], ['X-Odd', 'x-odd']]) {
+    t.equal(canonicalName(spelling!), name, spelling);
+    t.equal(canonicalName(spelling!), name, `${spelling} again (cached)`);
+  }
+  const h = new SipHeaders([{ name: 'i', value: 'x' }, { name: 'CALL-ID', value: 'y' }]);
+  t.same(h.getAll('Call-Id'), ['x', 'y']);
+});
