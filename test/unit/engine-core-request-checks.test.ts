@@ -12,6 +12,7 @@ import type { SipRequest, SipResponse } from '../../src/sip/message';
 const status = (r: SipResponse): number => r.status;
 const last = (h: CoreHarness): SipResponse => h.responses().at(-1)!;
 const NO_BRANCH = 'SIP/2.0/UDP 127.0.0.2:5070';
+const T1 = 500; // the harness runs the default timers
 
 t.test('methods no app serves: 405 with Allow; methods SIP does not define: 501; no app at all: 503', async (t) => {
   const h = new CoreHarness();
@@ -123,9 +124,12 @@ t.test('RFC 2543 clients: requests without a branch are separate transactions; A
   const txn = h.app.lastSip().tokens[8]!;
   h.appSip(txn, '', 'SIP/2.0 480 Temporarily Unavailable\r\n\r\n');
   const tag = toTag(h.responses(480)[0]!);
+  h.receive(peerRequest({ method: 'ACK', via: NO_BRANCH, callId: 'i1', toTag: 'not-ours' }));
+  h.clock.advance(T1 + 10);
+  t.equal(h.responses(480).length, 2, 'an ACK with another To tag is not ours: timer G keeps re-sending');
   h.receive(peerRequest({ method: 'ACK', via: NO_BRANCH, callId: 'i1', toTag: tag }));
   h.clock.advance(5000);
-  t.equal(h.responses(480).length, 1, 'the ACK stopped timer G: no 480 retransmission');
+  t.equal(h.responses(480).length, 2, 'the ACK stopped timer G: no more 480 retransmissions');
   t.equal(h.app.sipFrames().filter((f) => /^ACK /.test(f.sip)).length, 0, 'the ACK for a non-2xx stays in the transaction');
 
   h.receive(peerRequest({ via: NO_BRANCH, callId: 'i2', body: SDP }));
