@@ -27,8 +27,8 @@ const INDEX = JSON.parse(fs.readFileSync(path.join(DIR, 'index.json'), 'utf8')) 
 const NAMES = Object.keys(INDEX).sort();
 const raw = (name: string): Buffer => fs.readFileSync(path.join(DIR, `${name}.dat`));
 
-const T1 = 50; // timers J and H = 64·T1 = 3.2 s, so the leak check does not wait 32 s
-const QUIET_MS = 400; // how long "no answer" is watched for
+const T1 = 20; // timers J and H = 64·T1 = 1.3 s, so the leak checks do not wait 32 s
+const QUIET_MS = 300; // how long "no answer" is watched for
 const FINAL_MS = 4000; // a loaded machine still answers within this
 
 const skip = embeddedOnly('the answers are the trunkwise engine\'s RFC 4475 behaviour (drachtio-server answers several differently)');
