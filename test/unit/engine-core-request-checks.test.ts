@@ -138,3 +138,21 @@ t.test('RFC 2543 clients: requests without a branch are separate transactions; A
   h.clock.advance(40_000);
   t.same(h.counts(), { dialogs: 0, server: 0, client: 0 });
 });
+
+t.test('inside a dialog: a re-INVITE requiring an unknown extension → 420, the dialog stays; BYE is never refused', async (t) => {
+  const h = new CoreHarness();
+  h.receive(peerRequest({ callId: 'd1', body: SDP }));
+  const txn = h.app.lastSip().tokens[8]!;
+  h.appSip(txn, '', `SIP/2.0 200 OK\r\nContent-Type: application/sdp\r\n\r\n${SDP}`);
+  const tag = toTag(h.responses(200)[0]!);
+  h.receive(peerRequest({ method: 'ACK', callId: 'd1', toTag: tag, branch: 'z9hG4bKd1ack' }));
+  const frames = h.app.sipFrames().length;
+  h.receive(peerRequest({ callId: 'd1', toTag: tag, cseq: 2, body: SDP, extra: ['Require: precondition'] }));
+  t.equal(status(last(h)), 420);
+  t.equal(last(h).headers.get('unsupported'), 'precondition');
+  t.equal(h.app.sipFrames().length, frames, 'the app never saw it');
+  t.equal(h.ctx.dialogs.size, 1, 'the dialog stays');
+  h.receive(peerRequest({ method: 'BYE', callId: 'd1', toTag: tag, cseq: 3, extra: ['Require: precondition'] }));
+  t.match(h.app.lastSip().sip, /^BYE /, 'the BYE reaches the app');
+  t.equal(h.ctx.dialogs.size, 0);
+});

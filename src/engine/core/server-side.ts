@@ -165,6 +165,9 @@ export class ServerSide {
       this.engineFinal(entry, 481, 'Call/Transaction Does Not Exist');
       return;
     }
+    // RFC 3261 §8.2 holds inside a dialog too (420, 415, 406); a BYE ends the call whatever it requires.
+    const rejection = req.method === 'BYE' ? undefined : requestRejection(req);
+    if (rejection) return this.engineFinal(entry, rejection.status, rejection.reason, rejection.headers);
     if (req.method === 'INVITE') {
       // RFC 3261 §14.2: glare with our own re-INVITE → 491; our previous INVITE-server transaction
       // still open (unanswered, or 2xx not yet ACKed) → 500 with Retry-After 0–10 s.
