@@ -74,10 +74,17 @@ export function parseMessage(buf: Buffer): ParseResult {
   if (!cseq) return fail('invalid CSeq header');
   if (start.kind === 'request' && cseq.method !== start.method) return fail('CSeq method does not match the request method');
   if (!headers.get('call-id')) return fail('empty Call-ID header');
-  const contentLengths = new Set(headers.entries().filter((f) => canonicalName(f.name) === 'content-length').map((f) => f.value));
-  if (contentLengths.size > 1) return fail('two different Content-Length values');
+  const counts = new Map<string, number>();
+  let contentLength: string | undefined;
+  for (const f of fields) {
+    const name = canonicalName(f.name);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    if (name !== 'content-length') continue;
+    if (contentLength !== undefined && f.value !== contentLength) return fail('two different Content-Length values');
+    contentLength = f.value;
+  }
   if (start.kind === 'request') {
-    const bad = requestHeaderError(headers);
+    const bad = requestHeaderError(headers, counts);
     if (bad) return fail(bad);
   }
 
@@ -104,10 +111,8 @@ export function parseMessage(buf: Buffer): ParseResult {
  * closed, no spaces inside <>, display names tokens or quoted), Max-Forwards 0–255. Responses are
  * not held to these: a carrier's odd header must not lose us its answer.
  */
-function requestHeaderError(headers: SipHeaders): string | undefined {
-  for (const h of SINGLE) {
-    if (headers.entries().filter((f) => canonicalName(f.name) === h).length > 1) return `more than one ${displayName(h)} header`;
-  }
+function requestHeaderError(headers: SipHeaders, counts: ReadonlyMap<string, number>): string | undefined {
+  for (const h of SINGLE) if ((counts.get(h) ?? 0) > 1) return `more than one ${displayName(h)} header`;
   for (const v of headers.getAll('via')) {
     const semi = v.indexOf(';');
     if (!parseVia(v) || (semi !== -1 && !paramsWellFormed(v.slice(semi + 1)))) return 'invalid Via header';
@@ -147,5 +152,5 @@ function parseStartLine(line: string): StartLine | undefined {
   return { kind: 'request', method, uri };
 }
 
-const DISPLAY: Record<string, string> = { via: 'Via', from: 'From', to: 'To', 'call-id': 'Call-ID', cseq: 'CSeq' };
+const DISPLAY: Record<string, string> = { via: 'Via', from: 'From', to: 'To', 'call-id': 'Call-ID', cseq: 'CSeq', 'max-forwards': 'Max-Forwards' };
 const displayName = (h: string): string => DISPLAY[canonicalName(h)] ?? h;

@@ -27,8 +27,8 @@ const INDEX = JSON.parse(fs.readFileSync(path.join(DIR, 'index.json'), 'utf8')) 
 const NAMES = Object.keys(INDEX).sort();
 const raw = (name: string): Buffer => fs.readFileSync(path.join(DIR, `${name}.dat`));
 
-const T1 = 50; // timers J and H = 64·T1 = 3.2 s, so the leak check does not wait 32 s
-const QUIET_MS = 400; // how long "no answer" is watched for
+const T1 = 20; // timers J and H = 64·T1 = 1.3 s, so the leak checks do not wait 32 s
+const QUIET_MS = 300; // how long "no answer" is watched for
 const FINAL_MS = 4000; // a loaded machine still answers within this
 
 const skip = embeddedOnly('the answers are the trunkwise engine\'s RFC 4475 behaviour (drachtio-server answers several differently)');
@@ -60,6 +60,16 @@ t.teardown(async () => {
 });
 
 interface Got { status: number; text: string }
+
+/** What an answer must carry besides its status (RFC 3261 §21.4). */
+const HEADERS_WITH: Record<number, RegExp> = {
+  400: /^SIP\/2\.0 400 Bad Request \(.+\)\r\n/, // the reason phrase says what was wrong
+  405: /\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n/,
+  501: /\r\nAllow: /,
+  415: /\r\nAccept: application\/sdp\r\n/,
+  420: /\r\nUnsupported: nothingSupportsThis, nothingSupportsThisEither, noProxiesSupportThis, norDoAnyProxiesSupportThis\r\n/,
+  406: /\r\nAccept: application\/sdp\r\n/,
+};
 
 const statusOf = (text: string): number => Number(/^SIP\/2\.0 (\d{3})/.exec(text)?.[1] ?? 0);
 const header = (text: string, re: RegExp): string | undefined => re.exec(text)?.[1]?.trim();
@@ -142,6 +152,8 @@ t.test('RFC 4475 messages over UDP', { skip }, async (t) => {
         if (final && isInvite(bytes)) send(ackFor(bytes, final.text));
         t.equal(final?.status, want, describe(name, c, want));
         if (final && want >= 400) t.match(final.text, /^SIP\/2\.0 \d{3} \S/, `${name}: the final has a reason phrase`);
+        const needs = final ? HEADERS_WITH[final.status] : undefined;
+        if (final && needs) t.match(final.text, needs, `${name}: ${final.status} carries ${needs.source}`);
       } else {
         await new Promise((r) => setTimeout(r, QUIET_MS));
         t.same(mine().map((g) => g.status), [], describe(name, c, want));

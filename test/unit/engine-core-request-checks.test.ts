@@ -12,6 +12,7 @@ import type { SipRequest, SipResponse } from '../../src/sip/message';
 const status = (r: SipResponse): number => r.status;
 const last = (h: CoreHarness): SipResponse => h.responses().at(-1)!;
 const NO_BRANCH = 'SIP/2.0/UDP 127.0.0.2:5070';
+const T1 = 500; // the harness runs the default timers
 
 t.test('methods no app serves: 405 with Allow; methods SIP does not define: 501; no app at all: 503', async (t) => {
   const h = new CoreHarness();
@@ -26,6 +27,9 @@ t.test('methods no app serves: 405 with Allow; methods SIP does not define: 501;
   t.ok(last(h).headers.get('allow'), '501 carries Allow too');
   h.receive(peerRequest({ method: 'NOTIFY', callId: 'm-n', toTag: undefined }));
   t.equal(status(last(h)), 405);
+  h.routes.delete('bye');
+  h.receive(peerRequest({ method: 'BYE', callId: 'm-bye' }));
+  t.equal(status(last(h)), 481, 'a BYE outside any dialog: 481, not 405 with Allow: BYE');
   t.equal(h.app.sipFrames().length, 0, 'none of them reached the app');
   h.routes.clear();
   h.receive(peerRequest({ method: 'REGISTER', callId: 'm-none' }));
@@ -123,9 +127,12 @@ t.test('RFC 2543 clients: requests without a branch are separate transactions; A
   const txn = h.app.lastSip().tokens[8]!;
   h.appSip(txn, '', 'SIP/2.0 480 Temporarily Unavailable\r\n\r\n');
   const tag = toTag(h.responses(480)[0]!);
+  h.receive(peerRequest({ method: 'ACK', via: NO_BRANCH, callId: 'i1', toTag: 'not-ours' }));
+  h.clock.advance(T1 + 10);
+  t.equal(h.responses(480).length, 2, 'an ACK with another To tag is not ours: timer G keeps re-sending');
   h.receive(peerRequest({ method: 'ACK', via: NO_BRANCH, callId: 'i1', toTag: tag }));
   h.clock.advance(5000);
-  t.equal(h.responses(480).length, 1, 'the ACK stopped timer G: no 480 retransmission');
+  t.equal(h.responses(480).length, 2, 'the ACK stopped timer G: no more 480 retransmissions');
   t.equal(h.app.sipFrames().filter((f) => /^ACK /.test(f.sip)).length, 0, 'the ACK for a non-2xx stays in the transaction');
 
   h.receive(peerRequest({ via: NO_BRANCH, callId: 'i2', body: SDP }));
@@ -133,4 +140,22 @@ t.test('RFC 2543 clients: requests without a branch are separate transactions; A
   t.same(h.responses().slice(-2).map(status), [200, 487], 'CANCEL matched its INVITE: 200 and 487');
   h.clock.advance(40_000);
   t.same(h.counts(), { dialogs: 0, server: 0, client: 0 });
+});
+
+t.test('inside a dialog: a re-INVITE requiring an unknown extension → 420, the dialog stays; BYE is never refused', async (t) => {
+  const h = new CoreHarness();
+  h.receive(peerRequest({ callId: 'd1', body: SDP }));
+  const txn = h.app.lastSip().tokens[8]!;
+  h.appSip(txn, '', `SIP/2.0 200 OK\r\nContent-Type: application/sdp\r\n\r\n${SDP}`);
+  const tag = toTag(h.responses(200)[0]!);
+  h.receive(peerRequest({ method: 'ACK', callId: 'd1', toTag: tag, branch: 'z9hG4bKd1ack' }));
+  const frames = h.app.sipFrames().length;
+  h.receive(peerRequest({ callId: 'd1', toTag: tag, cseq: 2, body: SDP, extra: ['Require: precondition'] }));
+  t.equal(status(last(h)), 420);
+  t.equal(last(h).headers.get('unsupported'), 'precondition');
+  t.equal(h.app.sipFrames().length, frames, 'the app never saw it');
+  t.equal(h.ctx.dialogs.size, 1, 'the dialog stays');
+  h.receive(peerRequest({ method: 'BYE', callId: 'd1', toTag: tag, cseq: 3, extra: ['Require: precondition'] }));
+  t.match(h.app.lastSip().sip, /^BYE /, 'the BYE reaches the app');
+  t.equal(h.ctx.dialogs.size, 0);
 });

@@ -38,13 +38,16 @@ export function allowedMethods(wire: CoreWire): string[] {
 
 /**
  * A new request no application is routed for, while applications are connected: 405 with Allow for
- * a SIP method the edge does not serve, 501 for a method SIP does not define. Never 503, which would
+ * a SIP method the edge does not serve, 501 for a method SIP does not define, 481 for one it serves
+ * only inside a dialog (BYE without a To tag). Never 503, which would
  * tell the client to retry elsewhere (RFC 3261 §21.5.4). undefined when no application is connected
  * at all (then the engine is the one unavailable: 503).
  */
 export function methodRejection(req: SipRequest, wire: CoreWire): Rejection | undefined {
   const allow = allowedMethods(wire);
   if (allow.length === 0) return undefined;
+  // Served only inside a dialog (a BYE with no To tag): there is no such dialog (RFC 3261 §15.1.2).
+  if (allow.includes(req.method)) return { status: 481, reason: 'Call/Transaction Does Not Exist', headers: [] };
   const headers = [{ name: 'Allow', value: allow.join(', ') }];
   if ((KNOWN_METHODS as readonly string[]).includes(req.method)) return { status: 405, reason: 'Method Not Allowed', headers };
   return { status: 501, reason: 'Not Implemented', headers };

@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import type { SipRequest, SipResponse } from '../../sip/message';
 import { buildResponse } from '../../sip/response-builder';
-import { getCallId, getCSeq, getFromTag, getToTag, generateTag, parseNameAddr } from '../../sip/headers';
+import { getBranch, getCallId, getCSeq, getFromTag, getToTag, generateTag, parseNameAddr } from '../../sip/headers';
 import type { ServerTransaction } from '../transaction/types';
-import { requestServerKey } from '../transaction/keys';
+import { isRfc3261Branch, requestServerKey } from '../transaction/keys';
 import type { InboundMessage } from '../transport/layer';
 import { responseTarget } from '../transport/layer';
 import type { WireClient } from '../wire/server';
@@ -165,6 +165,9 @@ export class ServerSide {
       this.engineFinal(entry, 481, 'Call/Transaction Does Not Exist');
       return;
     }
+    // RFC 3261 §8.2 holds inside a dialog too (420, 415, 406); a BYE ends the call whatever it requires.
+    const rejection = req.method === 'BYE' ? undefined : requestRejection(req);
+    if (rejection) return this.engineFinal(entry, rejection.status, rejection.reason, rejection.headers);
     if (req.method === 'INVITE') {
       // RFC 3261 §14.2: glare with our own re-INVITE → 491; our previous INVITE-server transaction
       // still open (unanswered, or 2xx not yet ACKed) → 500 with Retry-After 0–10 s.
@@ -220,7 +223,9 @@ export class ServerSide {
   private onAck(ack: SipRequest, m: InboundMessage, key: string): void {
     // ACK for a non-2xx final (initial INVITE or re-INVITE): same branch as the INVITE, absorbed by
     // its transaction (RFC 3261 §17.2.1) — never mistaken for a retransmitted 2xx ACK.
-    const inv = this.byKey.get(key);
+    const found = this.byKey.get(key);
+    // RFC 2543 matching (§17.2.3) also needs the ACK's To tag to be the one our response carried.
+    const inv = found && (isRfc3261Branch(getBranch(ack)) || getToTag(ack) === (getToTag(found.request) ?? found.toTag)) ? found : undefined;
     if (inv && inv.request.method === 'INVITE' && inv.finalStatus >= 300) {
       inv.txn.receiveAck(ack);
       return;
