@@ -3,6 +3,7 @@
 #   scripts/setup.sh            base: npm ci, sip-tester (SIPp), iproute2
 #   scripts/setup.sh bench      + kamailio, tshark
 #   scripts/setup.sh media      + rtpengine-daemon, baresip (a real SIP UA for the tests)
+#   scripts/setup.sh fuzz       + g++ (builds the shim that lets Jazzer.js's prebuilt addon load: fuzz/parser/jazzer.sh)
 #   scripts/setup.sh ui         + chromium (the dashboard's browser tests), prometheus + prometheus-alertmanager (alert rules, Grafana queries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,14 +25,15 @@ elif [ ! -d node_modules ] || [ "$(cat node_modules/.trunkwise-lock-sum 2>/dev/n
 fi
 
 # --- Debian packages -----------------------------------------------------------
-declare -A BIN=( [sip-tester]=sipp [iproute2]=ip [kamailio]=kamailio [tshark]=tshark [rtpengine-daemon]=rtpengine [baresip]=baresip [chromium]=chromium [prometheus]=promtool [prometheus-alertmanager]=amtool )
+declare -A BIN=( [sip-tester]=sipp [iproute2]=ip [kamailio]=kamailio [tshark]=tshark [rtpengine-daemon]=rtpengine [baresip]=baresip [chromium]=chromium [prometheus]=promtool [prometheus-alertmanager]=amtool [g++]=g++ )
 pkgs=(sip-tester iproute2)
 for group in "$@"; do
   case "$group" in
     bench) pkgs+=(kamailio tshark) ;;
     media) pkgs+=(rtpengine-daemon baresip) ;;
     ui) pkgs+=(chromium prometheus prometheus-alertmanager) ;;
-    *) echo "setup.sh: unknown group '$group' (known: bench, media, ui)" >&2; exit 2 ;;
+    fuzz) pkgs+=(g++) ;;
+    *) echo "setup.sh: unknown group '$group' (known: bench, fuzz, media, ui)" >&2; exit 2 ;;
   esac
 done
 missing=()
