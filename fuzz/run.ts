@@ -47,6 +47,8 @@ export interface FuzzResult {
   serverErrors500: number;
   /** 500s RFC 3261 requires: §12.2.2 (in-dialog CSeq not above the last one) and §14.2 (re-INVITE while one is open, with Retry-After). */
   rfcMandated500: number;
+  /** Of serverErrors500: INVITEs whose body the edge could not read as SDP (issue 9, helper 'call' fixes: never a 500). */
+  nonSdpOffer500: number;
   dialogsFormed: number;
   tcp: { connects: number; closedByEdge: number };
   legit: { calls: number; successful: number; failed: number; successPct: number };
@@ -79,6 +81,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const ops: Record<string, number> = {};
   let serverErrors = 0;
   let mandated500 = 0;
+  const callIds500: string[] = [];
   const save = (kind: Finding['kind'], detail: string, entries: SentEntry[], extra: Record<string, unknown> = {}): void => {
     const file = path.join(o.dir, `finding-${findings.length + 1}-${kind}.json`);
     writeFileSync(file, `${JSON.stringify({ kind, detail, seed: o.seed, ...extra, sent: entries }, null, 1)}\n`);
@@ -97,6 +100,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
       return;
     }
     serverErrors++;
+    if (callIds500.length < 10_000) callIds500.push(callId);
     if (serverErrors <= 50) save('500', `500 for Call-ID ${callId}`, log.forCall(callId), { response, recent: log.recent().slice(-30) });
   });
   const carrier = await new CarrierServer(fuzzCarrierHost, actors.onCarrier, c).open();
@@ -201,14 +205,14 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   carrier.close();
   await edge.stop();
   await carriers.stop();
-  const scan = scanLog(edge.logFile);
+  const scan = scanLog(edge.logFile, callIds500);
   const legitDone = legit.successful + legit.failed;
   return {
     options: { seed: o.seed, messages: o.messages, seconds: o.seconds, rate: o.rate, legitRate: o.legitRate, settleSeconds: o.settleSeconds },
     sent: { total: sent, mutated, udp: c.udpSent, tcp: c.tcpSent, carrierResponses: actors.stats.carrierResponses, carrierMutated: actors.stats.carrierMutated, sendErrors: c.sendErrors },
     ops, wallSeconds,
     edge: { exits, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter, rssPeakMiB: rssPeak, after, settledMs, countsZero: zero },
-    statuses: actors.stats.statuses, serverErrors500: serverErrors, rfcMandated500: mandated500, dialogsFormed: actors.stats.dialogsFormed,
+    statuses: actors.stats.statuses, serverErrors500: serverErrors, rfcMandated500: mandated500, nonSdpOffer500: scan.nonSdpOffer, dialogsFormed: actors.stats.dialogsFormed,
     tcp: { connects: c.tcpConnects, closedByEdge: c.tcpClosedByEdge },
     legit: { calls: legitCalls, successful: legit.successful, failed: legit.failed, successPct: legitDone ? (100 * legit.successful) / Math.max(legitCalls, legitDone) : 0 },
     log: scan, findings,
