@@ -42,6 +42,10 @@ export function parseMessage(buf: Buffer): ParseResult {
       else headerError ??= 'continuation line before any header';
       continue;
     }
+    if (/[\r\0]/.test(line)) {
+      headerError ??= 'bare CR or NUL in a header line'; // would also break the wire protocol's framing
+      continue;
+    }
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon).trim() : '';
     if (!name || !TOKEN.test(name)) {
