@@ -12,7 +12,7 @@ const msg = (callId: string): Buffer => Buffer.from(['INVITE sip:+4911100001@127
   'From: <sip:ivr@127.0.0.2>;tag=a', 'To: <sip:+4911100001@127.0.0.1>', `Call-ID: ${callId}`, 'CSeq: 1 INVITE', 'Content-Length: 0', '', ''].join('\r\n'), 'latin1');
 
 t.test('a bare CR or NUL inside a header value is refused with the parser\'s typed error', async (t) => {
-  for (const bad of ['ab\rcd', 'ab\x00cd', 'ab\r']) {
+  for (const bad of ['ab\rcd', 'ab\x00cd', 'ab\r', 'ab\r\n x\ry']) {
     const r = parseMessage(msg(bad));
     t.equal(r.ok, false, `Call-ID ${JSON.stringify(bad)} refused`);
     if (!r.ok) t.ok(r.request, 'with the partial request, so the transport can answer 400');
