@@ -192,10 +192,15 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const settleStart = Date.now();
   let after: EdgeHealth | undefined;
   let zero = false;
+  // Done when all is 0 — or when the transactions are and what is left has not moved for 10 s (a leak, reported as such).
+  let stable = { key: '', since: Date.now() };
   while (Date.now() - settleStart < o.settleSeconds * 1000) {
     after = await edge.health();
     zero = !!after && after.engine.dialogs === 0 && after.engine.serverTransactions === 0 && after.engine.clientTransactions === 0 && after.activeCalls === 0 && after.media.tracked === 0;
     if (zero) break;
+    const key = after ? `${after.engine.serverTransactions}/${after.engine.clientTransactions}/${after.engine.dialogs}/${after.activeCalls}/${after.media.tracked}` : '';
+    if (key !== stable.key) stable = { key, since: Date.now() };
+    if (after && after.engine.serverTransactions + after.engine.clientTransactions === 0 && Date.now() - stable.since > 10_000) break;
     await sleep(500);
   }
   const settledMs = Date.now() - settleStart;
