@@ -186,6 +186,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   if (!rssBefore) rssBefore = rssPeak;
   o.say(`fuzzing done: ${sent} messages in ${wallSeconds.toFixed(1)} s; settling`);
   rssPeak = Math.max(rssPeak, edge.rssMiB());
+  actors.calm = true;
   for (const d of [...actors.dialogs.values()]) actors.hangup(d);
   const legit = await uac.done;
   // Settle: every transaction and dialog must end (timer H/J/F are 32 s at most).
