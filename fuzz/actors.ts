@@ -39,6 +39,9 @@ export class Actors {
   readonly dialogs = new Map<string, LiveDialog>();
   readonly stats: ActorStats = { statuses: {}, dialogsFormed: 0, carrierInvites: 0, carrierResponses: 0, carrierMutated: 0 };
 
+  /** Once the run is over the carrier answers cleanly, so the edge's probes and transactions can end. */
+  calm = false;
+
   /** Where ACKs for non-2xx go (the edge's SIP address). */
   edgeUri = 'sip:127.0.0.1';
 
@@ -65,7 +68,7 @@ export class Actors {
     if (method === 'ACK') return;
     const toTag = this.rng.token(8);
     // Zero to two mutated responses first: they hit the edge's own client transaction.
-    for (let k = this.rng.pick([0, 0, 1, 1, 2]); k > 0; k--) {
+    for (let k = this.calm ? 0 : this.rng.pick([0, 0, 1, 1, 2]); k > 0; k--) {
       const [status, reason] = this.rng.pick([[100, 'Trying'], [180, 'Ringing'], [183, 'Session Progress'], [200, 'OK'], [486, 'Busy Here'], [503, 'Service Unavailable'], [401, 'Unauthorized']] as const);
       const m = mutate(responseTo(d, status, reason, toTag, link.me, status !== 100 && method === 'INVITE'), this.rng, 0);
       this.stats.carrierMutated++;

@@ -121,10 +121,14 @@ export interface LogScan {
   /** Lines that are not JSON (stack traces on stderr). */
   nonJson: number;
   nonJsonSamples: string[];
+  /** Call-IDs (of those asked about) whose INVITE body the media anchor could not read as SDP. */
+  nonSdpOffer: number;
 }
 
-export function scanLog(file: string): LogScan {
-  const out: LogScan = { errors: {}, unhandled: 0, unhandledSamples: [], nonJson: 0, nonJsonSamples: [] };
+export function scanLog(file: string, callIds500: readonly string[] = []): LogScan {
+  const out: LogScan = { errors: {}, unhandled: 0, unhandledSamples: [], nonJson: 0, nonJsonSamples: [], nonSdpOffer: 0 };
+  const asked = new Set(callIds500);
+  const nonSdp = new Set<string>();
   let text = '';
   try {
     text = readFileSync(file, 'utf8');
@@ -133,23 +137,25 @@ export function scanLog(file: string): LogScan {
   }
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
-    let j: { level?: number; msg?: string };
+    let j: { level?: number; msg?: string; callId?: string };
     try {
-      j = JSON.parse(line) as { level?: number; msg?: string };
+      j = JSON.parse(line) as { level?: number; msg?: string; callId?: string };
     } catch {
       // The start-up banner goes to stderr as plain text; count only what looks like an error.
-      if (/error|at .*\(.*:\d+:\d+\)|^\s+at /i.test(line)) {
+      if (/error|warning|at .*\(.*:\d+:\d+\)|^\s+at /i.test(line)) {
         out.nonJson++;
         if (out.nonJsonSamples.length < 10) out.nonJsonSamples.push(line.slice(0, 400));
       }
       continue;
     }
     const msg = String(j.msg ?? '');
+    if (j.callId && asked.has(j.callId) && msg.startsWith('media anchor refused the offer')) nonSdp.add(j.callId);
     if ((j.level ?? 0) >= 50) out.errors[msg] = (out.errors[msg] ?? 0) + 1;
     if (UNHANDLED.test(msg)) {
       out.unhandled++;
       if (out.unhandledSamples.length < 10) out.unhandledSamples.push(line.slice(0, 2000));
     }
   }
+  out.nonSdpOffer = nonSdp.size;
   return out;
 }

@@ -45,6 +45,10 @@ export interface FuzzResult {
   edge: { exits: number; rssBeforeMiB: number; rssAfterMiB: number; rssPeakMiB: number; after: EdgeHealth | undefined; settledMs: number; countsZero: boolean };
   statuses: Record<string, number>;
   serverErrors500: number;
+  /** 500s RFC 3261 requires: §12.2.2 (in-dialog CSeq not above the last one) and §14.2 (re-INVITE while one is open, with Retry-After). */
+  rfcMandated500: number;
+  /** Of serverErrors500: INVITEs whose body the edge could not read as SDP (issue 9, helper 'call' fixes: never a 500). */
+  nonSdpOffer500: number;
   dialogsFormed: number;
   tcp: { connects: number; closedByEdge: number };
   legit: { calls: number; successful: number; failed: number; successPct: number };
@@ -56,6 +60,19 @@ const SOURCES_UDP = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.
 const SOURCES_TCP = ['127.0.0.8', '127.0.0.9', '127.0.0.10', '127.0.0.11'];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A 500 the RFC requires is not an input-caused failure: §12.2.2, an in-dialog request whose CSeq is
+ * not above one we sent earlier in the call; §14.2, a re-INVITE while an INVITE is still open
+ * (answered 500 with Retry-After).
+ */
+export function rfcMandated500(response: string, callId: string, log: SentLog): boolean {
+  const cseq = /\r\ncseq[ \t]*:[ \t]*(\d+)[ \t]+(\S+)/i.exec(response);
+  if (!cseq) return false;
+  const inDialog = /\r\n(?:to|t)[ \t]*:[^\r\n]*;\s*tag=/i.test(response);
+  if (log.wasOutOfOrder(callId, cseq[1]!, cseq[2]!)) return true;
+  return inDialog && cseq[2] === 'INVITE' && /\r\nretry-after[ \t]*:/i.test(response);
+}
+
 export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const rng = new Rng(o.seed);
   const c: NetCounters = counters();
@@ -63,6 +80,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const findings: Finding[] = [];
   const ops: Record<string, number> = {};
   let serverErrors = 0;
+  let mandated500 = 0;
+  const callIds500: string[] = [];
   const save = (kind: Finding['kind'], detail: string, entries: SentEntry[], extra: Record<string, unknown> = {}): void => {
     const file = path.join(o.dir, `finding-${findings.length + 1}-${kind}.json`);
     writeFileSync(file, `${JSON.stringify({ kind, detail, seed: o.seed, ...extra, sent: entries }, null, 1)}\n`);
@@ -75,8 +94,13 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const edgeEndpoint = { host: '127.0.0.1', port: 0, transport: 'UDP' as const };
   const edgeUri = (): string => `sip:127.0.0.1:${edgeEndpoint.port}`;
   const actors = new Actors(rng, log, 200, (response: string) => {
-    serverErrors++;
     const callId = /\r\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)/i.exec(response)?.[1]?.trim() ?? '';
+    if (rfcMandated500(response, callId, log)) {
+      mandated500++;
+      return;
+    }
+    serverErrors++;
+    if (callIds500.length < 10_000) callIds500.push(callId);
     if (serverErrors <= 50) save('500', `500 for Call-ID ${callId}`, log.forCall(callId), { response, recent: log.recent().slice(-30) });
   });
   const carrier = await new CarrierServer(fuzzCarrierHost, actors.onCarrier, c).open();
@@ -162,16 +186,22 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   if (!rssBefore) rssBefore = rssPeak;
   o.say(`fuzzing done: ${sent} messages in ${wallSeconds.toFixed(1)} s; settling`);
   rssPeak = Math.max(rssPeak, edge.rssMiB());
+  actors.calm = true;
   for (const d of [...actors.dialogs.values()]) actors.hangup(d);
   const legit = await uac.done;
   // Settle: every transaction and dialog must end (timer H/J/F are 32 s at most).
   const settleStart = Date.now();
   let after: EdgeHealth | undefined;
   let zero = false;
+  // Done when all is 0 — or when the transactions are and what is left has not moved for 10 s (a leak, reported as such).
+  let stable = { key: '', since: Date.now() };
   while (Date.now() - settleStart < o.settleSeconds * 1000) {
     after = await edge.health();
     zero = !!after && after.engine.dialogs === 0 && after.engine.serverTransactions === 0 && after.engine.clientTransactions === 0 && after.activeCalls === 0 && after.media.tracked === 0;
     if (zero) break;
+    const key = after ? `${after.engine.serverTransactions}/${after.engine.clientTransactions}/${after.engine.dialogs}/${after.activeCalls}/${after.media.tracked}` : '';
+    if (key !== stable.key) stable = { key, since: Date.now() };
+    if (after && after.engine.serverTransactions + after.engine.clientTransactions === 0 && Date.now() - stable.since > 10_000) break;
     await sleep(500);
   }
   const settledMs = Date.now() - settleStart;
@@ -181,14 +211,14 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   carrier.close();
   await edge.stop();
   await carriers.stop();
-  const scan = scanLog(edge.logFile);
+  const scan = scanLog(edge.logFile, callIds500);
   const legitDone = legit.successful + legit.failed;
   return {
     options: { seed: o.seed, messages: o.messages, seconds: o.seconds, rate: o.rate, legitRate: o.legitRate, settleSeconds: o.settleSeconds },
     sent: { total: sent, mutated, udp: c.udpSent, tcp: c.tcpSent, carrierResponses: actors.stats.carrierResponses, carrierMutated: actors.stats.carrierMutated, sendErrors: c.sendErrors },
     ops, wallSeconds,
     edge: { exits, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter, rssPeakMiB: rssPeak, after, settledMs, countsZero: zero },
-    statuses: actors.stats.statuses, serverErrors500: serverErrors, dialogsFormed: actors.stats.dialogsFormed,
+    statuses: actors.stats.statuses, serverErrors500: serverErrors, rfcMandated500: mandated500, nonSdpOffer500: scan.nonSdpOffer, dialogsFormed: actors.stats.dialogsFormed,
     tcp: { connects: c.tcpConnects, closedByEdge: c.tcpClosedByEdge },
     legit: { calls: legitCalls, successful: legit.successful, failed: legit.failed, successPct: legitDone ? (100 * legit.successful) / Math.max(legitCalls, legitDone) : 0 },
     log: scan, findings,

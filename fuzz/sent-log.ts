@@ -17,6 +17,9 @@ export class SentLog {
   private readonly ring: SentEntry[] = [];
   private next = 0;
   private readonly byCallId = new Map<string, SentEntry[]>();
+  /** Highest CSeq number sent per Call-ID (requests other than ACK/CANCEL), and the requests sent below it. */
+  private readonly maxSeq = new Map<string, number>();
+  private readonly outOfOrder = new Set<string>();
 
   constructor(private readonly size = 400, private readonly maxCalls = 20_000) {}
 
@@ -27,6 +30,7 @@ export class SentLog {
     this.next = (this.next + 1) % this.size;
     const callId = /\r\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)/i.exec(e.latin1)?.[1]?.trim();
     if (!callId) return;
+    this.trackSeq(callId, e.latin1);
     const list = this.byCallId.get(callId) ?? [];
     if (!list.length) {
       this.byCallId.set(callId, list);
@@ -34,6 +38,27 @@ export class SentLog {
     }
     list.push(e);
     if (list.length > 6) list.shift();
+  }
+
+  private trackSeq(callId: string, text: string): void {
+    const cseq = /\r\ncseq[ \t]*:[ \t]*(\d+)[ \t]+(\S+)/i.exec(text);
+    if (!cseq || text.startsWith('SIP/') || cseq[2] === 'ACK' || cseq[2] === 'CANCEL') return;
+    const seq = Number(cseq[1]);
+    const max = this.maxSeq.get(callId);
+    if (max !== undefined && seq <= max) {
+      this.outOfOrder.add(`${callId} ${cseq[1]} ${cseq[2]}`);
+      if (this.outOfOrder.size > this.maxCalls) this.outOfOrder.delete(this.outOfOrder.values().next().value!);
+    }
+    if (max === undefined || seq > max) {
+      this.maxSeq.delete(callId);
+      this.maxSeq.set(callId, seq);
+      if (this.maxSeq.size > this.maxCalls) this.maxSeq.delete(this.maxSeq.keys().next().value!);
+    }
+  }
+
+  /** Whether we sent this request (Call-ID, CSeq number, method) with a CSeq not above an earlier one in its call. */
+  wasOutOfOrder(callId: string, seq: string, method: string): boolean {
+    return this.outOfOrder.has(`${callId} ${seq} ${method}`);
   }
 
   /** The ring, oldest first. */

@@ -3,6 +3,7 @@
 #   scripts/setup.sh            base: npm ci, sip-tester (SIPp), iproute2
 #   scripts/setup.sh bench      + kamailio, tshark
 #   scripts/setup.sh media      + rtpengine-daemon, baresip (a real SIP UA for the tests)
+#   scripts/setup.sh fuzz       + g++ (builds the shim that lets Jazzer.js's prebuilt addon load: fuzz/parser/jazzer.sh)
 #   scripts/setup.sh ui         + chromium (the dashboard's browser tests), prometheus + prometheus-alertmanager (alert rules, Grafana queries)
 #   scripts/setup.sh redis      + redis-server (shared state between edges and workers: --redis, --workers)
 set -euo pipefail
@@ -25,7 +26,7 @@ elif [ ! -d node_modules ] || [ "$(cat node_modules/.trunkwise-lock-sum 2>/dev/n
 fi
 
 # --- Debian packages -----------------------------------------------------------
-declare -A BIN=( [sip-tester]=sipp [iproute2]=ip [kamailio]=kamailio [tshark]=tshark [rtpengine-daemon]=rtpengine [baresip]=baresip [chromium]=chromium [prometheus]=promtool [prometheus-alertmanager]=amtool [redis-server]=redis-server )
+declare -A BIN=( [sip-tester]=sipp [iproute2]=ip [kamailio]=kamailio [tshark]=tshark [rtpengine-daemon]=rtpengine [baresip]=baresip [chromium]=chromium [prometheus]=promtool [prometheus-alertmanager]=amtool [redis-server]=redis-server [g++]=g++ )
 pkgs=(sip-tester iproute2)
 for group in "$@"; do
   case "$group" in
@@ -33,7 +34,8 @@ for group in "$@"; do
     media) pkgs+=(rtpengine-daemon baresip) ;;
     ui) pkgs+=(chromium prometheus prometheus-alertmanager) ;;
     redis) pkgs+=(redis-server) ;;
-    *) echo "setup.sh: unknown group '$group' (known: bench, media, ui, redis)" >&2; exit 2 ;;
+    fuzz) pkgs+=(g++) ;;
+    *) echo "setup.sh: unknown group '$group' (known: bench, fuzz, media, ui, redis)" >&2; exit 2 ;;
   esac
 done
 missing=()

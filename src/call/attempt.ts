@@ -38,7 +38,7 @@ export interface AttemptHandle {
 interface SipErrorLike {
   status?: number;
   reason?: string;
-  res?: { get(name: string): string | undefined };
+  res?: { status?: number; get(name: string): string | undefined };
 }
 
 export function startAttempt(sip: CallSipPort, uri: string, opts: Srf.CreateUACOptions, timers: AttemptTimers, hooks: AttemptHooks): AttemptHandle {
@@ -103,7 +103,9 @@ export function startAttempt(sip: CallSipPort, uri: string, opts: Srf.CreateUACO
  * synthetic 503 (unreachable) is told apart from a carrier's own 503.
  */
 export function classifyFailure(err: SipErrorLike): AttemptFailure {
-  const status = err.status ?? 500;
+  // drachtio-srf refuses a 2xx it cannot use (no Contact) with a 500 of its own: the carrier's fault, 502.
+  const unusable2xx = err.res?.status !== undefined && err.res.status >= 200 && err.res.status < 300;
+  const status = unusable2xx ? 502 : err.status ?? 500;
   const to = err.res?.get('To') ?? err.res?.get('to') ?? '';
   const fromPeer = /;\s*tag=/i.test(to);
   if (!fromPeer && status === 503) return { kind: 'transport-error' };

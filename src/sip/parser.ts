@@ -42,6 +42,10 @@ export function parseMessage(buf: Buffer): ParseResult {
   let headerError: string | undefined;
   for (const line of lines) {
     if (line === '') continue;
+    if (/[\r\0]/.test(line)) {
+      headerError ??= 'bare CR or NUL in a header line'; // would also break the wire protocol's framing
+      continue;
+    }
     if (line[0] === ' ' || line[0] === '\t') {
       // RFC 3261 §7.3.1 folding: a continuation line belongs to the previous header.
       const last = fields[fields.length - 1];

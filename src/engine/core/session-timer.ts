@@ -93,8 +93,9 @@ export function decideUac(res: SipResponse, running: Dialog['sessionTimer']): { 
 
 /** When the timer fires: the refresher at half the interval; the other side slightly before expiry. */
 export function timerDelayMs(intervalSec: number, weRefresh: boolean): number {
-  if (weRefresh) return (intervalSec * 1000) / 2;
-  return (intervalSec - Math.min(32, intervalSec / 3)) * 1000;
+  // Node cuts delays beyond 2^31−1 ms to 1 ms; a peer's huge Session-Expires must not fire us at once.
+  const ms = weRefresh ? (intervalSec * 1000) / 2 : (intervalSec - Math.min(32, intervalSec / 3)) * 1000;
+  return Math.min(ms, 2 ** 31 - 1);
 }
 
 export interface SessionTimerActions {

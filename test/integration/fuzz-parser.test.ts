@@ -1,0 +1,23 @@
+/**
+ * Coverage-guided fuzzing of the SIP parser and stream framer (Jazzer.js, fuzz/parser/): 20 s of
+ * libFuzzer with a fixed seed. Any exception — the parser must answer with its typed result — fails
+ * the run and libFuzzer prints the input. fuzz/parser/jazzer.sh explains how its addon is made to load.
+ */
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+t.test('Jazzer.js: 20 s on the parser and framer, no exception', async (t) => {
+  const script = path.join(__dirname, '..', '..', 'fuzz', 'parser', 'jazzer.sh');
+  const child = spawn('bash', [script, '20', '7'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => void (out = (out + d.toString()).slice(-20_000)));
+  child.stderr.on('data', (d: Buffer) => void (out = (out + d.toString()).slice(-20_000)));
+  const kill = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearTimeout(kill);
+  const runs = Number(/Done (\d+) runs/.exec(out)?.[1] ?? 0);
+  t.equal(code, 0, `jazzer exited 0${code === 0 ? '' : `:\n${out.slice(-4000)}`}`);
+  t.ok(runs > 10_000, `${runs} inputs tried`);
+  t.match(out, /stat::new_units_added:\s+[1-9]/, 'coverage guided: new inputs were added to the corpus');
+});
