@@ -18,6 +18,8 @@ import type { AttemptTrack } from '../health/monitor';
 import type { MediaAnchor } from '../call/media-port';
 import type { MediaTracker } from '../call/media-tracker';
 import type { CallSipPort } from '../call/sip-port';
+import { checkInviteBody } from './body-check';
+import { sendError } from './reply';
 import { runCall, type CallPlan, type CallDeps, type DecisionInput, type PlannedAttempt } from '../call/session';
 
 export interface InviteDeps {
@@ -43,7 +45,7 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
   return (req, res) => {
     handle(req, res).catch((err: Error) => {
       deps.logger.error({ err: err.stack, callId: req.get('Call-ID') }, 'INVITE handling failed');
-      if (!res.finalResponseSent) res.send(500);
+      sendError(res, 'E_INTERNAL');
     });
   };
 
@@ -71,6 +73,13 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
     }
     const rate = deps.admission.rate(req.source_address, now);
     if (!rate.ok) return refuse(req, res, rate);
+    // Before any routing or carrier work: a body we cannot offer is the caller's problem, not a carrier's.
+    const body = checkInviteBody(req.get('Content-Type') || undefined, req.get('Content-Encoding') || undefined, req.body);
+    if (!body.ok) {
+      deps.metrics.callsRejected.inc({ reason: 'unsupported-media-type' });
+      deps.logger.warn({ callId: req.get('Call-ID'), code: body.code, detail: body.detail }, 'INVITE body refused');
+      return sendError(res, body.code);
+    }
     deps.metrics.callsAdmitted.inc();
     const config = deps.config();
     const user = /^sips?:([^@;>]+)@/.exec(req.uri)?.[1] ?? '';

@@ -12,6 +12,8 @@ export interface ErrorSpec {
   readonly message: string;
   /** Seconds for a Retry-After header, when the caller should come back soon. */
   readonly retryAfterS?: number;
+  /** Other headers the response carries (e.g. Accept on a 415). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** When it is raised. */
   readonly when: string;
 }
@@ -40,6 +42,10 @@ export const ERRORS = {
   E_DRAINING: {
     status: 503, reason: 'Service Unavailable', message: 'trunkwise is shutting down', retryAfterS: 1,
     when: 'admission: SIGTERM received, existing calls are draining; the IVR should use another edge',
+  },
+  E_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415, reason: 'Unsupported Media Type', message: 'the INVITE body is not SDP', headers: { Accept: 'application/sdp', 'Accept-Encoding': 'identity' },
+    when: 'admission: the INVITE carries a body that is not application/sdp, or is content-encoded; answered before any carrier attempt',
   },
   E_DEADLINE: {
     status: 408, reason: 'Request Timeout', message: 'no carrier answered before the setup deadline',
@@ -80,5 +86,5 @@ export class TrunkwiseError extends Error {
 /** The SIP response for a code: status, reason phrase and headers (Retry-After when the catalogue says). */
 export function sipResponseFor(code: ErrorCode): { status: number; reason: string; headers: Record<string, string> } {
   const spec: ErrorSpec = ERRORS[code];
-  return { status: spec.status, reason: spec.reason, headers: spec.retryAfterS !== undefined ? { 'Retry-After': String(spec.retryAfterS) } : {} };
+  return { status: spec.status, reason: spec.reason, headers: { ...spec.headers, ...(spec.retryAfterS !== undefined && { 'Retry-After': String(spec.retryAfterS) }) } };
 }
