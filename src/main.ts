@@ -11,6 +11,8 @@ import { HELP, loadSettings, wantsHelp } from './app/settings';
 import { ConfigHolder } from './app/config-holder';
 import { connectSrf } from './app/srf-connect';
 import { SrfPort } from './app/srf-port';
+import { sendError } from './app/reply';
+import { sourceLabeller } from './app/source-label';
 import { createInviteHandler } from './app/invite-handler';
 import { buildSnapshot } from './app/snapshot';
 import { Admission } from './admission/admission';
@@ -81,7 +83,7 @@ async function main(): Promise<void> {
   if (auth) logger.info({ realm: settings.authRealm }, 'IVR digest authentication on');
   const sip = new SrfPort(srf);
   const onInvite = createInviteHandler({
-    sip, logger, metrics, admission, auth, carriers, config: () => config.config,
+    sip, logger, metrics, admission, auth, sourceLabel: sourceLabeller(settings.allow), carriers, config: () => config.config,
     snapshot: (c, now) => buildSnapshot(c, carriers, health, now),
     // Once draining, attempt outcomes are not health verdicts: an attempt cut by our own shutdown
     // must not take a carrier down on the way out (src/admin/drain.ts freezes the rest).
@@ -93,7 +95,7 @@ async function main(): Promise<void> {
   });
   const inSetup = new SetupTracker(); // calls still being set up count for the drain too
   srf.invite((req, res) => {
-    if (draining) return void res.send(503, { headers: { 'Retry-After': '5' } });
+    if (draining) return sendError(res, 'E_DRAINING');
     inSetup.add(res);
     onInvite(req, res);
   });

@@ -27,6 +27,8 @@ export interface InviteDeps {
   logger: Logger;
   metrics: Metrics;
   admission: Admission;
+  /** Metric label for a source address: its allowlist entry or "foreign" (src/app/source-label.ts). */
+  sourceLabel(address: string): string;
   /** Digest authentication of the IVR platform, when configured. */
   auth: DigestAuth | undefined;
   carriers: CarrierRegistry;
@@ -52,12 +54,12 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
   function refuse(req: Srf.SrfRequest, res: Srf.SrfResponse, adm: Exclude<AdmissionResult, { ok: true }>): void {
     deps.metrics.callsRejected.inc({ reason: adm.reason });
     deps.logger.warn({ source: req.source_address, callId: req.get('Call-ID'), reason: adm.reason }, 'call refused at admission');
-    res.send(adm.status, adm.retryAfter ? { headers: { 'Retry-After': String(adm.retryAfter) } } : {});
+    sendError(res, adm.reason === 'source-forbidden' ? 'E_SOURCE_FORBIDDEN' : 'E_CPS_LIMIT');
   }
 
   async function handle(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
     const now = Date.now();
-    deps.metrics.callsIn.inc({ source: req.source_address });
+    deps.metrics.callsIn.inc({ source: deps.sourceLabel(req.source_address) });
     const allowed = deps.admission.source(req.source_address);
     if (!allowed.ok) return refuse(req, res, allowed);
     let sourceId: string | undefined;
@@ -66,8 +68,7 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
       if (!v.ok) {
         deps.metrics.callsRejected.inc({ reason: `auth-${v.reason}` });
         if (v.reason !== 'missing') deps.logger.warn({ source: req.source_address, callId: req.get('Call-ID'), reason: v.reason }, 'IVR digest authentication failed');
-        res.send(401, { headers: { 'WWW-Authenticate': deps.auth.challenge(now, v.stale === true) } });
-        return;
+        return sendError(res, 'E_AUTH_REQUIRED', { 'WWW-Authenticate': deps.auth.challenge(now, v.stale === true) });
       }
       sourceId = v.username;
     }
@@ -89,9 +90,8 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
     const ranked = rankCarriers(route, deps.snapshot(config, now), { rrCounter: rr++, random: Math.random, now });
     const plan = buildPlan(config, route, ranked.ordered, user, req);
     if (plan.attempts.length === 0) {
-      deps.logger.error({ route: route.id, skipped: ranked.skipped }, 'no carrier can take the call');
-      res.send(503, { headers: { 'Retry-After': '5' } });
-      return;
+      deps.logger.error({ route: route.id, skipped: ranked.skipped, code: 'E_ALL_CARRIERS_DOWN' }, 'no carrier can take the call');
+      return sendError(res, 'E_ALL_CARRIERS_DOWN');
     }
     const callDeps: CallDeps = {
       sip: deps.sip, logger: deps.logger, metrics: deps.metrics, carriers: deps.carriers,

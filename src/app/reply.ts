@@ -2,8 +2,8 @@
 import type Srf from 'drachtio-srf';
 import { sipResponseFor, type ErrorCode } from '../config/errors';
 
-export function sendError(res: Srf.SrfResponse, code: ErrorCode): void {
+export function sendError(res: Srf.SrfResponse, code: ErrorCode, headers: Record<string, string> = {}): void {
   if (res.finalResponseSent) return;
   const r = sipResponseFor(code);
-  res.send(r.status, r.reason, { headers: r.headers });
+  res.send(r.status, r.reason, { headers: { ...r.headers, ...headers } });
 }

@@ -1,6 +1,8 @@
 /**
  * The error catalogue (STYLE.md 4): every failure trunkwise reports to a caller or an operator has a
  * named code, a message, and the SIP response it maps to. The README's error table is this table.
+ * The app sends these through src/app/reply.ts, so what is written here is what goes on the wire
+ * (test/integration/call-error-catalogue.test.ts drives each code through the running app).
  *
  * Carrier failures are not here: when every attempt fails the caller gets the carriers' last
  * meaningful failure (src/routing/crankback.ts selectFinalFailure), not a code of ours.
@@ -23,24 +25,20 @@ export const ERRORS = {
     status: 403, reason: 'Forbidden', message: 'source is not allowed to place calls',
     when: 'admission: the source address / IVR id is not in the allowlist',
   },
-  E_NO_ROUTE: {
-    status: 404, reason: 'Not Found', message: 'no route for this request',
-    when: 'routing: the request-URI has no user part to route on (every other request reaches at least the default route)',
-  },
   E_ALL_CARRIERS_DOWN: {
-    status: 503, reason: 'Service Unavailable', message: 'no carrier in the route can take the call',
+    status: 503, reason: 'Service Unavailable', message: 'no carrier in the route can take the call', retryAfterS: 5,
     when: 'routing: every carrier of the route is drained or disabled (down carriers are still tried as a last resort)',
+  },
+  E_AUTH_REQUIRED: {
+    status: 401, reason: 'Unauthorized', message: 'IVR digest authentication required',
+    when: 'admission: digest authentication is on and the INVITE has no valid Authorization (the response carries WWW-Authenticate)',
   },
   E_CPS_LIMIT: {
     status: 503, reason: 'Service Unavailable', message: 'call rate limit reached', retryAfterS: 1,
     when: "admission: trunkwise's own calls-per-second limit (carrier caps never reject: capped carriers go last)",
   },
-  E_CALL_LIMIT: {
-    status: 503, reason: 'Service Unavailable', message: 'concurrent call limit reached', retryAfterS: 5,
-    when: "admission: trunkwise's own concurrent call limit",
-  },
   E_DRAINING: {
-    status: 503, reason: 'Service Unavailable', message: 'trunkwise is shutting down', retryAfterS: 1,
+    status: 503, reason: 'Service Unavailable', message: 'trunkwise is shutting down', retryAfterS: 5,
     when: 'admission: SIGTERM received, existing calls are draining; the IVR should use another edge',
   },
   E_UNSUPPORTED_MEDIA_TYPE: {
