@@ -74,6 +74,13 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
     }
     const rate = deps.admission.rate(req.source_address, now);
     if (!rate.ok) return refuse(req, res, rate);
+    // RFC 3261 §16.3 / §8.2: a request out of hops is answered 483; otherwise the carrier leg gets one fewer.
+    const hops = forwardHops(req.get('Max-Forwards') || undefined);
+    if (hops === 0) {
+      deps.metrics.callsRejected.inc({ reason: 'too-many-hops' });
+      deps.logger.warn({ callId: req.get('Call-ID'), code: 'E_TOO_MANY_HOPS' }, 'INVITE out of hops: routing loop?');
+      return sendError(res, 'E_TOO_MANY_HOPS');
+    }
     // Before any routing or carrier work: a body we cannot offer is the caller's problem, not a carrier's.
     const body = checkInviteBody(req.get('Content-Type') || undefined, req.get('Content-Encoding') || undefined, req.body);
     if (!body.ok) {
@@ -88,7 +95,7 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
       user, sourceAddress: req.source_address, headers: (n) => req.get(n), ...(sourceId !== undefined && { sourceId }),
     });
     const ranked = rankCarriers(route, deps.snapshot(config, now), { rrCounter: rr++, random: Math.random, now });
-    const plan = buildPlan(config, route, ranked.ordered, user, req);
+    const plan = buildPlan(config, route, ranked.ordered, user, req, hops - 1);
     if (plan.attempts.length === 0) {
       deps.logger.error({ route: route.id, skipped: ranked.skipped, code: 'E_ALL_CARRIERS_DOWN' }, 'no carrier can take the call');
       return sendError(res, 'E_ALL_CARRIERS_DOWN');
@@ -102,7 +109,14 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
   }
 }
 
-function buildPlan(config: TrunkwiseConfig, route: CompiledRoute, ordered: readonly string[], user: string, req: Srf.SrfRequest): CallPlan {
+/** The caller's Max-Forwards (70 when absent or unreadable, as a UAC would have set). */
+export function forwardHops(value: string | undefined): number {
+  const v = value?.trim();
+  if (v === undefined || !/^\d{1,3}$/.test(v)) return 70;
+  return Math.min(Number(v), 255);
+}
+
+function buildPlan(config: TrunkwiseConfig, route: CompiledRoute, ordered: readonly string[], user: string, req: Srf.SrfRequest, maxForwards: number): CallPlan {
   const from = req.get('From');
   return {
     route: route.id,
@@ -112,7 +126,7 @@ function buildPlan(config: TrunkwiseConfig, route: CompiledRoute, ordered: reado
       const c = config.carrierById[id];
       if (!c) return [];
       const creds = config.credentials.get(id);
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { 'Max-Forwards': String(maxForwards) };
       if (from) headers.From = from.replace(/;\s*tag=[^;>\s]*/i, '');
       const attempt: PlannedAttempt = { carrier: id, uri: carrierRequestUri(c, user), headers };
       if (creds) attempt.auth = { username: creds.username, password: creds.password };

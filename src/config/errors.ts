@@ -41,6 +41,10 @@ export const ERRORS = {
     status: 503, reason: 'Service Unavailable', message: 'trunkwise is shutting down', retryAfterS: 5,
     when: 'admission: SIGTERM received, existing calls are draining; the IVR should use another edge',
   },
+  E_TOO_MANY_HOPS: {
+    status: 483, reason: 'Too Many Hops', message: 'Max-Forwards reached 0',
+    when: 'admission: the INVITE arrived with Max-Forwards 0 (a routing loop, e.g. a carrier routing back to trunkwise); the carrier leg always gets the caller\'s value − 1',
+  },
   E_UNSUPPORTED_MEDIA_TYPE: {
     status: 415, reason: 'Unsupported Media Type', message: 'the INVITE body is not SDP', headers: { Accept: 'application/sdp', 'Accept-Encoding': 'identity' },
     when: 'admission: the INVITE carries a body that is not application/sdp, or is content-encoded; answered before any carrier attempt',
