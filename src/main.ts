@@ -13,6 +13,7 @@ import { connectSrf } from './app/srf-connect';
 import { SrfPort } from './app/srf-port';
 import { sendError } from './app/reply';
 import { sourceLabeller } from './app/source-label';
+import { answerOptions } from './app/options';
 import { createInviteHandler } from './app/invite-handler';
 import { buildSnapshot } from './app/snapshot';
 import { Admission } from './admission/admission';
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
     inSetup.add(res);
     onInvite(req, res);
   });
-  srf.use('options', (_req: Srf.SrfRequest, res: Srf.SrfResponse) => res.send(200));
+  srf.use('options', answerOptions);
   const hostports = await connectSrf(srf, wire);
   logger.info({ hostports, engine: settings.engine }, 'SIP engine connected');
   const prober = new Prober(sip, health, logger.child({ component: 'prober' }));

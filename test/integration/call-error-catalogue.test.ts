@@ -49,11 +49,21 @@ function matches(t: Test, code: ErrorCode, res: SipResponse): void {
   for (const [name, value] of Object.entries(spec.headers ?? {})) t.equal(res.headers.get(name.toLowerCase()), value, `${code}: ${name}: ${value}`);
 }
 
-t.test('codes from one running app: 415, E_ALL_CARRIERS_DOWN, E_CPS_LIMIT', async (t) => {
+t.test('codes from one running app: 415, E_ALL_CARRIERS_DOWN, E_CPS_LIMIT; OPTIONS capabilities', async (t) => {
   const s = await system(['--max-cps', '3']);
   const peer = await RawSipPeer.open();
   t.teardown(async () => { peer.close(); await s.stop(); });
   matches(t, 'E_UNSUPPORTED_MEDIA_TYPE', await invite(peer, s.tw, { body: '<x/>', contentType: 'application/unknownformat' }));
+
+  // OPTIONS (RFC 3261 §11.2): 200 with Allow, Accept and Supported.
+  const o = ids('opt');
+  peer.send(request({ peerPort: peer.port, target: { address: '127.0.0.1', port: s.tw.sipPort }, ...o, method: 'OPTIONS' }), s.tw.sipPort);
+  const opt = (await peer.wait((x) => x.message.kind === 'response' && x.message.headers.get('call-id') === o.callId, 5000, 'OPTIONS answer')).message as SipResponse;
+  t.equal(opt.status, 200, 'OPTIONS: 200');
+  t.match(opt.headers.get('allow') ?? '', /INVITE.*ACK.*CANCEL.*BYE.*OPTIONS/, `OPTIONS: Allow ${opt.headers.get('allow')}`);
+  t.equal(opt.headers.get('accept'), 'application/sdp', 'OPTIONS: Accept application/sdp');
+  t.match(opt.headers.get('supported') ?? '', /100rel/, `OPTIONS: Supported ${opt.headers.get('supported')}`);
+
   t.equal((await s.tw.admin('POST', '/carriers/carrier-a/disable', 'test-token')).status, 200, 'the only carrier disabled');
   matches(t, 'E_ALL_CARRIERS_DOWN', await invite(peer, s.tw));
   await new Promise((r) => setTimeout(r, 1100)); // a fresh rate window
