@@ -11,6 +11,8 @@ import { HELP, loadSettings, wantsHelp } from './app/settings';
 import { ConfigHolder } from './app/config-holder';
 import { connectSrf } from './app/srf-connect';
 import { SrfPort } from './app/srf-port';
+import { sendError } from './app/reply';
+import { sourceLabeller } from './app/source-label';
 import { createInviteHandler } from './app/invite-handler';
 import { buildSnapshot } from './app/snapshot';
 import { Admission } from './admission/admission';
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
   if (auth) logger.info({ realm: settings.authRealm }, 'IVR digest authentication on');
   const sip = new SrfPort(srf);
   const onInvite = createInviteHandler({
-    sip, logger, metrics, admission, auth, carriers, config: () => config.config,
+    sip, logger, metrics, admission, auth, sourceLabel: sourceLabeller(settings.allow), carriers, config: () => config.config,
     snapshot: (c, now) => buildSnapshot(c, carriers, health, now),
     // Once draining, attempt outcomes are not health verdicts: an attempt cut by our own shutdown
     // must not take a carrier down on the way out (src/admin/drain.ts freezes the rest).
@@ -95,11 +97,11 @@ async function main(): Promise<void> {
   });
   const inSetup = new SetupTracker(); // calls still being set up count for the drain too
   srf.invite((req, res) => {
-    if (draining) return void res.send(503, { headers: { 'Retry-After': '5' } });
+    if (draining) return sendError(res, 'E_DRAINING');
     inSetup.add(res);
     onInvite(req, res);
   });
-  // Upstream health: the IVR's OPTIONS get 503 + Reason while this site should not take calls.
+  // Upstream health: the IVR's OPTIONS get 200 with capabilities, or 503 + Reason while this site should not take calls.
   const site = new Site({ logger, upstream: () => config.config.upstream, shuttingDown: () => draining, localFault: () => health.localFaultSuspected(), carrierStates: (now) => buildSnapshot(config.config, carriers, health, now).map((c) => c.state) });
   srf.use('options', site.onOptions);
   // Embedded: srf talks to the engine over an in-process link (same wire protocol, no loopback TCP).

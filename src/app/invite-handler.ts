@@ -18,6 +18,8 @@ import type { AttemptTrack } from '../health/monitor';
 import type { MediaAnchor } from '../call/media-port';
 import type { MediaTracker } from '../call/media-tracker';
 import type { CallSipPort } from '../call/sip-port';
+import { checkInviteBody } from './body-check';
+import { sendError } from './reply';
 import { runCall, type CallPlan, type CallDeps, type DecisionInput, type PlannedAttempt } from '../call/session';
 
 export interface InviteDeps {
@@ -25,6 +27,8 @@ export interface InviteDeps {
   logger: Logger;
   metrics: Metrics;
   admission: Admission;
+  /** Metric label for a source address: its allowlist entry or "foreign" (src/app/source-label.ts). */
+  sourceLabel(address: string): string;
   /** Digest authentication of the IVR platform, when configured. */
   auth: DigestAuth | undefined;
   carriers: CarrierRegistry;
@@ -43,19 +47,19 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
   return (req, res) => {
     handle(req, res).catch((err: Error) => {
       deps.logger.error({ err: err.stack, callId: req.get('Call-ID') }, 'INVITE handling failed');
-      if (!res.finalResponseSent) res.send(500);
+      sendError(res, 'E_INTERNAL');
     });
   };
 
   function refuse(req: Srf.SrfRequest, res: Srf.SrfResponse, adm: Exclude<AdmissionResult, { ok: true }>): void {
     deps.metrics.callsRejected.inc({ reason: adm.reason });
     deps.logger.warn({ source: req.source_address, callId: req.get('Call-ID'), reason: adm.reason }, 'call refused at admission');
-    res.send(adm.status, adm.retryAfter ? { headers: { 'Retry-After': String(adm.retryAfter) } } : {});
+    sendError(res, adm.reason === 'source-forbidden' ? 'E_SOURCE_FORBIDDEN' : 'E_CPS_LIMIT');
   }
 
   async function handle(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
     const now = Date.now();
-    deps.metrics.callsIn.inc({ source: req.source_address });
+    deps.metrics.callsIn.inc({ source: deps.sourceLabel(req.source_address) });
     const allowed = deps.admission.source(req.source_address);
     if (!allowed.ok) return refuse(req, res, allowed);
     let sourceId: string | undefined;
@@ -64,13 +68,26 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
       if (!v.ok) {
         deps.metrics.callsRejected.inc({ reason: `auth-${v.reason}` });
         if (v.reason !== 'missing') deps.logger.warn({ source: req.source_address, callId: req.get('Call-ID'), reason: v.reason }, 'IVR digest authentication failed');
-        res.send(401, { headers: { 'WWW-Authenticate': deps.auth.challenge(now, v.stale === true) } });
-        return;
+        return sendError(res, 'E_AUTH_REQUIRED', { 'WWW-Authenticate': deps.auth.challenge(now, v.stale === true) });
       }
       sourceId = v.username;
     }
     const rate = deps.admission.rate(req.source_address, now);
     if (!rate.ok) return refuse(req, res, rate);
+    // RFC 3261 §16.3 / §8.2: a request out of hops is answered 483; otherwise the carrier leg gets one fewer.
+    const hops = forwardHops(req.get('Max-Forwards') || undefined);
+    if (hops === 0) {
+      deps.metrics.callsRejected.inc({ reason: 'too-many-hops' });
+      deps.logger.warn({ callId: req.get('Call-ID'), code: 'E_TOO_MANY_HOPS' }, 'INVITE out of hops: routing loop?');
+      return sendError(res, 'E_TOO_MANY_HOPS');
+    }
+    // Before any routing or carrier work: a body we cannot offer is the caller's problem, not a carrier's.
+    const body = checkInviteBody(req.get('Content-Type') || undefined, req.get('Content-Encoding') || undefined, req.body);
+    if (!body.ok) {
+      deps.metrics.callsRejected.inc({ reason: 'unsupported-media-type' });
+      deps.logger.warn({ callId: req.get('Call-ID'), code: body.code, detail: body.detail }, 'INVITE body refused');
+      return sendError(res, body.code);
+    }
     deps.metrics.callsAdmitted.inc();
     const config = deps.config();
     const user = /^sips?:([^@;>]+)@/.exec(req.uri)?.[1] ?? '';
@@ -78,11 +95,10 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
       user, sourceAddress: req.source_address, headers: (n) => req.get(n), ...(sourceId !== undefined && { sourceId }),
     });
     const ranked = rankCarriers(route, deps.snapshot(config, now), { rrCounter: rr++, random: Math.random, now });
-    const plan = buildPlan(config, route, ranked.ordered, user, req);
+    const plan = buildPlan(config, route, ranked.ordered, user, req, hops - 1);
     if (plan.attempts.length === 0) {
-      deps.logger.error({ route: route.id, skipped: ranked.skipped }, 'no carrier can take the call');
-      res.send(503, { headers: { 'Retry-After': '5' } });
-      return;
+      deps.logger.error({ route: route.id, skipped: ranked.skipped, code: 'E_ALL_CARRIERS_DOWN' }, 'no carrier can take the call');
+      return sendError(res, 'E_ALL_CARRIERS_DOWN');
     }
     const callDeps: CallDeps = {
       sip: deps.sip, logger: deps.logger, metrics: deps.metrics, carriers: deps.carriers,
@@ -93,7 +109,14 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
   }
 }
 
-function buildPlan(config: TrunkwiseConfig, route: CompiledRoute, ordered: readonly string[], user: string, req: Srf.SrfRequest): CallPlan {
+/** The caller's Max-Forwards (70 when absent or unreadable, as a UAC would have set). */
+export function forwardHops(value: string | undefined): number {
+  const v = value?.trim();
+  if (v === undefined || !/^\d{1,3}$/.test(v)) return 70;
+  return Math.min(Number(v), 255);
+}
+
+function buildPlan(config: TrunkwiseConfig, route: CompiledRoute, ordered: readonly string[], user: string, req: Srf.SrfRequest, maxForwards: number): CallPlan {
   const from = req.get('From');
   return {
     route: route.id,
@@ -103,7 +126,7 @@ function buildPlan(config: TrunkwiseConfig, route: CompiledRoute, ordered: reado
       const c = config.carrierById[id];
       if (!c) return [];
       const creds = config.credentials.get(id);
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { 'Max-Forwards': String(maxForwards) };
       if (from) headers.From = from.replace(/;\s*tag=[^;>\s]*/i, '');
       const attempt: PlannedAttempt = { carrier: id, uri: carrierRequestUri(c, user), headers };
       if (creds) attempt.auth = { username: creds.username, password: creds.password };

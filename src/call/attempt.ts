@@ -12,8 +12,11 @@ import type Srf from 'drachtio-srf';
 import type { AttemptFailure } from '../routing';
 import type { CallSipPort, SentInvite } from './sip-port';
 
-/** How an attempt ended: routing's failure kinds (what the crankback decision reads), or answered. */
-export type AttemptOutcome = AttemptFailure | { kind: 'answered'; dialog: Srf.Dialog; status: 200 };
+/** trunkwise itself failed while placing the attempt (never the carrier's fault, never retried). */
+export interface InternalFailure { kind: 'internal'; message: string }
+
+/** How an attempt ended: routing's failure kinds (what the crankback decision reads), answered, or our own failure. */
+export type AttemptOutcome = AttemptFailure | InternalFailure | { kind: 'answered'; dialog: Srf.Dialog; status: 200 };
 
 export interface AttemptTimers {
   noProvisionalMs: number;
@@ -38,6 +41,7 @@ export interface AttemptHandle {
 interface SipErrorLike {
   status?: number;
   reason?: string;
+  message?: string;
   res?: { status?: number; get(name: string): string | undefined };
 }
 
@@ -69,30 +73,35 @@ export function startAttempt(sip: CallSipPort, uri: string, opts: Srf.CreateUACO
   };
   arm(Math.min(timers.noProvisionalMs, timers.remainingMs), 'no-provisional');
 
-  sip.createUac(uri, opts, {
-    onSent: (s) => {
-      sent = s;
-      if (settled) s.cancel();
-    },
-    onProvisional: (p) => {
-      if (settled) return;
-      if (!provisional) {
-        provisional = true;
-        hooks.onFirstProvisional(Date.now() - started);
-        arm(timers.noAnswerMs, 'no-answer');
-      }
-      if (p.status > 100) hooks.onProvisional(p);
-    },
-  }).then(
-    (dialog) => {
-      if (settled) {
-        dialog.destroy({ headers: {} }, () => undefined); // a late answer to an abandoned attempt
-        return;
-      }
-      settle({ kind: 'answered', dialog, status: 200 });
-    },
-    (err: SipErrorLike) => settle(classifyFailure(err)),
-  );
+  try {
+    sip.createUac(uri, opts, {
+      onSent: (s) => {
+        sent = s;
+        if (settled) s.cancel();
+      },
+      onProvisional: (p) => {
+        if (settled) return;
+        if (!provisional) {
+          provisional = true;
+          hooks.onFirstProvisional(Date.now() - started);
+          arm(timers.noAnswerMs, 'no-answer');
+        }
+        if (p.status > 100) hooks.onProvisional(p);
+      },
+    }).then(
+      (dialog) => {
+        if (settled) {
+          dialog.destroy({ headers: {} }, () => undefined); // a late answer to an abandoned attempt
+          return;
+        }
+        settle({ kind: 'answered', dialog, status: 200 });
+      },
+      (err: SipErrorLike) => settle(classifyFailure(err)),
+    ).catch((err: Error) => settle({ kind: 'internal', message: err.message }));
+  } catch (err) {
+    // Thrown before the INVITE left (srf asserts on its arguments): ours, not the carrier's.
+    settle({ kind: 'internal', message: (err as Error).message });
+  }
 
   return { done, cancel: () => abandon({ kind: 'cancelled' }) };
 }
@@ -100,12 +109,14 @@ export function startAttempt(sip: CallSipPort, uri: string, opts: Srf.CreateUACO
 /**
  * The engine (like drachtio-server) reports its own timeouts and transport failures as 408 / 503
  * responses. Those carry no To tag — a real carrier's final response always does — which is how a
- * synthetic 503 (unreachable) is told apart from a carrier's own 503.
+ * synthetic 503 (unreachable) is told apart from a carrier's own 503. An error with no SIP status
+ * at all (the SIP stack refused the request, an exception in srf) is trunkwise's own failure.
  */
-export function classifyFailure(err: SipErrorLike): AttemptFailure {
+export function classifyFailure(err: SipErrorLike): AttemptFailure | InternalFailure {
+  if (typeof err.status !== 'number') return { kind: 'internal', message: err.message ?? String(err) };
   // drachtio-srf refuses a 2xx it cannot use (no Contact) with a 500 of its own: the carrier's fault, 502.
   const unusable2xx = err.res?.status !== undefined && err.res.status >= 200 && err.res.status < 300;
-  const status = unusable2xx ? 502 : err.status ?? 500;
+  const status = unusable2xx ? 502 : err.status;
   const to = err.res?.get('To') ?? err.res?.get('to') ?? '';
   const fromPeer = /;\s*tag=/i.test(to);
   if (!fromPeer && status === 503) return { kind: 'transport-error' };

@@ -13,8 +13,10 @@ export interface AttemptRecord {
   provisionalMs?: number;
   finalMs?: number;
   status?: number;
-  outcome: 'answered' | 'rejected' | 'timeout' | 'transport-error' | 'cancelled' | 'abandoned';
+  outcome: 'answered' | 'rejected' | 'timeout' | 'transport-error' | 'cancelled' | 'abandoned' | 'internal';
   reason?: string;
+  /** Whose fault the attempt's end was (src/call/fault.ts); only 'carrier' moves its health. */
+  fault?: 'carrier' | 'local' | 'caller' | 'none';
 }
 
 export interface CdrRecord {

@@ -9,8 +9,10 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { CarrierRegistry } from '../carriers/runtime';
-import type { AttemptResult, CrankbackDecision, CrankbackInput } from '../routing';
-import { startAttempt, type AttemptOutcome, type AttemptHandle } from './attempt';
+import type { AttemptFailure, AttemptResult, CrankbackDecision, CrankbackInput } from '../routing';
+import { startAttempt, type AttemptHandle, type AttemptHooks, type AttemptTimers } from './attempt';
+import { faultOf, healthVerdict } from './fault';
+import { sipResponseFor } from '../config/errors';
 import { bridge } from './bridge';
 import type { CallSipPort } from './sip-port';
 import { callerStatus } from './caller-status';
@@ -20,7 +22,6 @@ import type { MediaMode } from '../config/types';
 import type { CallMediaSession, MediaAnchor, MediaCdr } from './media-port';
 import type { MediaTracker } from './media-tracker';
 import { directSession } from '../media/direct';
-import { verdictFor } from '../health/verdict';
 
 export interface PlannedAttempt {
   carrier: string;
@@ -75,7 +76,7 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
   let earlyMediaSent = false;
   let ringingSent = false;
   let current: AttemptHandle | undefined;
-  const history: AttemptOutcome[] = [];
+  const history: AttemptFailure[] = [];
   req.on('cancel', () => {
     callerCancelled = true;
     current?.cancel();
@@ -103,9 +104,7 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
     deps.carriers.attemptStarted(a.carrier, rec.startedAt);
     const track = deps.trackAttempt(a.carrier, rec.startedAt);
     deps.metrics.carrierAttempts.inc({ carrier: a.carrier });
-    const opts: Srf.CreateUACOptions = { localSdp: await media.offer(a.carrier), headers: a.headers };
-    if (a.auth) opts.auth = a.auth;
-    current = startAttempt(deps.sip, a.uri, opts, { noProvisionalMs: plan.timers.noProvisionalMs, noAnswerMs: plan.timers.noAnswerMs, remainingMs }, {
+    current = await placeAttempt(deps, media, a, { noProvisionalMs: plan.timers.noProvisionalMs, noAnswerMs: plan.timers.noAnswerMs, remainingMs }, {
       onFirstProvisional: (ms) => {
         rec.provisionalMs = ms;
         track.responded(rec.startedAt + ms);
@@ -129,12 +128,13 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
     const outcome = await current.done;
     current = undefined;
     rec.finalMs = Date.now() - rec.startedAt;
-    history.push(outcome);
+    const fault = faultOf(outcome);
+    rec.fault = fault;
     if (outcome.kind === 'answered' || outcome.kind === 'response') {
       track.responded(rec.startedAt + rec.finalMs);
       if (outcome.kind === 'answered') track.rang(rec.finalMs);
     }
-    track.finished(verdictFor(outcome), rec.startedAt + rec.finalMs);
+    track.finished(healthVerdict(outcome, fault), rec.startedAt + rec.finalMs);
 
     if (outcome.kind === 'answered') {
       rec.outcome = 'answered';
@@ -144,6 +144,16 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
       deps.metrics.carrierSetupSeconds.observe({ carrier: a.carrier }, rec.finalMs / 1000);
       return answer(deps, log, req, res, outcome.dialog, a.carrier, cdr, media, finish);
     }
+    if (outcome.kind === 'internal') {
+      // Our own failure: not the carrier's, and another carrier would meet the same bug. E_INTERNAL.
+      rec.outcome = 'internal';
+      rec.reason = outcome.message;
+      log.error({ carrier: a.carrier, err: outcome.message, code: 'E_INTERNAL' }, 'attempt failed inside trunkwise');
+      const r = sipResponseFor('E_INTERNAL');
+      if (!callerCancelled && !res.finalResponseSent) res.send(r.status, r.reason, { headers: r.headers });
+      return finish(r.status, callerCancelled ? 'cancelled' : 'failed');
+    }
+    history.push(outcome);
     recordFailure(deps, a.carrier, rec, outcome);
     const decision = deps.decide({
       outcome, callerCancelled, earlyMediaSent, attemptsMade: i + 1, remainingCarriers: plan.attempts.length - i - 1,
@@ -164,7 +174,18 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
   finish(status, callerCancelled ? 'cancelled' : 'failed');
 }
 
-function recordFailure(deps: CallDeps, carrier: string, rec: AttemptRecord, o: AttemptOutcome): void {
+/** Offer the call to one carrier; an exception on our side (media offer, srf) becomes an internal failure, never a throw. */
+async function placeAttempt(deps: CallDeps, media: CallMedia, a: PlannedAttempt, timers: AttemptTimers, hooks: AttemptHooks): Promise<AttemptHandle> {
+  try {
+    const opts: Srf.CreateUACOptions = { localSdp: await media.offer(a.carrier), headers: a.headers };
+    if (a.auth) opts.auth = a.auth;
+    return startAttempt(deps.sip, a.uri, opts, timers, hooks);
+  } catch (err) {
+    return { done: Promise.resolve({ kind: 'internal', message: (err as Error).message }), cancel: () => undefined };
+  }
+}
+
+function recordFailure(deps: CallDeps, carrier: string, rec: AttemptRecord, o: AttemptFailure): void {
   let cls: string;
   switch (o.kind) {
     case 'response':

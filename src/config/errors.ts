@@ -1,6 +1,8 @@
 /**
  * The error catalogue (STYLE.md 4): every failure trunkwise reports to a caller or an operator has a
  * named code, a message, and the SIP response it maps to. The README's error table is this table.
+ * The app sends these through src/app/reply.ts, so what is written here is what goes on the wire
+ * (test/integration/call-error-catalogue.test.ts drives each code through the running app).
  *
  * Carrier failures are not here: when every attempt fails the caller gets the carriers' last
  * meaningful failure (src/routing/crankback.ts selectFinalFailure), not a code of ours.
@@ -12,6 +14,8 @@ export interface ErrorSpec {
   readonly message: string;
   /** Seconds for a Retry-After header, when the caller should come back soon. */
   readonly retryAfterS?: number;
+  /** Other headers the response carries (e.g. Accept on a 415). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** When it is raised. */
   readonly when: string;
 }
@@ -21,25 +25,29 @@ export const ERRORS = {
     status: 403, reason: 'Forbidden', message: 'source is not allowed to place calls',
     when: 'admission: the source address / IVR id is not in the allowlist',
   },
-  E_NO_ROUTE: {
-    status: 404, reason: 'Not Found', message: 'no route for this request',
-    when: 'routing: the request-URI has no user part to route on (every other request reaches at least the default route)',
-  },
   E_ALL_CARRIERS_DOWN: {
-    status: 503, reason: 'Service Unavailable', message: 'no carrier in the route can take the call',
+    status: 503, reason: 'Service Unavailable', message: 'no carrier in the route can take the call', retryAfterS: 5,
     when: 'routing: every carrier of the route is drained or disabled (down carriers are still tried as a last resort)',
+  },
+  E_AUTH_REQUIRED: {
+    status: 401, reason: 'Unauthorized', message: 'IVR digest authentication required',
+    when: 'admission: digest authentication is on and the INVITE has no valid Authorization (the response carries WWW-Authenticate)',
   },
   E_CPS_LIMIT: {
     status: 503, reason: 'Service Unavailable', message: 'call rate limit reached', retryAfterS: 1,
     when: "admission: trunkwise's own calls-per-second limit (carrier caps never reject: capped carriers go last)",
   },
-  E_CALL_LIMIT: {
-    status: 503, reason: 'Service Unavailable', message: 'concurrent call limit reached', retryAfterS: 5,
-    when: "admission: trunkwise's own concurrent call limit",
-  },
   E_DRAINING: {
-    status: 503, reason: 'Service Unavailable', message: 'trunkwise is shutting down', retryAfterS: 1,
+    status: 503, reason: 'Service Unavailable', message: 'trunkwise is shutting down', retryAfterS: 5,
     when: 'admission: SIGTERM received, existing calls are draining; the IVR should use another edge',
+  },
+  E_TOO_MANY_HOPS: {
+    status: 483, reason: 'Too Many Hops', message: 'Max-Forwards reached 0',
+    when: 'admission: the INVITE arrived with Max-Forwards 0 (a routing loop, e.g. a carrier routing back to trunkwise); the carrier leg always gets the caller\'s value − 1',
+  },
+  E_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415, reason: 'Unsupported Media Type', message: 'the INVITE body is not SDP', headers: { Accept: 'application/sdp', 'Accept-Encoding': 'identity' },
+    when: 'admission: the INVITE carries a body that is not application/sdp, or is content-encoded; answered before any carrier attempt',
   },
   E_DEADLINE: {
     status: 408, reason: 'Request Timeout', message: 'no carrier answered before the setup deadline',
@@ -80,5 +88,5 @@ export class TrunkwiseError extends Error {
 /** The SIP response for a code: status, reason phrase and headers (Retry-After when the catalogue says). */
 export function sipResponseFor(code: ErrorCode): { status: number; reason: string; headers: Record<string, string> } {
   const spec: ErrorSpec = ERRORS[code];
-  return { status: spec.status, reason: spec.reason, headers: spec.retryAfterS !== undefined ? { 'Retry-After': String(spec.retryAfterS) } : {} };
+  return { status: spec.status, reason: spec.reason, headers: { ...spec.headers, ...(spec.retryAfterS !== undefined && { 'Retry-After': String(spec.retryAfterS) }) } };
 }

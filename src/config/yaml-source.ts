@@ -42,7 +42,17 @@ export function parseYaml(text: string, file: string): ReadResult {
       }),
     };
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // The yaml package throws (not reports) when aliases expand past maxAliasCount ("billion laughs").
+    const message = (err as Error).message;
+    const fix = /alias/i.test(message)
+      ? 'the file expands YAML aliases (*name) too many times; write the values out, or use at most a few aliases'
+      : 'check the YAML structure';
+    return { ok: false, errors: [{ file, path: '', message: `YAML: ${firstLine(message)}`, fix }] };
+  }
   return { ok: true, source: { file, data, lineOf: (path) => lineOf(doc, lc, path) } };
 }
 

@@ -36,7 +36,7 @@ export function createMetrics(): Metrics {
   const r = [registry];
   return {
     registry,
-    callsIn: new Counter({ name: 'trunkwise_calls_in_total', help: 'INVITEs received from the IVR platform', labelNames: ['source'], registers: r }),
+    callsIn: new Counter({ name: 'trunkwise_calls_in_total', help: 'INVITEs received, by the allowlist entry the source matched or "foreign" (never the address itself)', labelNames: ['source'], registers: r }),
     callsAdmitted: new Counter({ name: 'trunkwise_calls_admitted_total', help: 'Calls that passed admission', registers: r }),
     callsRejected: new Counter({ name: 'trunkwise_calls_rejected_total', help: 'Calls refused at admission', labelNames: ['reason'], registers: r }),
     callsCompleted: new Counter({ name: 'trunkwise_calls_completed_total', help: 'Calls by final outcome', labelNames: ['outcome'], registers: r }),

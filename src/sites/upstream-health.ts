@@ -51,10 +51,16 @@ export function judgeUpstream(cfg: UpstreamConfig, s: UpstreamInputs): UpstreamV
   return { status: 200 };
 }
 
-/** What the edge supports, sent on the 200 (RFC 3261 §11.2). */
+/**
+ * What the edge supports, sent on the 200 (RFC 3261 §11.2): the methods it serves, the only body it
+ * accepts (SDP; src/app's body check answers 415 otherwise), no content codings, and the extensions
+ * the engine implements on both legs (100rel, session timers).
+ */
 export const CAPABILITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE',
   Accept: 'application/sdp',
+  'Accept-Encoding': 'identity',
+  'Accept-Language': 'en',
   Supported: '100rel, timer',
 });
 

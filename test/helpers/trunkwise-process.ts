@@ -21,6 +21,10 @@ export interface Trunkwise {
   routesDir: string;
   logs: LogLine[];
   admin(method: string, p: string, token?: string): Promise<{ status: number; body: unknown }>;
+  /** Send a signal to the process (e.g. SIGHUP: reload); false once it has exited. */
+  signal(sig: NodeJS.Signals): boolean;
+  /** Whether the process is still running. */
+  running(): boolean;
   stop(): Promise<void>;
 }
 
@@ -101,6 +105,8 @@ export async function startTrunkwise(opts: {
       }
       return { status: r.status, body };
     },
+    signal: (sig) => !exited() && child.kill(sig),
+    running: () => !exited(),
     stop,
   };
 }

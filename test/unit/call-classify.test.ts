@@ -16,3 +16,7 @@ t.test('synthetic 408 (no tag) is a timeout; a carrier 408 is a response', async
 t.test('486 stays a response', async (t) => {
   t.same(classifyFailure({ status: 486, reason: 'Busy Here', res: res('<sip:a@b>;tag=1') }), { kind: 'response', status: 486, reason: 'Busy Here' });
 });
+
+t.test('an error with no SIP status (the stack refused the request, srf threw) is trunkwise\'s own failure', async (t) => {
+  t.same(classifyFailure({ message: 'invalid request-uri' }), { kind: 'internal', message: 'invalid request-uri' });
+});

@@ -11,7 +11,7 @@ t.test('every code has a SIP status, reason, message and when', async (t) => {
 
 t.test('the mappings the call path relies on', async (t) => {
   const want: [ErrorCode, number][] = [
-    ['E_SOURCE_FORBIDDEN', 403], ['E_NO_ROUTE', 404], ['E_ALL_CARRIERS_DOWN', 503], ['E_CPS_LIMIT', 503],
+    ['E_SOURCE_FORBIDDEN', 403], ['E_AUTH_REQUIRED', 401], ['E_UNSUPPORTED_MEDIA_TYPE', 415], ['E_ALL_CARRIERS_DOWN', 503], ['E_CPS_LIMIT', 503],
     ['E_DEADLINE', 408], ['E_CALLER_CANCELLED', 487], ['E_CONFIG_INVALID', 500],
   ];
   for (const [code, status] of want) t.equal(ERRORS[code].status, status, code);
