@@ -16,12 +16,15 @@ interface SentRequest {
 }
 type RequestFn = (uri: string, opts: { method: string; headers: Record<string, string> }, cb: (err: Error | null, req: SentRequest) => void) => void;
 
+/** Where probe results go: the health monitor, or the shared-state layer that also reports them to the site. */
+export type ProbeSink = Pick<HealthMonitor, 'probe' | 'probeRound'>;
+
 export class Prober {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
   private readonly request: RequestFn;
 
-  constructor(srf: Srf, private readonly health: HealthMonitor, private readonly logger: Logger) {
+  constructor(srf: Srf, private readonly health: ProbeSink, private readonly logger: Logger) {
     this.request = srf.request.bind(srf) as unknown as RequestFn;
   }
 
