@@ -10,6 +10,12 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { StateStore } from '../state';
 
+/**
+ * A slot is freed this long after its call or attempt ended: our BYE (or CANCEL) must reach the
+ * carrier before another edge's INVITE takes the slot, or the carrier briefly sees cap + 1.
+ */
+export const RELEASE_GRACE_MS = 250;
+
 export function capAdmitter(store: StateStore, config: () => TrunkwiseConfig, metrics: Metrics, logger: Logger): (carrier: string) => Promise<CarrierSlot> {
   const free: CarrierSlot = { ok: true, release: () => undefined };
   return async (carrier) => {
@@ -26,7 +32,9 @@ export function capAdmitter(store: StateStore, config: () => TrunkwiseConfig, me
       release: () => {
         if (released) return;
         released = true;
-        store.release(r.lease).catch((err: Error) => logger.debug({ carrier, err: err.message }, 'cap slot release failed; its lease expires'));
+        setTimeout(() => {
+          store.release(r.lease).catch((err: Error) => logger.debug({ carrier, err: err.message }, 'cap slot release failed; its lease expires'));
+        }, RELEASE_GRACE_MS).unref();
       },
     };
   };
