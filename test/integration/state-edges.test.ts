@@ -23,7 +23,7 @@ const ROUTE = `routes:
     carriers: [{ id: carrier-a }, { id: carrier-b }]
     strategy: health-weighted
     maxAttempts: 2
-    timers: { attemptNoProvisionalMs: 1000, attemptNoAnswerMs: 30000, setupDeadlineMs: 15000 }
+    timers: { attemptNoProvisionalMs: 2000, attemptNoAnswerMs: 30000, setupDeadlineMs: 15000 }
     media: direct
 `;
 
@@ -75,7 +75,12 @@ t.test('maxConcurrent 20 holds across two edges, counted at the carrier', async 
   const b = await bench(20);
   t.teardown(() => b.stop());
   let max = 0;
-  const sampler = setInterval(() => void (max = Math.max(max, b.sim.stats('carrier-a').activeCalls)), 20);
+  const series: number[] = [];
+  const sampler = setInterval(() => {
+    const n = b.sim.stats('carrier-a').activeCalls;
+    max = Math.max(max, n);
+    series.push(n);
+  }, 20);
   // 2 × 20 calls/s, each held 2.5 s: ~100 calls up at once, 90 % of them wanted on carrier-a.
   const runs = await Promise.all(b.edges.map((e) => load(e, 20, 5, 2500)));
   clearInterval(sampler);
@@ -88,6 +93,7 @@ t.test('maxConcurrent 20 holds across two edges, counted at the carrier', async 
   t.ok(max >= 15, `the cap was reached (${max}): the test measured something`);
   const onA = b.sim.stats('carrier-a').answered;
   const overflow = b.sim.stats('carrier-b').answered;
+  t.comment(`carrier-a calls up every 0.5 s: ${series.filter((_, i) => i % 25 === 0).join(' ')}`);
   t.ok(onA > 20, `carrier-a took ${onA} calls: its slots were reused as calls ended`);
   t.ok(overflow > 50, `the rest went to carrier-b (${overflow} answered)`);
   await sleep(500);
