@@ -32,6 +32,9 @@ import { startMediaSampler } from './app/media-sampler';
 import { MediaAnchors } from './app/media-anchors';
 import { Site } from './sites/site';
 import { siteRoutes } from './sites/admin-routes';
+import { openStore } from './state';
+import { SharedHealth } from './cluster/shared-health';
+import { capAdmitter } from './cluster/caps';
 
 async function main(): Promise<void> {
   if (wantsHelp(process.argv.slice(2))) return void process.stdout.write(`${HELP}\n`);
@@ -49,9 +52,24 @@ async function main(): Promise<void> {
   }, Date.now());
   config.onChange((c) => health.sync(c, Date.now()));
   health.start();
+  // Shared state (src/state): caps, observations, the site's health snapshot, drains, events — in
+  // this process, or in Redis shared by every edge and worker (--redis); src/cluster says how.
+  const store = await openStore(settings.redis);
+  let prober: Prober | undefined;
+  const shared = new SharedHealth({
+    store, site: settings.site, health, registry: carriers, carrierIds: () => config.config.carriers.map((c) => c.id), logger: logger.child({ component: 'state' }), metrics,
+    startProber: (sink) => {
+      prober = new Prober(sip, sink, logger.child({ component: 'prober' }));
+      prober.sync(config.config);
+    },
+    stopProber: () => {
+      prober?.stop();
+      prober = undefined;
+    },
+  });
   const mediaTracker = new MediaTracker();
   const anchors = new MediaAnchors(settings.media, logger.child({ component: 'media' }));
-  const sampler = startMediaSampler(mediaTracker, health, metrics, logger.child({ component: 'media' }));
+  const sampler = startMediaSampler(mediaTracker, shared, metrics, logger.child({ component: 'media' }));
 
   let engine: SipEngine | undefined;
   let wire = { host: settings.drachtio.host, port: settings.drachtio.port, secret: secrets.drachtioSecret };
@@ -86,11 +104,12 @@ async function main(): Promise<void> {
   const sip = new SrfPort(srf);
   const onInvite = createInviteHandler({
     sip, logger, metrics, admission, auth, sourceLabel: sourceLabeller(settings.allow), carriers, config: () => config.config,
-    snapshot: (c, now) => buildSnapshot(c, carriers, health, now),
+    snapshot: (c, now) => buildSnapshot(c, carriers, shared, now),
+    admit: capAdmitter(store, () => config.config, metrics, logger.child({ component: 'caps' })),
     // Once draining, attempt outcomes are not health verdicts: an attempt cut by our own shutdown
     // must not take a carrier down on the way out (src/admin/drain.ts freezes the rest).
     trackAttempt: (id, now) => {
-      const track = health.attemptStarted(id, now);
+      const track = shared.trackAttempt(id, now);
       return { responded: (at) => track.responded(at), rang: (ms) => track.rang(ms), finished: (v, at) => void (!draining && track.finished(v, at)) };
     },
     anchor: (mode) => anchors.anchor(mode), mediaTracker,
@@ -102,14 +121,13 @@ async function main(): Promise<void> {
     onInvite(req, res);
   });
   // Upstream health: the IVR's OPTIONS get 200 with capabilities, or 503 + Reason while this site should not take calls.
-  const site = new Site({ logger, upstream: () => config.config.upstream, shuttingDown: () => draining, localFault: () => health.localFaultSuspected(), carrierStates: (now) => buildSnapshot(config.config, carriers, health, now).map((c) => c.state) });
+  const site = new Site({ logger, upstream: () => config.config.upstream, shuttingDown: () => draining, localFault: () => health.localFaultSuspected(), carrierStates: (now) => buildSnapshot(config.config, carriers, shared, now).map((c) => c.state) });
   srf.use('options', site.onOptions);
   // Embedded: srf talks to the engine over an in-process link (same wire protocol, no loopback TCP).
   const hostports = await connectSrf(srf, engine ? { ...wire, local: engine.connectLocal() } : wire);
   logger.info({ hostports, engine: settings.engine }, 'SIP engine connected');
-  const prober = new Prober(sip, health, logger.child({ component: 'prober' }));
-  prober.sync(config.config);
-  config.onChange((c) => prober.sync(c));
+  config.onChange((c) => prober?.sync(c));
+  await shared.start(); // the site's leader (or every process, while Redis is unreachable) probes
 
   const activeCalls = (): number => carriers.all().reduce((n, c) => n + c.activeCalls, 0);
   setInterval(() => {
@@ -124,7 +142,7 @@ async function main(): Promise<void> {
     logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, extensions: [siteRoutes(site)],
     health: () => ({
       cps: admission.cps(Date.now()), engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining,
-      uptimeS: Math.round(process.uptime()),
+      uptimeS: Math.round(process.uptime()), state: shared.describe(),
     }),
   }, settings.http.host, settings.http.port);
   logger.info({ sip: settings.sip, http: settings.http, carriers: config.config.carriers.length, routes: config.config.routes.length }, 'trunkwise ready');
@@ -137,7 +155,7 @@ async function main(): Promise<void> {
   const drain = createDrain({
     logger, say: (line) => void process.stderr.write(`${line}\n`), activeCalls: () => activeCalls() + inSetup.count(),
     freezeHealth: () => {
-      prober.stop();
+      shared.stop();
       sampler.stop();
       health.stop();
     },
@@ -148,6 +166,7 @@ async function main(): Promise<void> {
       srf.disconnect();
       await anchors.stop().catch(() => undefined);
       if (engine) await engine.stop();
+      await store.close();
     },
   });
   const stop = (signal: string): void => {

@@ -40,6 +40,8 @@ export interface InviteDeps {
   /** Media anchoring per route mode, and the calls up with anchored media. */
   anchor(mode: MediaMode): MediaAnchor;
   mediaTracker: MediaTracker;
+  /** Carrier caps through the shared state (src/cluster/caps.ts). */
+  admit?: CallDeps['admit'];
 }
 
 export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res: Srf.SrfResponse) => void {
@@ -104,6 +106,7 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
       sip: deps.sip, logger: deps.logger, metrics: deps.metrics, carriers: deps.carriers,
       decide: (d: DecisionInput) => decideCrankback({ ...d, maxAttempts: route.maxAttempts, rules: route.retry }),
       finalStatus: selectFinalFailure, trackAttempt: deps.trackAttempt, anchor: deps.anchor, mediaTracker: deps.mediaTracker,
+      ...(deps.admit && { admit: deps.admit }),
     };
     await runCall(callDeps, req, res, plan);
   }

@@ -10,7 +10,7 @@ import type { Metrics } from '../observability/metrics';
 
 export const MEDIA_SAMPLE_MS = 2000;
 
-export function startMediaSampler(tracker: MediaTracker, health: HealthMonitor, metrics: Metrics, logger: Logger, everyMs = MEDIA_SAMPLE_MS): { stop(): void } {
+export function startMediaSampler(tracker: MediaTracker, health: Pick<HealthMonitor, 'mediaSample'>, metrics: Metrics, logger: Logger, everyMs = MEDIA_SAMPLE_MS): { stop(): void } {
   let running = false;
   const timer = setInterval(() => {
     metrics.mediaSessions.set(tracker.size);

@@ -7,7 +7,7 @@ import type { CarrierRegistry } from '../carriers/runtime';
 import type { HealthMonitor } from '../health/monitor';
 import type { CarrierSnapshot } from '../routing';
 
-export function buildSnapshot(config: TrunkwiseConfig, registry: CarrierRegistry, health: HealthMonitor, now: number): CarrierSnapshot[] {
+export function buildSnapshot(config: TrunkwiseConfig, registry: CarrierRegistry, health: Pick<HealthMonitor, 'snapshot'>, now: number): CarrierSnapshot[] {
   return config.carriers.map((c) => {
     const rt = registry.get(c.id);
     const manual = rt?.manual ?? 'in-service';

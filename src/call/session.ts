@@ -56,7 +56,11 @@ export interface CallDeps {
   trackAttempt(carrier: string, now: number): AttemptTrack;
   /** Called when the call ends (answered call hung up, or setup failed). */
   onFinished?(cdr: CdrRecord): void;
+  /** A slot on the carrier under its caps, shared by every edge (src/state); refused = skip the carrier. */
+  admit?(carrier: string): Promise<CarrierSlot>;
 }
+
+export type CarrierSlot = { ok: true; release(): void } | { ok: false; reason: string };
 
 export interface CallPlan {
   route: string;
@@ -99,6 +103,11 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
     const a = plan.attempts[i]!;
     const remainingMs = started + plan.timers.setupDeadlineMs - Date.now();
     if (callerCancelled || remainingMs <= 0) break;
+    const slot: CarrierSlot = deps.admit ? await deps.admit(a.carrier) : { ok: true, release: () => undefined };
+    if (!slot.ok) {
+      log.info({ carrier: a.carrier, reason: slot.reason }, 'carrier at its cap: not tried');
+      continue;
+    }
     const rec: AttemptRecord = { carrier: a.carrier, uri: a.uri, startedAt: Date.now(), outcome: 'timeout' };
     cdr.attempts.push(rec);
     deps.carriers.attemptStarted(a.carrier, rec.startedAt);
@@ -142,8 +151,12 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
       deps.carriers.outcome(a.carrier, '2xx', true);
       deps.metrics.carrierOutcomes.inc({ carrier: a.carrier, class: '2xx' });
       deps.metrics.carrierSetupSeconds.observe({ carrier: a.carrier }, rec.finalMs / 1000);
-      return answer(deps, log, req, res, outcome.dialog, a.carrier, cdr, media, finish);
+      return answer(deps, log, req, res, outcome.dialog, a.carrier, cdr, media, (status, o) => {
+        slot.release();
+        finish(status, o);
+      });
     }
+    slot.release();
     if (outcome.kind === 'internal') {
       // Our own failure: not the carrier's, and another carrier would meet the same bug. E_INTERNAL.
       rec.outcome = 'internal';

@@ -25,6 +25,7 @@ export interface CarrierRuntime {
 
 export class CarrierRegistry {
   private readonly carriers = new Map<string, CarrierRuntime>();
+  private readonly manualListeners: ((id: string, state: ManualState) => void)[] = [];
 
   /** Keep runtime state across reloads for carriers that still exist; add new ones; drop removed ones. */
   sync(ids: readonly string[]): void {
@@ -70,11 +71,23 @@ export class CarrierRegistry {
     if (c) c.activeCalls = Math.max(0, c.activeCalls - 1);
   }
 
+  /** The operator's change (admin API): applied here and told to `onManualChange` listeners (the shared state). */
   setManual(id: string, state: ManualState): boolean {
+    if (!this.applyManual(id, state)) return false;
+    for (const cb of this.manualListeners) cb(id, state);
+    return true;
+  }
+
+  /** A change made elsewhere (another edge, through the shared state): applied without telling listeners. */
+  applyManual(id: string, state: ManualState): boolean {
     const c = this.carriers.get(id);
     if (!c) return false;
     c.manual = state;
     return true;
+  }
+
+  onManualChange(cb: (id: string, state: ManualState) => void): void {
+    this.manualListeners.push(cb);
   }
 }
 

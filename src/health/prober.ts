@@ -20,10 +20,13 @@ export interface ProbeTransport {
   request(uri: string, opts: { method: string; headers: Record<string, string> }, cb: (err: Error | null, req?: SentProbe) => void): void;
 }
 
+/** Where probe results go: the health monitor, or the shared-state layer that also reports them to the site. */
+export type ProbeSink = Pick<HealthMonitor, 'probe' | 'probeRound'>;
+
 export class Prober {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
-  constructor(private readonly sip: ProbeTransport, private readonly health: HealthMonitor, private readonly logger: Logger) {}
+  constructor(private readonly sip: ProbeTransport, private readonly health: ProbeSink, private readonly logger: Logger) {}
 
   /** (Re)start probing for the carriers in `config`; a reload calls this again. */
   sync(config: TrunkwiseConfig): void {

@@ -31,10 +31,9 @@ export class HeldLeases {
   }
 
   /** Local caps only (the backend is unreachable): this process's own calls and starts count. */
-  acquireLocally(carrier: string, caps: Caps, now: number): AcquireResult {
+  acquireLocally(carrier: string, caps: Caps, now: number, lease = this.newLease(carrier)): AcquireResult {
     if (caps.maxConcurrent !== undefined && (this.held.get(carrier)?.size ?? 0) >= caps.maxConcurrent) return { ok: false, reason: 'max-concurrent' };
     if (caps.maxCps !== undefined && (this.starts.get(carrier)?.count(now) ?? 0) >= caps.maxCps) return { ok: false, reason: 'max-cps' };
-    const lease = this.newLease(carrier);
     this.add(lease, now);
     return { ok: true, lease };
   }
@@ -42,6 +41,10 @@ export class HeldLeases {
   /** Carrier → lease ids held, for renewal. */
   entries(): [string, string[]][] {
     return [...this.held].filter(([, s]) => s.size > 0).map(([c, s]) => [c, [...s]]);
+  }
+
+  has(lease: Lease): boolean {
+    return this.held.get(lease.carrier)?.has(lease.id) ?? false;
   }
 
   count(): number {

@@ -19,7 +19,10 @@ import type {
 } from './types';
 
 const PING_MS = 500;
-const COMMAND_TIMEOUT_MS = 500;
+/** Pings still unanswered at this many ticks in a row = unreachable (a hung Redis; a lost connection is noticed at once). */
+const PINGS_MISSED = 4;
+/** A call's slot waits this long for Redis before falling back to the local cap. */
+const ACQUIRE_WAIT_MS = 2000;
 const STREAM_MAX = 20_000;
 const SNAPSHOT_TTL_MS = 10_000;
 
@@ -47,10 +50,13 @@ export class RedisStore implements StateStore {
     this.leaseMs = opts.leaseMs ?? 15_000;
     this.p = opts.prefix ?? 'tw:';
     this.held = new HeldLeases(this.origin);
-    this.cmd = this.connection(COMMAND_TIMEOUT_MS);
+    // No per-command timeout: after an event-loop stall the timeout timer would fire before the reply,
+    // already in the socket buffer, is read — a busy edge must not declare Redis dead. Counting ticks
+    // with a ping outstanding is stall-proof: a stall delays the ticks as much as the reply.
+    this.cmd = this.connection();
     this.cmd.on('ready', () => this.setReachable(true));
     this.cmd.on('close', () => this.setReachable(false));
-    this.every(PING_MS, () => void this.cmd.ping().then(() => this.setReachable(true), () => this.setReachable(false)));
+    this.every(PING_MS, () => this.ping());
     this.every(Math.max(50, Math.floor(this.leaseMs / 3)), () => void this.renew());
   }
 
@@ -73,8 +79,12 @@ export class RedisStore implements StateStore {
     const now = Date.now();
     if (!this.reachable) return this.held.acquireLocally(carrier, caps, now);
     const lease = this.held.newLease(carrier);
-    const r = await this.run(ACQUIRE, [this.k('calls', carrier), this.k('starts', carrier)], [lease.id, caps.maxConcurrent ?? -1, caps.maxCps ?? -1, this.leaseMs]);
-    if (r === undefined) return this.held.acquireLocally(carrier, caps, now);
+    const r = await Promise.race([
+      this.run(ACQUIRE, [this.k('calls', carrier), this.k('starts', carrier)], [lease.id, caps.maxConcurrent ?? -1, caps.maxCps ?? -1, this.leaseMs]),
+      sleep(ACQUIRE_WAIT_MS).then(() => undefined),
+    ]);
+    // Same lease id locally: should the script still land, the renewal keeps it and release removes it.
+    if (r === undefined) return this.held.acquireLocally(carrier, caps, now, lease);
     if (r === 'max-concurrent' || r === 'max-cps') return { ok: false, reason: r };
     this.held.add(lease, now);
     return { ok: true, lease };
@@ -97,7 +107,7 @@ export class RedisStore implements StateStore {
   }
 
   async onObservation(site: string, cb: (o: StampedObservation) => void): Promise<void> {
-    const reader = this.connection(undefined);
+    const reader = this.connection();
     this.readers.push(reader);
     const key = this.k('obs', site);
     const positioned = new Promise<void>((resolve) => void this.readLoop(reader, key, cb, resolve));
@@ -162,11 +172,26 @@ export class RedisStore implements StateStore {
     for (const r of [this.cmd, ...this.readers]) r.disconnect();
   }
 
-  private connection(commandTimeout: number | undefined): Redis {
-    const r = new Redis(this.url, {
-      enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => 250,
-      ...(commandTimeout !== undefined && { commandTimeout }),
+  private pending = 0;
+
+  private ping(): void {
+    if (this.pending > 0) {
+      if (++this.pending > PINGS_MISSED) this.setReachable(false);
+      return;
+    }
+    if (this.cmd.status !== 'ready') return this.setReachable(false);
+    this.pending = 1;
+    this.cmd.ping().then(() => {
+      this.pending = 0;
+      this.setReachable(true);
+    }, () => {
+      this.pending = 0;
+      this.setReachable(false);
     });
+  }
+
+  private connection(): Redis {
+    const r = new Redis(this.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => 250 });
     r.on('error', () => undefined); // reported through status(); ioredis reconnects by itself
     return r;
   }
@@ -192,7 +217,12 @@ export class RedisStore implements StateStore {
 
   private async renew(): Promise<void> {
     if (!this.reachable) return;
-    for (const [carrier, ids] of this.held.entries()) await this.run(RENEW, [this.k('calls', carrier)], [this.leaseMs, ...ids]);
+    for (const [carrier, ids] of this.held.entries()) {
+      await this.run(RENEW, [this.k('calls', carrier)], [this.leaseMs, ...ids]);
+      // A call that ended while the renewal was on its way was re-added by it: remove it again.
+      const gone = ids.filter((id) => !this.held.has({ carrier, id }));
+      if (gone.length > 0) await this.cmd.zrem(this.k('calls', carrier), ...gone).catch(() => undefined);
+    }
   }
 
   /** Runs a script by its SHA, loading it on NOSCRIPT (a restarted Redis); undefined when Redis failed. */

@@ -34,12 +34,14 @@ export interface CarrierSpec {
   weight: number;
   /** YAML flow map for probe:, e.g. `{ enabled: true, intervalMs: 1000, burst: 3 }`; default probing off. */
   probe?: string;
+  /** Calls up at once across every edge (carriers.yaml maxConcurrent); default no cap. */
+  maxConcurrent?: number;
 }
 
 /** carriers.yaml for `carriers`; `health` is YAML for the health: block's body (indented two spaces). */
 export function carriersYaml(carriers: CarrierSpec[], health?: string): string {
   const h = health ? `health:\n${health}\n` : '';
-  return `${h}carriers:\n${carriers.map((c) => `  - id: ${c.id}\n    uri: sip:127.0.0.1:${c.port};transport=udp\n    weight: ${c.weight}\n    probe: ${c.probe ?? '{ enabled: false }'}\n`).join('')}`;
+  return `${h}carriers:\n${carriers.map((c) => `  - id: ${c.id}\n    uri: sip:127.0.0.1:${c.port};transport=udp\n    weight: ${c.weight}\n    probe: ${c.probe ?? '{ enabled: false }'}\n${c.maxConcurrent ? `    maxConcurrent: ${c.maxConcurrent}\n` : ''}`).join('')}`;
 }
 
 export async function startTrunkwise(opts: {
