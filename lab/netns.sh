@@ -9,8 +9,12 @@
 #
 #   lab/netns.sh up          create (removes leftovers first)
 #   lab/netns.sh down        remove everything (idempotent)
-#   lab/netns.sh loss NS P   drop a share P (0..1) of packets in and out of NS's uplink (iptables
-#                            statistic match inside NS only); P=0 removes the loss
+#   lab/netns.sh loss NS P   drop a share P (0..1) of the packets to and from NS (iptables statistic
+#                            match, inside the lab's namespaces only); P=0 removes the loss
+#
+# Every drop happens on arrival (INPUT): in NS for what it receives, and in the other nodes for what
+# NS sent them. A DROP in NS's own OUTPUT chain would not be a lossy link: the kernel tells the sender
+# (sendto fails with EPERM), which a real uplink losing packets never does.
 set -euo pipefail
 
 NODES=(ivr a b car)
@@ -41,16 +45,20 @@ up() {
     in_ns "$ns" ip link set eth0 up
     in_ns "$ns" iptables -N TWLAB
     in_ns "$ns" iptables -A INPUT -i eth0 -j TWLAB
-    in_ns "$ns" iptables -A OUTPUT -o eth0 -j TWLAB
   done
 }
 
 loss() {
-  local ns; ns=$(NS "$1")
-  in_ns "$ns" iptables -F TWLAB
-  if [ "$2" != "0" ]; then
-    in_ns "$ns" iptables -A TWLAB -m statistic --mode random --probability "$2" -j DROP
-  fi
+  local node=$1 p=$2 n
+  for n in "${NODES[@]}"; do
+    in_ns "$(NS "$n")" iptables -F TWLAB
+    [ "$p" = "0" ] && continue
+    if [ "$n" = "$node" ]; then
+      in_ns "$(NS "$n")" iptables -A TWLAB -m statistic --mode random --probability "$p" -j DROP
+    else
+      in_ns "$(NS "$n")" iptables -A TWLAB -s "${ADDR[$node]}" -m statistic --mode random --probability "$p" -j DROP
+    fi
+  done
 }
 
 case "${1:-}" in

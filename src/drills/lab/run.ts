@@ -51,6 +51,10 @@ health:
   probeWindow: 12
   minSamples: 3
   degradeAfter: 2
+  signals:
+    probeLoss: { good: 0.05, bad: 0.3, weight: 1 }
+    probeLate: { good: 0.1, bad: 0.3, weight: 1 }
+    callLate: { good: 0.1, bad: 0.3, weight: 1 }
   recoverAfter: 6
   rampMs: 5000
   flapWindowMs: 60000
@@ -85,18 +89,19 @@ export async function runLab(o: LabOptions): Promise<LabRun> {
     writeFileSync(path.join(dir, 'dispatcher.list'), `1 sip:${ADDR.a}:5060 0 10\n1 sip:${ADDR.b}:5060 0 5\n`);
 
     const node = (script: string, args: string[]): [string, string[]] => [process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args]];
-    const sim = startIn('car', 'simulator', ...node('src/sim/main.ts', ['--carriers', path.join(dir, 'sim.yaml'), '--log-level', 'info']), { keep: (l) => l.includes('simulator ready') });
+    const sim = startIn('car', 'simulator', ...node('src/sim/main.ts', ['--carriers', path.join(dir, 'sim.yaml'), '--log-level', 'info',
+      ...['a', 'b', 'c'].flatMap((x) => ['--set', `carrier-${x}:ringMs=100`])]), { keep: (l) => l.includes('simulator ready') });
     procs.push(sim);
     const edge = (site: 'a' | 'b'): LabProcess => startIn(site, `site ${site.toUpperCase()}`, ...node('src/main.ts', [
       '--carriers', path.join(dir, 'carriers.yaml'), '--routes', path.join(dir, 'routes'), '--sip', `${ADDR[site]}:5060`,
       '--http', '127.0.0.1:8080', '--allow', '10.77.0.0/24', '--max-cps', '1000', '--max-cps-per-source', '1000',
-    ]), { env: { ...process.env, LOG_LEVEL: 'info', TRUNKWISE_ADMIN_TOKEN: 'lab' }, keep: (l) => /"msg":"cdr"|"event":"upstream"|trunkwise ready|"level":[56]0/.test(l) });
+    ]), { env: { ...process.env, LOG_LEVEL: 'info', TRUNKWISE_ADMIN_TOKEN: 'lab' }, keep: (l) => /"msg":"cdr"|"event":"upstream"|trunkwise ready|"level":[456]0/.test(l) });
     const a = edge('a');
     const b = edge('b');
     procs.push(a, b);
     await Promise.all([waitLine(sim, (l) => l.includes('simulator ready'), 60_000), waitLine(a, (l) => l.includes('trunkwise ready'), 60_000), waitLine(b, (l) => l.includes('trunkwise ready'), 60_000)]);
     log('simulator and both edges ready');
-    const kam = startIn('ivr', 'kamailio', 'kamailio', ['-DD', '-E', '-f', path.join(ROOT, 'lab', 'kamailio-ivr.cfg'), '-A', `DS_LIST="${path.join(dir, 'dispatcher.list')}"`,
+    const kam = startIn('ivr', 'kamailio', 'kamailio', ['-DD', '-E', '-f', path.join(ROOT, 'lab', 'kamailio-ivr.cfg'), '-A', `DS_LIST="${path.join(dir, 'dispatcher.list')}"`, '-A', `SITE_A="sip:${ADDR.a}:5060"`, '-A', `SITE_B="sip:${ADDR.b}:5060"`,
       '-Y', dir, '-P', path.join(dir, 'kamailio.pid'), '-l', `udp:${ADDR.ivr}:5060`, '-n', '2', '-m', '64', '-M', '8'], { keep: (l) => l.includes('LAB ') || /ERROR|CRITICAL/.test(l) });
     procs.push(kam);
     await sleep(4000); // the dispatcher's first OPTIONS rounds to both edges
@@ -107,7 +112,7 @@ export async function runLab(o: LabOptions): Promise<LabRun> {
     const sippDir = path.join(dir, 'sipp');
     mkdirSync(sippDir);
     const sipp = startIn('ivr', 'sipp', 'sipp', ['-sf', path.join(ROOT, 'lab', 'uac-alarm-call.xml'), '-s', '15550001', '-r', String(o.cps), '-d', String(o.holdMs), '-m', String(placed),
-      '-i', ADDR.ivr, '-p', '5090', `${ADDR.ivr}:5060`, '-nostdin', '-trace_stat', '-stf', 'stats.csv', '-fd', '1', '-trace_rtt', '-rtt_freq', '1', '-trace_err', '-max_socket', '2000'],
+      '-i', ADDR.ivr, '-p', '5090', `${ADDR.ivr}:5060`, '-nostdin', '-trace_stat', '-stf', 'stats.csv', '-fd', '1', '-trace_rtt', '-rtt_freq', '1', '-trace_err', '-max_socket', '2000', '-max_non_invite_retrans', '12'],
     { cwd: sippDir, keep: () => false });
     procs.push(sipp);
     const phases: LabPhase[] = [];
@@ -135,7 +140,10 @@ export async function runLab(o: LabOptions): Promise<LabRun> {
   } finally {
     for (const p of procs.reverse()) await p.stop().catch(() => undefined);
     netns('down');
-    if (process.env.TWLAB_KEEP === '1') log(`kept ${dir}`);
+    if (process.env.TWLAB_KEEP === '1') {
+      for (const p of procs) writeFileSync(path.join(dir, `${p.name.replace(/\W/g, '')}.log`), p.lines.map((l) => `${l.at} ${l.text}`).join('\n'));
+      log(`kept ${dir}`);
+    }
     else rmSync(dir, { recursive: true, force: true });
     log('namespaces removed');
   }
