@@ -104,7 +104,12 @@ export async function runLab(o: LabOptions): Promise<LabRun> {
     const kam = startIn('ivr', 'kamailio', 'kamailio', ['-DD', '-E', '-f', path.join(ROOT, 'lab', 'kamailio-ivr.cfg'), '-A', `DS_LIST="${path.join(dir, 'dispatcher.list')}"`, '-A', `SITE_A="sip:${ADDR.a}:5060"`, '-A', `SITE_B="sip:${ADDR.b}:5060"`,
       '-Y', dir, '-P', path.join(dir, 'kamailio.pid'), '-l', `udp:${ADDR.ivr}:5060`, '-n', '2', '-m', '64', '-M', '8'], { keep: (l) => l.includes('LAB ') || /ERROR|CRITICAL/.test(l) });
     procs.push(kam);
-    await sleep(4000); // the dispatcher's first OPTIONS rounds to both edges
+    // Settle: the dispatcher's first OPTIONS rounds, and both edges saying 200 for 3 s running
+    // (freshly started processes on a busy machine answer their first probes late).
+    const sickNow = (p: LabProcess): boolean => /"to":"(localFault|noCarrier)"/.test(p.lines.filter((l) => l.text.includes('"event":"upstream"')).at(-1)?.text ?? '');
+    let calm = 0;
+    for (const until = Date.now() + 30_000; calm < 3 && Date.now() < until; await sleep(1000)) calm = sickNow(a) || sickNow(b) ? 0 : calm + 1;
+    await sleep(1000);
     if (kam.child.exitCode !== null) throw new Error(`kamailio exited: ${kam.lines.map((l) => l.text).join(' | ')}`);
 
     const totalS = o.phasesS.reduce((x, y) => x + y, 0);
