@@ -3,6 +3,7 @@ import t from 'tap';
 import { canonicalName, SipHeaders, type SipRequest } from '../../src/sip/message';
 import { parseMessage } from '../../src/sip/parser';
 import { serializeMessage } from '../../src/sip/serializer';
+import { getTopVia } from '../../src/sip/headers';
 
 const INVITE = [
   'INVITE sip:bob@127.0.0.1 SIP/2.0', 'v: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1', 'f: <sip:a@x>;tag=1', 't: <sip:b@y>',
@@ -52,4 +53,22 @@ t.test('canonical names: compact, any case, padded; stable when asked again', as
   }
   const h = new SipHeaders([{ name: 'i', value: 'x' }, { name: 'CALL-ID', value: 'y' }]);
   t.same(h.getAll('Call-Id'), ['x', 'y']);
+});
+
+t.test('first(): the first list value without splitting the rest, as getAll()[0]', async (t) => {
+  const h = new SipHeaders([
+    { name: 'X', value: '' }, { name: 'v', value: 'SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;branch=z9hG4bK2' },
+    { name: 'Via', value: 'SIP/2.0/TCP c' }, { name: 'Contact', value: '"A, B" <sip:x@y>, <sip:z@w>' }, { name: 'Call-ID', value: 'a,b' },
+  ]);
+  for (const name of ['via', 'V', 'contact', 'call-id', 'x', 'absent']) t.equal(h.first(name), h.getAll(name)[0], name);
+});
+
+t.test('the top Via is parsed once per header state and follows changes', async (t) => {
+  const m = request();
+  const a = getTopVia(m);
+  t.equal(getTopVia(m), a, 'same parsed object while unchanged');
+  t.equal(a?.branch, 'z9hG4bK1');
+  m.headers.prepend('Via', 'SIP/2.0/UDP 10.0.0.9:5070;branch=z9hG4bKnew');
+  t.equal(getTopVia(m)?.branch, 'z9hG4bKnew', 'a new top Via is seen');
+  t.equal(getTopVia(m)?.port, 5070);
 });
