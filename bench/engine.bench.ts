@@ -203,9 +203,11 @@ async function main(): Promise<void> {
   }
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'engine.md'), md.join('\n'));
-  writeFileSync(path.join(dir, 'engine.json'), `${JSON.stringify({ machine, stepSeconds: STEP_S, holdMs: HOLD_MS, ingress: INGRESS, nodeFlags: NODE_FLAGS, results }, null, 2)}\n`);
-  console.log('written to bench/results/engine.md');
+  // Variants (inline ingress, extra node flags) are written beside the default run, not over it.
+  const base = `engine${INGRESS === 'inline' ? '-inline' : ''}${NODE_FLAGS.length ? '-flags' : ''}`;
+  writeFileSync(path.join(dir, `${base}.md`), md.join('\n'));
+  writeFileSync(path.join(dir, `${base}.json`), `${JSON.stringify({ machine, stepSeconds: STEP_S, holdMs: HOLD_MS, ingress: INGRESS, nodeFlags: NODE_FLAGS, results }, null, 2)}\n`);
+  console.log(`written to bench/results/${base}.md`);
 }
 
 main().catch((err: Error) => {
