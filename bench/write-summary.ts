@@ -10,5 +10,5 @@ import { writeSummary } from './lib/summary';
 
 const dir = path.join(__dirname, 'results');
 const e2e = JSON.parse(readFileSync(path.join(dir, 'e2e.json'), 'utf8')) as { machine: { date: string } };
-writeSummary(dir, { ...machineInfo(), tools: toolVersions() }, process.argv[2] ?? "npm run bench", Number(process.argv[3] ?? 0), e2e.machine.date);
+writeSummary(dir, { ...machineInfo(), tools: toolVersions() }, process.argv[2] ?? 'npm run bench', Number(process.argv[3] ?? 0), e2e.machine.date);
 console.log(`wrote ${dir}/summary.md`);
