@@ -14,7 +14,7 @@
  * each step and after the ramp (polled until 0 once the 32 s windows close).
  * Max sustainable = the highest step with 0 failed calls and every call completed.
  * Usage: npx tsx bench/engine.bench.ts [rates…]   env: STEP_S (10), LAYOUTS (one,tcp,split), INGRESS (thread|inline),
- *   CPU_PROF_DIR (run the servers under node --cpu-prof, profiles written there on exit)
+ *   CPU_PROF_DIR (run the servers under node --cpu-prof, profiles written there on exit), NODE_FLAGS
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,8 @@ const RATES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const STEPS = RATES.length ? RATES : [100, 200, 300, 400, 500, 600, 800];
 const LAYOUTS = (process.env.LAYOUTS ?? 'one,tcp,split').split(',') as Layout[];
 const INGRESS = process.env.INGRESS === 'inline' ? 'inline' : 'thread';
+/** Extra node flags for the servers, e.g. NODE_FLAGS=--max-semi-space-size=64 (step 5 of issue 11). */
+const NODE_FLAGS = (process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const SIP_PORT = 5360;
 const WIRE_PORT = 9360;
 const UAS_PORT = 5390;
@@ -56,21 +58,46 @@ interface Step {
   cpuPct: number;
   rssMiB: number;
   countsAfter?: EngineCounts;
+  /** GC in the engine (or whole) process during the step, from --trace-gc: count and pause ms. */
+  gc: GcTotals;
+}
+
+interface GcTotals {
+  scavenges: number;
+  scavengeMs: number;
+  markCompacts: number;
+  markCompactMs: number;
 }
 
 interface Server {
   proc: ChildProcess;
+  /** Running totals from the process's --trace-gc lines. */
+  gc: GcTotals;
   counts(): Promise<EngineCounts | undefined>;
 }
 
 function startServer(role: 'both' | 'both-tcp' | 'engine' | 'app'): Promise<Server> {
   const prof = process.env.CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.CPU_PROF_DIR] : [];
-  const proc = start(`engine-server ${role}`, process.execPath, [...prof, '--import', 'tsx', path.join(__dirname, 'engine-server.ts'), role, String(SIP_PORT), String(WIRE_PORT), `sip:127.0.0.1:${UAS_PORT}`, INGRESS],
+  const proc = start(`engine-server ${role}`, process.execPath, [...prof, ...NODE_FLAGS, '--trace-gc', '--import', 'tsx', path.join(__dirname, 'engine-server.ts'), role, String(SIP_PORT), String(WIRE_PORT), `sip:127.0.0.1:${UAS_PORT}`, INGRESS],
     { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout! });
   const waiting: Array<(l: string) => void> = [];
   let ready: () => void = () => undefined;
-  lines.on('line', (l) => (l === 'ready' ? ready() : waiting.shift()?.(l)));
+  const gc: GcTotals = { scavenges: 0, scavengeMs: 0, markCompacts: 0, markCompactMs: 0 };
+  lines.on('line', (l) => {
+    if (l === 'ready') return ready();
+    if (l.startsWith('{')) return waiting.shift()?.(l);
+    // --trace-gc: `[pid:addr]   123 ms: Scavenge 10.1 (12.3) -> 9.8 (13.3) MB, 1.23 / 0.00 ms  (…`
+    const m = /: (Scavenge|Mark-Compact)\b.*?MB, ([\d.]+) \/ [\d.]+ ms/.exec(l);
+    if (!m) return;
+    if (m[1] === 'Scavenge') {
+      gc.scavenges++;
+      gc.scavengeMs += Number(m[2]);
+    } else {
+      gc.markCompacts++;
+      gc.markCompactMs += Number(m[2]);
+    }
+  });
   const counts = (): Promise<EngineCounts | undefined> => new Promise((resolve) => {
     const t = setTimeout(() => resolve(undefined), 2000);
     waiting.push((l) => {
@@ -81,7 +108,7 @@ function startServer(role: 'both' | 'both-tcp' | 'engine' | 'app'): Promise<Serv
     proc.stdin!.write('counts\n');
   });
   return new Promise((resolve, reject) => {
-    ready = () => resolve({ proc, counts });
+    ready = () => resolve({ proc, counts, gc });
     proc.on('exit', () => reject(new Error(`engine-server ${role} exited`)));
     setTimeout(() => reject(new Error(`engine-server ${role} did not start in 30 s`)), 30_000).unref();
   });
@@ -112,6 +139,7 @@ async function runLayout(layout: Layout): Promise<{ steps: Step[]; drainedCounts
     for (const rate of STEPS) {
       const calls = rate * STEP_S;
       process.stdout.write(`  step ${rate} cps × ${STEP_S}s (${calls} calls)… `);
+      const g0 = { ...engine.gc };
       const e0 = cpuNs(engine.proc.pid!);
       const a0 = app ? cpuNs(app.proc.pid!) : 0;
       const t0 = process.hrtime.bigint();
@@ -126,10 +154,14 @@ async function runLayout(layout: Layout): Promise<{ steps: Step[]; drainedCounts
         cpuPct: Math.round(((eNs + aNs) / wallNs) * 1000) / 10,
         rssMiB: rssMiB(engine.proc.pid!) + (app ? rssMiB(app.proc.pid!) : 0),
         countsAfter: await engine.counts(),
+        gc: {
+          scavenges: engine.gc.scavenges - g0.scavenges, scavengeMs: Math.round(engine.gc.scavengeMs - g0.scavengeMs),
+          markCompacts: engine.gc.markCompacts - g0.markCompacts, markCompactMs: Math.round(engine.gc.markCompactMs - g0.markCompactMs),
+        },
       };
       steps.push(step);
       console.log(`${step.successful} ok, ${step.failed} failed, ${step.retransmissions} retrans, CPU ${step.cpuPct} %, `
-        + `${layout !== 'split' ? `${step.engineMsPerCall} ms/call` : `engine ${step.engineMsPerCall} + app/srf ${step.appMsPerCall} ms/call`}, RSS ${step.rssMiB} MiB; after: ${line(step.countsAfter)}`);
+        + `${layout !== 'split' ? `${step.engineMsPerCall} ms/call` : `engine ${step.engineMsPerCall} + app/srf ${step.appMsPerCall} ms/call`}, RSS ${step.rssMiB} MiB, GC ${step.gc.scavenges} scavenges ${step.gc.scavengeMs} ms + ${step.gc.markCompacts} mark-compacts ${step.gc.markCompactMs} ms; after: ${line(step.countsAfter)}`);
       if (step.failed > 0 || step.successful < calls) break;
       await new Promise((r2) => setTimeout(r2, 2000));
     }
@@ -155,24 +187,27 @@ async function main(): Promise<void> {
     `Method: SIPp \`uac\` → engine + minimal drachtio-srf B2BUA (test/apps/minimal-b2bua.ts) → SIPp \`uas\`, UDP on loopback; ${STEP_S} s per step; hold ${HOLD_MS} ms; UDP ingress ${INGRESS}. `
     + 'CPU from /proc/PID/task/*/schedstat (all threads), per call = CPU over the step / calls. "one" = engine and B2BUA in one process over the in-process wire link (as trunkwise runs); '
     + '"tcp" = the same with srf on loopback TCP (before issue 11); "split" = the engine alone in one process and the B2BUA + drachtio-srf in another over loopback TCP, so the engine\'s own CPU per call and the app + srf share are read apart. '
+    + `GC from the server's --trace-gc lines (the engine process in "split")${NODE_FLAGS.length ? `; node flags ${NODE_FLAGS.join(' ')}` : ''}. `
     + 'Engine counts (server / client transactions, dialogs) right after each step (32 s windows still open) and after the ramp, polled until 0 (≤ 45 s).', '',
   ];
   for (const l of LAYOUTS) {
     const r = results[l]!;
     const whole = l !== 'split';
     md.push(`## ${l}: ${DESCRIBE[l]}`, '',
-      `| offered cps | calls | ok | failed | retrans | ${whole ? 'CPU ms/call' : 'engine ms/call | app + srf ms/call | engine share'} | CPU % | RSS MiB | txns srv / cli / dialogs after |`,
-      `|---|---|---|---|---|${whole ? '---' : '---|---|---'}|---|---|---|`,
+      `| offered cps | calls | ok | failed | retrans | ${whole ? 'CPU ms/call' : 'engine ms/call | app + srf ms/call | engine share'} | CPU % | RSS MiB | GC scavenges / ms, mark-compacts / ms | txns srv / cli / dialogs after |`,
+      `|---|---|---|---|---|${whole ? '---' : '---|---|---'}|---|---|---|---|`,
       ...r.steps.map((s) => `| ${s.rate} | ${s.calls} | ${s.successful} | ${s.failed} | ${s.retransmissions} | ${whole ? s.engineMsPerCall
-        : `${s.engineMsPerCall} | ${s.appMsPerCall} | ${Math.round((s.engineMsPerCall / (s.engineMsPerCall + (s.appMsPerCall ?? 0))) * 100)} %`} | ${s.cpuPct} | ${s.rssMiB} | `
+        : `${s.engineMsPerCall} | ${s.appMsPerCall} | ${Math.round((s.engineMsPerCall / (s.engineMsPerCall + (s.appMsPerCall ?? 0))) * 100)} %`} | ${s.cpuPct} | ${s.rssMiB} | ${s.gc.scavenges} / ${s.gc.scavengeMs}, ${s.gc.markCompacts} / ${s.gc.markCompactMs} | `
         + `${s.countsAfter ? `${s.countsAfter.serverTransactions} / ${s.countsAfter.clientTransactions} / ${s.countsAfter.dialogs}` : '—'} |`), '',
       `Max at 0 failures: **${max(r.steps)} calls/s**. After the ramp: ${line(r.drainedCounts)}.`, '');
   }
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'engine.md'), md.join('\n'));
-  writeFileSync(path.join(dir, 'engine.json'), `${JSON.stringify({ machine, stepSeconds: STEP_S, holdMs: HOLD_MS, ingress: INGRESS, results }, null, 2)}\n`);
-  console.log('written to bench/results/engine.md');
+  // Variants (inline ingress, extra node flags) are written beside the default run, not over it.
+  const base = `engine${INGRESS === 'inline' ? '-inline' : ''}${NODE_FLAGS.length ? '-flags' : ''}`;
+  writeFileSync(path.join(dir, `${base}.md`), md.join('\n'));
+  writeFileSync(path.join(dir, `${base}.json`), `${JSON.stringify({ machine, stepSeconds: STEP_S, holdMs: HOLD_MS, ingress: INGRESS, nodeFlags: NODE_FLAGS, results }, null, 2)}\n`);
+  console.log(`written to bench/results/${base}.md`);
 }
 
 main().catch((err: Error) => {

@@ -12,6 +12,8 @@ import { writeFileSync } from 'node:fs';
 
 interface E2eJson { machine: MachineInfo; options: E2eOptions; runs: SystemRun[]; profile?: ProfileRun }
 interface FailoverJson { machine: MachineInfo; options: FailoverOptions; runs: FailoverRun[] }
+interface EngineStepJson { rate: number; calls: number; successful: number; failed: number; engineMsPerCall: number; appMsPerCall?: number }
+interface EngineJson { machine: { date: string }; results?: Partial<Record<'one' | 'tcp' | 'split', { steps: EngineStepJson[] }>> }
 interface RoutingJson { machine: { date: string }; results: Array<{ carriers: number; routes: number; decision: { p50: number; p99: number }; bytesPerDecision: number }> }
 
 function read<T>(dir: string, name: string): T | undefined {
@@ -49,6 +51,17 @@ export function writeSummary(dir: string, m: MachineInfo, command: string, wallS
     const p = e2e.profile?.summary;
     if (p) md.push(`Profile of trunkwise (profile.md) at ${e2e.profile!.rate} calls/s (details in e2e.md): ${p.byArea.filter((a) => a.name !== '(idle)').slice(0, 6).map((a) => `${a.name} ${a.pct} %`).join(', ')}.`, '');
   }
+  const engine = read<EngineJson>(dir, 'engine.json');
+  const split = engine?.results?.split?.steps.filter((x) => x.failed === 0 && x.successful === x.calls) ?? [];
+  if (split.length) {
+    const one = engine?.results?.one?.steps ?? [];
+    const tcp = engine?.results?.tcp?.steps ?? [];
+    md.push(`## Engine alone (engine.md)${when(engine?.machine.date)}`, '',
+      'SIPp → engine + the minimal srf B2BUA (test/apps/minimal-b2bua.ts) → SIPp; "split" runs the engine and the app + srf in two processes so their CPU per call is read apart.', '',
+      ...table(['calls/s', 'engine ms/call (split)', 'app + srf ms/call (split)', 'engine share', 'one process, in-process link ms/call', 'one process, loopback TCP ms/call'], split.map((x) => [
+        x.rate, x.engineMsPerCall, n(x.appMsPerCall), `${Math.round((x.engineMsPerCall / (x.engineMsPerCall + (x.appMsPerCall ?? 0))) * 100)} %`,
+        n(one.find((y) => y.rate === x.rate)?.engineMsPerCall), n(tcp.find((y) => y.rate === x.rate)?.engineMsPerCall)])));
+  }
   if (fo) {
     md.push(`## Failover${when(fo.machine.date)}`, '',
       ...table(['system', 'calls failed (SIPp)', 'setups failed', 'BYEs not 200', 'last new INVITE to dead carrier after', 'extra setup delay max / p99 ms', 'used again after restore'],
@@ -64,6 +77,6 @@ export function writeSummary(dir: string, m: MachineInfo, command: string, wallS
     md.push(`## Routing decision${when(routing.machine.date)}`, '',
       ...table(['carriers', 'routes', 'p50 ns', 'p99 ns', 'bytes allocated / decision'], routing.results.map((r) => [r.carriers, r.routes, r.decision.p50, r.decision.p99, r.bytesPerDecision])));
   }
-  md.push('Details: [e2e.md](e2e.md), [failover.md](failover.md), [routing.md](routing.md), [profile.md](profile.md).', '');
+  md.push('Details: [e2e.md](e2e.md), [engine.md](engine.md), [failover.md](failover.md), [routing.md](routing.md), [profile.md](profile.md).', '');
   writeFileSync(path.join(dir, 'summary.md'), `${md.join('\n').replace(/\n{3,}/g, '\n\n')}\n`);
 }

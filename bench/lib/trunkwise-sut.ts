@@ -50,9 +50,15 @@ export async function startTrunkwise(o: TrunkwiseSutOptions): Promise<Sut> {
   const carriersFile = path.join(o.dir, 'carriers.yaml');
   writeFileSync(carriersFile, trunkwiseCarriersYaml(o.carriers));
   writeFileSync(path.join(o.dir, 'routes', '99-default.yaml'), trunkwiseRoutesYaml(o.carriers));
-  const [sipPort, httpPort] = await freePorts(2);
+  const [freeSip, httpPort] = await freePorts(2);
+  // A real drachtio-server (DRACHTIO_HOST / DRACHTIO_PORT / DRACHTIO_SECRET, as src/main.ts reads them):
+  // calls go to its SIP port (DRACHTIO_SIP_PORT, default 5060) and its CPU/memory count when DRACHTIO_PID names it.
+  const external = process.env.DRACHTIO_HOST;
+  const sipPort = external ? Number(process.env.DRACHTIO_SIP_PORT ?? 5060) : freeSip!;
+  const drachtioPid = Number(process.env.DRACHTIO_PID ?? 0);
   const log = openSync(path.join(o.dir, 'trunkwise.log'), 'a');
-  const node = [...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : []), '--import', 'tsx'];
+  // The same V8 flag scripts/start.sh gives trunkwise (a larger young generation: fewer scavenges).
+  const node = [...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : []), '--max-semi-space-size=64', '--import', 'tsx'];
   const args = [path.join(ROOT, 'src', 'main.ts'), '--carriers', carriersFile, '--routes', path.join(o.dir, 'routes'),
     '--sip', `127.0.0.1:${sipPort}`, '--http', `127.0.0.1:${httpPort}`, '--max-cps', '100000', '--max-cps-per-source', '100000'];
   const child = start('trunkwise', process.execPath, [...node, ...args], {
@@ -72,9 +78,11 @@ export async function startTrunkwise(o: TrunkwiseSutOptions): Promise<Sut> {
   }
   return {
     name: 'trunkwise',
-    sipPort: sipPort!,
-    pids: () => (child.pid && !exited(child) ? [child.pid] : []),
-    describe: `node ${node.join(' ')} src/main.ts --sip 127.0.0.1:${sipPort} --max-cps 100000 --max-cps-per-source 100000 (embedded engine, one process, LOG_LEVEL=info to a file)`,
+    sipPort,
+    pids: () => [...(child.pid && !exited(child) ? [child.pid] : []), ...(drachtioPid > 0 ? [drachtioPid] : [])],
+    describe: external
+      ? `node ${node.join(' ')} src/main.ts with DRACHTIO_HOST=${external} (a real drachtio-server, SIP on 127.0.0.1:${sipPort}${drachtioPid > 0 ? `, its CPU and memory counted (pid ${drachtioPid})` : ', its CPU and memory NOT counted: set DRACHTIO_PID'}), LOG_LEVEL=info to a file`
+      : `node ${node.join(' ')} src/main.ts --sip 127.0.0.1:${sipPort} --max-cps 100000 --max-cps-per-source 100000 (embedded engine, one process, in-process wire link, LOG_LEVEL=info to a file)`,
     // SIGTERM drains: it exits once its calls are down (at most 30 s), writing the CPU profile if asked.
     stop: () => stop(child, 35_000),
     counts: () => engineCounts(httpPort!),

@@ -3,7 +3,7 @@
  * identifiers it generates (tags, branches, Call-IDs).
  */
 import { randomBytes } from 'node:crypto';
-import type { SipMessage } from './message';
+import type { SipHeaders, SipMessage } from './message';
 import { formatParams, paramsWellFormed, parseParams } from './uri';
 
 export { parseSipUri, formatSipUri, type SipUri } from './uri';
@@ -135,9 +135,17 @@ export const getCSeq = (m: SipMessage): { seq: number; method: string } | undefi
 };
 export const getFromTag = (m: SipMessage): string | undefined => parseNameAddr(m.headers.get('from') ?? '')?.tag;
 export const getToTag = (m: SipMessage): string | undefined => parseNameAddr(m.headers.get('to') ?? '')?.tag;
+/** The top Via parsed once per header state (engine code asks for it several times per request). */
+const topVias = new WeakMap<SipHeaders, { version: number; via: Via | undefined }>();
+
+/** The parsed top Via; shared between callers until the headers change, so read it, do not modify it. */
 export const getTopVia = (m: SipMessage): Via | undefined => {
-  const top = m.headers.getAll('via')[0];
-  return top === undefined ? undefined : parseVia(top);
+  const known = topVias.get(m.headers);
+  if (known && known.version === m.headers.version) return known.via;
+  const top = m.headers.first('via');
+  const via = top === undefined ? undefined : parseVia(top);
+  topVias.set(m.headers, { version: m.headers.version, via });
+  return via;
 };
 export const getBranch = (m: SipMessage): string | undefined => getTopVia(m)?.branch;
 

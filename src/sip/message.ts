@@ -78,6 +78,27 @@ export class SipHeaders {
     return undefined;
   }
 
+  /**
+   * The first value of a list header (e.g. the top Via) without splitting the rest of the list:
+   * what getAll(name)[0] returns, for the cost of one value.
+   */
+  first(name: string): string | undefined {
+    const want = canonicalName(name);
+    for (const f of this.fields) {
+      if (canonicalName(f.name) !== want) continue;
+      if (UNSPLITTABLE.has(want)) return f.value;
+      const v = f.value;
+      if (v.indexOf(',') === -1) {
+        const one = v.trim();
+        if (one) return one;
+        continue;
+      }
+      const parts = splitHeaderList(v);
+      if (parts.length) return parts[0];
+    }
+    return undefined;
+  }
+
   has(name: string): boolean {
     return this.get(name) !== undefined;
   }

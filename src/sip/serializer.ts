@@ -18,7 +18,13 @@ interface Serialized {
 
 const made = new WeakMap<SipMessage, Serialized>();
 
-export function serializeMessage(msg: SipMessage): Buffer {
+/**
+ * `remember`: keep the bytes with the message for the next call (a message that will be sent again,
+ * echoed or retransmitted). Without it, remembered bytes are still reused but new ones are not kept,
+ * so a message serialised only once (e.g. a received request shown to the application) does not carry
+ * a second copy of itself for as long as its transaction lives.
+ */
+export function serializeMessage(msg: SipMessage, remember = false): Buffer {
   const start = msg.kind === 'request' ? `${msg.method} ${msg.uri} SIP/2.0` : `SIP/2.0 ${msg.status} ${msg.reason}`;
   const prev = made.get(msg);
   if (prev && prev.start === start && prev.headers === msg.headers && prev.version === msg.headers.version && prev.body === msg.body) return prev.bytes;
@@ -30,6 +36,6 @@ export function serializeMessage(msg: SipMessage): Buffer {
   head += `Content-Length: ${msg.body.length}\r\n\r\n`;
   const h = Buffer.from(head, 'utf8');
   const bytes = msg.body.length ? Buffer.concat([h, msg.body]) : h;
-  made.set(msg, { start, headers: msg.headers, version: msg.headers.version, body: msg.body, bytes });
+  if (remember) made.set(msg, { start, headers: msg.headers, version: msg.headers.version, body: msg.body, bytes });
   return bytes;
 }

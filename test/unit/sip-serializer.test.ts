@@ -3,6 +3,7 @@ import t from 'tap';
 import { canonicalName, SipHeaders, type SipRequest } from '../../src/sip/message';
 import { parseMessage } from '../../src/sip/parser';
 import { serializeMessage } from '../../src/sip/serializer';
+import { getTopVia } from '../../src/sip/headers';
 
 const INVITE = [
   'INVITE sip:bob@127.0.0.1 SIP/2.0', 'v: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1', 'f: <sip:a@x>;tag=1', 't: <sip:b@y>',
@@ -17,15 +18,18 @@ function request(): SipRequest {
 
 t.test('the same bytes are returned while the message is unchanged', async (t) => {
   const m = request();
-  const a = serializeMessage(m);
+  const once = serializeMessage(m);
+  t.not(serializeMessage(m), once, 'not remembered unless asked');
+  const a = serializeMessage(m, true);
   t.equal(serializeMessage(m), a, 'same Buffer object, not made again');
+  t.same(a, once, 'same bytes either way');
   t.match(a.toString(), /^INVITE sip:bob@127\.0\.0\.1 SIP\/2\.0\r\n/);
   t.match(a.toString(), /Content-Length: 4\r\n\r\nv=0\n$/);
 });
 
 t.test('any change through the model makes new bytes', async (t) => {
   const m = request();
-  let last = serializeMessage(m);
+  let last = serializeMessage(m, true);
   const changes: Array<[string, () => void, RegExp]> = [
     ['headers.set', () => m.headers.set('Max-Forwards', '69'), /Max-Forwards: 69/],
     ['headers.prepend', () => m.headers.prepend('Via', 'SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK2'), /Max-Forwards: 69\r\nVia: SIP\/2\.0\/UDP 10\.0\.0\.1|Via: SIP\/2\.0\/UDP 10\.0\.0\.1;branch=z9hG4bK2\r\nv:/],
@@ -38,7 +42,7 @@ t.test('any change through the model makes new bytes', async (t) => {
   ];
   for (const [what, change, expect] of changes) {
     change();
-    const now = serializeMessage(m);
+    const now = serializeMessage(m, true);
     t.not(now, last, `${what}: new bytes`);
     t.match(now.toString(), expect, `${what}: the change is in them`);
     last = now;
@@ -52,4 +56,22 @@ t.test('canonical names: compact, any case, padded; stable when asked again', as
   }
   const h = new SipHeaders([{ name: 'i', value: 'x' }, { name: 'CALL-ID', value: 'y' }]);
   t.same(h.getAll('Call-Id'), ['x', 'y']);
+});
+
+t.test('first(): the first list value without splitting the rest, as getAll()[0]', async (t) => {
+  const h = new SipHeaders([
+    { name: 'X', value: '' }, { name: 'v', value: 'SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;branch=z9hG4bK2' },
+    { name: 'Via', value: 'SIP/2.0/TCP c' }, { name: 'Contact', value: '"A, B" <sip:x@y>, <sip:z@w>' }, { name: 'Call-ID', value: 'a,b' },
+  ]);
+  for (const name of ['via', 'V', 'contact', 'call-id', 'x', 'absent']) t.equal(h.first(name), h.getAll(name)[0], name);
+});
+
+t.test('the top Via is parsed once per header state and follows changes', async (t) => {
+  const m = request();
+  const a = getTopVia(m);
+  t.equal(getTopVia(m), a, 'same parsed object while unchanged');
+  t.equal(a?.branch, 'z9hG4bK1');
+  m.headers.prepend('Via', 'SIP/2.0/UDP 10.0.0.9:5070;branch=z9hG4bKnew');
+  t.equal(getTopVia(m)?.branch, 'z9hG4bKnew', 'a new top Via is seen');
+  t.equal(getTopVia(m)?.port, 5070);
 });

@@ -1,9 +1,27 @@
-/** The real clock, and a fake one tests advance by hand to check every timer exactly. */
+/**
+ * The real clock (long timers on a coarse timing wheel, short ones on Node timers), and a fake one
+ * tests advance by hand to check every timer exactly.
+ */
 import type { Clock, TimerHandle } from './types';
+import { TimingWheel } from './timing-wheel';
+
+/** Timers this long or longer go on the coarse wheel; shorter ones (retransmissions) stay exact. */
+export const WHEEL_MIN_MS = 4000;
+export const WHEEL_RESOLUTION_MS = 100;
+
+let turning: NodeJS.Timeout | undefined;
+const wheel: TimingWheel = new TimingWheel(WHEEL_RESOLUTION_MS, Date.now(), () => {
+  turning = setInterval(() => wheel.advance(Date.now()), WHEEL_RESOLUTION_MS);
+  turning.unref();
+}, () => {
+  clearInterval(turning);
+  turning = undefined;
+});
 
 export const realClock: Clock = {
   now: () => Date.now(),
   setTimer(ms, fn) {
+    if (ms >= WHEEL_MIN_MS) return wheel.schedule(Date.now(), ms, fn);
     const h = setTimeout(fn, ms);
     h.unref();
     return { cancel: () => clearTimeout(h) };

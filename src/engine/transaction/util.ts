@@ -8,7 +8,7 @@ export function cseqNumber(req: SipRequest): number {
 
 /** The top Via's branch, used as a readable transaction id. */
 export function topVia(req: SipRequest): string {
-  const v = req.headers.getAll('via')[0] ?? '';
+  const v = req.headers.first('via') ?? '';
   const m = /;\s*branch=([^;\s,]+)/i.exec(v);
   return m ? m[1]! : v;
 }

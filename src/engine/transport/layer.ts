@@ -174,7 +174,7 @@ export class TransportLayer {
     };
     let data: Buffer;
     try {
-      data = serializeMessage(msg);
+      data = serializeMessage(msg, true); // the wire echo and retransmissions reuse these bytes
     } catch (err) {
       fail(err as Error);
       return 0;

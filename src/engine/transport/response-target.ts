@@ -15,7 +15,7 @@ export function isValidPort(p: unknown): p is number {
 }
 
 function topVia(msg: SipMessage): Via | undefined {
-  const top = msg.headers.getAll('via')[0];
+  const top = msg.headers.first('via');
   return top === undefined ? undefined : parseVia(top);
 }
 

@@ -5,7 +5,9 @@
  * flood and overflow the kernel buffer. Here a worker thread owns the socket and runs the ingress
  * gate (admission, per-source rate, size): the flood is counted and dropped on that thread, and only
  * what passed crosses to the main thread. Sends go through the same socket (so the source port is
- * the listening port, as SIP requires) by message to the worker.
+ * the listening port, as SIP requires) by message to the worker. Both directions are batched: what
+ * is sent (or received) in one event-loop turn crosses as one message, so the per-message cost of
+ * postMessage is paid per turn, not per datagram.
  *
  * Gate counters are in shared memory (read by engine stats without messages); drop notices come back
  * at most once a second per reason; the worker is restarted on the same port if it ever dies.
@@ -27,14 +29,30 @@ export interface WorkerInit {
   counters: SharedArrayBuffer;
 }
 
+/** One datagram to send; sends are posted in batches, one message per event-loop turn. */
+export interface SendItem {
+  id: number;
+  data: Uint8Array;
+  port: number;
+  address: string;
+}
+
+/** One admitted datagram; the worker posts them in batches, one message per event-loop turn. */
+export interface InItem {
+  v: Exclude<GateVerdict, 'drop'>;
+  data: Uint8Array;
+  address: string;
+  port: number;
+}
+
 export type ToWorker =
-  | { t: 'send'; id: number; data: Uint8Array; port: number; address: string }
+  | { t: 'send'; items: SendItem[] }
   | { t: 'allow'; allow: readonly string[] | undefined; foreign: ForeignAction }
   | { t: 'close' };
 
 export type FromWorker =
   | { t: 'listening'; port: number }
-  | { t: 'in'; v: Exclude<GateVerdict, 'drop'>; data: Uint8Array; address: string; port: number }
+  | { t: 'in'; items: InItem[] }
   | { t: 'drop'; reason: DropReason; address: string; port: number }
   | { t: 'sendfail'; id: number; message: string }
   | { t: 'log'; level: 'info' | 'warn' | 'error'; obj: object; msg: string }
@@ -67,6 +85,7 @@ export class UdpThreadTransport {
   private closing = false;
   private nextId = 1;
   private readonly pending = new Map<number, { at: number; onFail: (err: Error) => void }>();
+  private outbox: SendItem[] = [];
   readonly counters: Float64Array;
   private readonly shared: SharedArrayBuffer;
   private admission: AdmissionOptions | undefined;
@@ -128,12 +147,26 @@ export class UdpThreadTransport {
       if (now - p.at < SEND_FAIL_WINDOW_MS) break;
       this.pending.delete(k);
     }
-    const msg: ToWorker = { t: 'send', id, data, port, address };
+    this.outbox.push({ id, data, port, address });
+    if (this.outbox.length === 1) setImmediate(() => this.flush());
+  }
+
+  /** Post this turn's sends as one message. */
+  private flush(): void {
+    const items = this.outbox;
+    this.outbox = [];
+    if (items.length === 0) return;
+    const w = this.worker;
+    const msg: ToWorker = { t: 'send', items };
     try {
+      if (!w) throw new Error('udp transport not listening');
       w.postMessage(msg);
     } catch (err) {
-      this.pending.delete(id);
-      onFail(err as Error);
+      for (const it of items) {
+        const p = this.pending.get(it.id);
+        this.pending.delete(it.id);
+        p?.onFail(err as Error);
+      }
     }
   }
 
@@ -166,7 +199,7 @@ export class UdpThreadTransport {
   private onMessage(m: FromWorker): void {
     switch (m.t) {
       case 'in':
-        this.onDatagram({ data: Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), address: m.address, port: m.port, verdict: m.v });
+        for (const d of m.items) this.onDatagram({ data: Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength), address: d.address, port: d.port, verdict: d.v });
         break;
       case 'drop':
         this.onDrop(m.reason, m.address, m.port);

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { EngineLogger } from '../logger';
 import { SourceAdmission } from './admission';
 import { IngressGate, type DropReason } from './gate';
-import type { FromWorker, ToWorker, WorkerInit } from './udp-thread';
+import type { FromWorker, InItem, SendItem, ToWorker, WorkerInit } from './udp-thread';
 
 const init = workerData as WorkerInit;
 const parent = parentPort;
@@ -27,12 +27,24 @@ const admission = new SourceAdmission(logger, init.admission);
 const gate = new IngressGate(init.limits, admission, new Float64Array(init.counters));
 const lastDrop = new Map<DropReason, number>();
 
+/** Datagrams admitted in this event-loop turn, posted to the main thread as one message. */
+let inbox: InItem[] = [];
+function flushInbox(): void {
+  const items = inbox;
+  inbox = [];
+  if (items.length) post({ t: 'in', items });
+}
+
 const socket = dgram.createSocket({ type: net.isIPv6(init.address) ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024, sendBufferSize: 4 * 1024 * 1024 });
 
 socket.on('message', (data, rinfo) => {
   try {
     const v = gate.check(data, rinfo.address, Date.now());
-    if (v !== 'drop') return post({ t: 'in', v, data, address: rinfo.address, port: rinfo.port });
+    if (v !== 'drop') {
+      inbox.push({ v, data, address: rinfo.address, port: rinfo.port });
+      if (inbox.length === 1) setImmediate(flushInbox);
+      return;
+    }
     // A flood must not become a message flood to the main thread: one notice per reason per second.
     const now = Date.now();
     if (now - (lastDrop.get(gate.lastDrop) ?? 0) < 1000) return;
@@ -43,12 +55,21 @@ socket.on('message', (data, rinfo) => {
   }
 });
 
+/** One send; a synchronous or asynchronous error goes back for that send only. */
+function send(it: SendItem): void {
+  try {
+    socket.send(it.data, it.port, it.address, (err) => {
+      if (err) post({ t: 'sendfail', id: it.id, message: err.message });
+    });
+  } catch (err) {
+    post({ t: 'sendfail', id: it.id, message: (err as Error).message });
+  }
+}
+
 parent.on('message', (m: ToWorker) => {
   try {
     if (m.t === 'send') {
-      socket.send(m.data, m.port, m.address, (err) => {
-        if (err) post({ t: 'sendfail', id: m.id, message: err.message });
-      });
+      for (const it of m.items) send(it);
     } else if (m.t === 'allow') {
       admission.set(m.allow);
       admission.setForeignAction(m.foreign);
@@ -57,8 +78,7 @@ parent.on('message', (m: ToWorker) => {
       socket.close(() => post({ t: 'closed' }));
     }
   } catch (err) {
-    if (m.t === 'send') post({ t: 'sendfail', id: m.id, message: (err as Error).message });
-    else logger.error({ err: (err as Error).message, command: m.t }, 'udp ingress: command failed');
+    logger.error({ err: (err as Error).message, command: m.t }, 'udp ingress: command failed');
   }
 });
 

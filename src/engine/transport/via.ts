@@ -12,7 +12,7 @@ export type ViaCheck = { ok: true } | { ok: false; reason: string };
 
 /** A request whose top Via names a port no datagram can be sent to is refused before any transaction. */
 export function checkTopVia(msg: SipMessage): ViaCheck {
-  const top = msg.headers.getAll('via')[0];
+  const top = msg.headers.first('via');
   const via = top === undefined ? undefined : parseVia(top);
   if (!via) return { ok: false, reason: 'invalid Via header' };
   if (via.port !== undefined && !isValidPort(via.port)) return { ok: false, reason: `Via sent-by port ${via.port} out of range` };
@@ -26,7 +26,7 @@ export function checkTopVia(msg: SipMessage): ViaCheck {
 
 /** RFC 3261 §18.2.1 `received` and RFC 3581 `rport` on the top Via of a request, from `source`. */
 export function fixupVia(headers: SipMessage['headers'], source: Target): void {
-  const top = headers.getAll('via')[0];
+  const top = headers.first('via');
   if (top === undefined) return;
   const via = parseVia(top);
   if (!via) return;
