@@ -29,6 +29,24 @@ export function findHeaderEnd(buf: Buffer, from = 0): { index: number; length: n
   return { index: lf, length: 2 };
 }
 
+/**
+ * A CR anywhere, or a NUL that is not a quoted-pair inside a quoted string (RFC 3261 §25.1 allows
+ * `\` + NUL there, as RFC 4475's intmeth shows). A bare CR or NUL in a Call-ID or tag reached
+ * drachtio-srf inside the wire protocol's dialog id and broke its framing (found by the fuzzer).
+ */
+function hasBareControl(line: string): boolean {
+  if (line.indexOf('\r') !== -1) return true;
+  if (line.indexOf('\0') === -1) return false;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted && c === '\\') i++; // quoted-pair: the next character (even NUL) is literal
+    else if (c === '"') quoted = !quoted;
+    else if (c === '\0') return true;
+  }
+  return false;
+}
+
 export function parseMessage(buf: Buffer): ParseResult {
   if (buf.length === 0) return { ok: false, error: 'empty message' };
   const end = findHeaderEnd(buf);
@@ -42,7 +60,7 @@ export function parseMessage(buf: Buffer): ParseResult {
   let headerError: string | undefined;
   for (const line of lines) {
     if (line === '') continue;
-    if (/[\r\0]/.test(line)) {
+    if (hasBareControl(line)) {
       headerError ??= 'bare CR or NUL in a header line'; // would also break the wire protocol's framing
       continue;
     }
