@@ -29,6 +29,7 @@ import { startMediaSampler } from './app/media-sampler';
 import { MediaAnchors } from './app/media-anchors';
 import { Site } from './sites/site';
 import { siteRoutes } from './sites/admin-routes';
+import { createDrills } from './drills';
 
 async function main(): Promise<void> {
   if (wantsHelp(process.argv.slice(2))) return void process.stdout.write(`${HELP}\n`);
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
   const history = new HistoryRecorder(live, { logger: logger.child({ component: 'history' }) });
   history.start();
   const admin = await startAdminServer({
-    logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, extensions: [siteRoutes(site)],
+    logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, extensions: [siteRoutes(site), createDrills({ metrics, carriers, logger: logger.child({ component: 'drills' }), states: () => buildSnapshot(config.config, carriers, health, Date.now()) }).routes],
     health: () => ({
       cps: admission.cps(Date.now()), engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining,
       uptimeS: Math.round(process.uptime()),

@@ -69,3 +69,22 @@ export function createMetrics(): Metrics {
     engineDialogs: new Gauge({ name: 'trunkwise_engine_dialogs', help: 'Dialogs held by the embedded SIP engine', registers: r }),
   };
 }
+
+/** Drills (src/drills): declared here with every other metric, registered by the drill runner. */
+export interface DrillMetrics {
+  runs: Counter<'scenario' | 'result'>;
+  running: Gauge<never>;
+  callsFailed: Gauge<'scenario'>;
+  moveSeconds: Gauge<'scenario'>;
+  restoreSeconds: Gauge<'scenario'>;
+}
+
+export function createDrillMetrics(r: Registry): DrillMetrics {
+  return {
+    runs: new Counter({ name: 'trunkwise_drill_runs_total', help: 'Drills run, by scenario and result (passed, failed, aborted)', labelNames: ['scenario', 'result'], registers: [r] }),
+    running: new Gauge({ name: 'trunkwise_drill_running', help: '1 while a drill is under way', registers: [r] }),
+    callsFailed: new Gauge({ name: 'trunkwise_drill_calls_failed', help: 'Calls failed during the last drill of each scenario', labelNames: ['scenario'], registers: [r] }),
+    moveSeconds: new Gauge({ name: 'trunkwise_drill_move_seconds', help: 'Last drill: time until the drained target took no new attempts', labelNames: ['scenario'], registers: [r] }),
+    restoreSeconds: new Gauge({ name: 'trunkwise_drill_restore_seconds', help: 'Last drill: time from restore until the target took attempts again', labelNames: ['scenario'], registers: [r] }),
+  };
+}
