@@ -96,11 +96,13 @@ export async function runDrainDrill(deps: DrainDrillDeps, carrier: string, windo
   // Passed: no call failed while drained or after, the carrier's share went elsewhere (it took no
   // attempts in the second half of the drained window) and it took calls again once restored.
   const tailClean = movedAfterMs <= windowMs / 2;
-  const back = firstBack !== undefined || (before.attempts[carrier] ?? 0) === 0;
-  const passed = callsFailed === 0 && tailClean && back;
+  const back = firstBack !== undefined;
+  // A drill over a carrier that took no traffic before proves nothing.
+  const hadTraffic = (before.attempts[carrier] ?? 0) > 0;
+  const passed = callsFailed === 0 && tailClean && back && hadTraffic;
   const verdict = passed
     ? `${carrier}'s share ${pct(before.share[carrier])} moved to the others within ${movedAfterMs} ms, 0 calls failed, restored after ${firstBack === undefined ? '—' : `${firstBack - restoredAt} ms`}`
-    : [callsFailed > 0 && `${callsFailed} calls failed${restoredEarly ? ` (${carrier} restored early, ${restoredAt - drainedAt} ms into the drain)` : ''}`, !tailClean && `${carrier} still took attempts ${movedAfterMs} ms after the drain`, !back && `${carrier} took no calls after the restore`].filter(Boolean).join('; ');
+    : [callsFailed > 0 && `${callsFailed} calls failed${restoredEarly ? ` (${carrier} restored early, ${restoredAt - drainedAt} ms into the drain)` : ''}`, !tailClean && `${carrier} still took attempts ${movedAfterMs} ms after the drain`, !back && `${carrier} took no calls after the restore`, !hadTraffic && `${carrier} took no calls before the drain: nothing to move`].filter(Boolean).join('; ');
   return {
     scenario: 'drain-carrier', carrier, windowMs, before, during, after, movedAfterMs,
     ...(firstBack !== undefined && { restoredAfterMs: firstBack - restoredAt }), callsFailed, restoredEarly, passed, verdict,

@@ -40,6 +40,7 @@ t.test('drill "drain carrier-a" under 50 calls/s: its share moves, 0 calls fail,
   }
   const sipp = await calls;
   t.equal(sipp.failed, 0, `SIPp: 0 calls failed (${sipp.successful} succeeded) ${sipp.failed > 0 ? sippErrors(sipp.dir) : ''}`);
+  t.ok(sipp.successful >= 1000, `SIPp placed its calls (exit ${sipp.exitCode}) ${sipp.successful < 1000 ? sipp.stderr.slice(-500) : ''}`);
   t.equal(drill?.status, 'passed', drill?.report?.verdict ?? drill?.error ?? 'no report');
   const r = drill!.report!;
   t.comment(drill!.markdown ?? '');
