@@ -26,7 +26,8 @@ t.test('drill "drain carrier-a" under 50 calls/s: its share moves, 0 calls fail,
     rate: 50, calls: 50 * 34, concurrent: 2000, duration: 500, timeoutMs: 100_000,
   });
   await sleep(3000);
-  t.equal((await tw.admin('POST', '/drills')).status, 401, 'a drill needs the admin token');
+  const denied = await tw.admin('POST', '/drills').catch((err: Error) => ({ status: 0, body: `${err.message}: ${JSON.stringify(tw.logs.filter((l) => (l.level ?? 0) >= 50).slice(-3))}` }));
+  t.equal(denied.status, 401, `a drill needs the admin token ${denied.status === 401 ? '' : String(denied.body)}`);
   const started = await fetch(`http://127.0.0.1:${tw.httpPort}/drills`, {
     method: 'POST', headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' },
     body: JSON.stringify({ scenario: 'drain-carrier', carrier: 'carrier-a', windowS: 8 }),
