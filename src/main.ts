@@ -35,6 +35,7 @@ import { siteRoutes } from './sites/admin-routes';
 import { openStore } from './state';
 import { SharedHealth } from './cluster/shared-health';
 import { capAdmitter } from './cluster/caps';
+import { createDrills } from './drills';
 
 async function main(): Promise<void> {
   if (wantsHelp(process.argv.slice(2))) return void process.stdout.write(`${HELP}\n`);
@@ -139,7 +140,7 @@ async function main(): Promise<void> {
   const history = new HistoryRecorder(live, { logger: logger.child({ component: 'history' }) });
   history.start();
   const admin = await startAdminServer({
-    logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, extensions: [siteRoutes(site)],
+    logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, extensions: [siteRoutes(site), createDrills({ metrics, carriers, logger: logger.child({ component: 'drills' }), states: () => buildSnapshot(config.config, carriers, shared, Date.now()) }).routes],
     health: () => ({
       cps: admission.cps(Date.now()), engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining,
       uptimeS: Math.round(process.uptime()), state: shared.describe(),

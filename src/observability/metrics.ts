@@ -75,3 +75,22 @@ export function createMetrics(): Metrics {
     carrierCapRefusals: new Counter({ name: 'trunkwise_carrier_cap_refusals_total', help: 'Attempts not placed because a carrier was at maxConcurrent or maxCps (across every edge)', labelNames: ['carrier', 'reason'], registers: r }),
   };
 }
+
+/** Drills (src/drills): declared here with every other metric, registered by the drill runner. */
+export interface DrillMetrics {
+  runs: Counter<'scenario' | 'result'>;
+  running: Gauge<never>;
+  callsFailed: Gauge<'scenario'>;
+  moveSeconds: Gauge<'scenario'>;
+  restoreSeconds: Gauge<'scenario'>;
+}
+
+export function createDrillMetrics(r: Registry): DrillMetrics {
+  return {
+    runs: new Counter({ name: 'trunkwise_drill_runs_total', help: 'Drills run, by scenario and result (passed, failed, aborted)', labelNames: ['scenario', 'result'], registers: [r] }),
+    running: new Gauge({ name: 'trunkwise_drill_running', help: '1 while a drill is under way', registers: [r] }),
+    callsFailed: new Gauge({ name: 'trunkwise_drill_calls_failed', help: 'Calls failed during the last drill of each scenario', labelNames: ['scenario'], registers: [r] }),
+    moveSeconds: new Gauge({ name: 'trunkwise_drill_move_seconds', help: 'Last drill: time until the drained target took no new attempts', labelNames: ['scenario'], registers: [r] }),
+    restoreSeconds: new Gauge({ name: 'trunkwise_drill_restore_seconds', help: 'Last drill: time from restore until the target took attempts again', labelNames: ['scenario'], registers: [r] }),
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Admin API for drills (mounted by src/admin/server.ts as an extension):
+ *   GET  /drills           every drill kept, newest last (status, report)
+ *   GET  /drills/:id       one drill; ?format=md → its markdown report
+ *   POST /drills           (token) JSON { "scenario": "drain-carrier", "carrier": "carrier-a", "windowS": 10 }
+ */
+import type { AdminExtension } from '../admin/server';
+import type { Drills } from './registry';
+
+export function drillRoutes(drills: Drills): AdminExtension {
+  return async (req) => {
+    const p = req.url.pathname;
+    if (req.method === 'GET' && p === '/drills') return { status: 200, body: { running: drills.running()?.id ?? null, drills: drills.all() } };
+    const one = /^\/drills\/(\d+)$/.exec(p);
+    if (req.method === 'GET' && one) {
+      const d = drills.get(Number(one[1]));
+      if (!d) return { status: 404, body: { error: `no drill ${one[1]}` } };
+      if (req.url.searchParams.get('format') === 'md') return { status: 200, body: d.markdown ?? `drill ${d.id}: ${d.status}\n`, type: 'text/markdown; charset=utf-8' };
+      return { status: 200, body: d };
+    }
+    if (req.method !== 'POST' || p !== '/drills') return undefined;
+    const denied = req.authorise();
+    if (denied) return denied;
+    const body = await req.json();
+    if (body instanceof Error || typeof body !== 'object' || body === null) return { status: 400, body: { error: 'body must be JSON: { "scenario": "drain-carrier", "carrier": ID, "windowS": N }' } };
+    const b = body as { scenario?: unknown; carrier?: unknown; windowS?: unknown };
+    if (b.scenario !== 'drain-carrier') return { status: 400, body: { error: `unknown scenario ${JSON.stringify(b.scenario)} (known: drain-carrier)` } };
+    if (typeof b.carrier !== 'string') return { status: 400, body: { error: 'carrier: a carrier id is required' } };
+    const windowS = b.windowS ?? 10;
+    if (typeof windowS !== 'number' || !(windowS >= 2 && windowS <= 300)) return { status: 400, body: { error: 'windowS: seconds per window, 2–300' } };
+    const r = drills.startDrain(b.carrier, windowS * 1000);
+    return r.ok ? { status: 202, body: r.drill } : { status: r.status, body: { error: r.error } };
+  };
+}

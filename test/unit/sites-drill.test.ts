@@ -1,0 +1,67 @@
+/**
+ * The "drain carrier" drill's logic (src/drills/drain-carrier.ts) on a simulated clock and simulated
+ * traffic: what moved, how fast, restore, early restore when a call fails, and the verdicts.
+ */
+import t from 'tap';
+import { runDrainDrill, drillMarkdown, type DrainDrillDeps } from '../../src/drills/drain-carrier';
+
+/** 40 attempts/s spread a:b:c = 2:1:1 while a is in service, b:c = 1:1 while drained; with failWhileDrained, a failed call every 25 ms while drained. */
+function world(opts: { failWhileDrained?: boolean } = {}): DrainDrillDeps & { log: string[] } {
+  let now = 0;
+  let manual: 'in-service' | 'drained' = 'in-service';
+  const attempts = { a: 0, b: 0, c: 0 };
+  let failed = 0;
+  const log: string[] = [];
+  return {
+    log,
+    now: () => now,
+    sleep: async (ms) => {
+      for (let i = 0; i < ms / 25; i++) {
+        now += 25;
+        if (manual === 'in-service') {
+          if (i % 2 === 0) attempts.a++;
+          else if (i % 4 === 1) attempts.b++;
+          else attempts.c++;
+        } else {
+          if (i % 2 === 0) attempts.b++;
+          else attempts.c++;
+          if (opts.failWhileDrained) failed++;
+        }
+      }
+    },
+    counters: async () => ({ attempts: { 'carrier-a': attempts.a, 'carrier-b': attempts.b, 'carrier-c': attempts.c }, failed }),
+    manual: () => manual,
+    setManual: (_id, s) => {
+      log.push(`${now} ${s}`);
+      manual = s;
+    },
+  };
+}
+
+t.test('the drained carrier\'s share moves to the others, 0 failed, restored', async (t) => {
+  const w = world();
+  const r = await runDrainDrill(w, 'carrier-a', 2000);
+  t.ok(r.passed, r.verdict);
+  t.equal(r.before.share['carrier-a'], 0.5);
+  t.equal(r.during.attempts['carrier-a'], 0);
+  t.equal(r.callsFailed, 0);
+  t.ok(r.restoredAfterMs !== undefined && r.restoredAfterMs <= 250);
+  t.same(w.log, ['2000 drained', '4000 in-service'], 'drained for one window, then restored');
+  t.match(drillMarkdown(r, 'now'), /drain carrier-a — PASSED/);
+});
+
+t.test('a call failing while drained restores the carrier at once and fails the drill', async (t) => {
+  const w = world({ failWhileDrained: true });
+  const r = await runDrainDrill(w, 'carrier-a', 2000);
+  t.notOk(r.passed);
+  t.ok(r.restoredEarly);
+  t.equal(w.log[1], '2250 in-service', 'restored at the first check after the failure');
+  t.match(r.verdict, /calls failed \(carrier-a restored early/);
+});
+
+t.test('a carrier with no traffic before proves nothing', async (t) => {
+  const w = world();
+  const r = await runDrainDrill({ ...w, counters: async () => ({ attempts: { 'carrier-a': 0, 'carrier-b': 0 }, failed: 0 }) }, 'carrier-a', 1000);
+  t.notOk(r.passed);
+  t.match(r.verdict, /took no calls before the drain/);
+});
