@@ -14,6 +14,9 @@ import { SrfPort } from './app/srf-port';
 import { sendError } from './app/reply';
 import { sourceLabeller } from './app/source-label';
 import { answerOptions } from './app/options';
+import { installTestHooks } from './app/test-hooks';
+import { StallClock } from './call/stall-clock';
+import { LAG_TOLERANCE_MS } from './call/attempt';
 import { createInviteHandler } from './app/invite-handler';
 import { buildSnapshot } from './app/snapshot';
 import { Admission } from './admission/admission';
@@ -83,8 +86,10 @@ async function main(): Promise<void> {
   const auth = secrets.ivrAuth ? new DigestAuth(settings.authRealm, parseCredentials(secrets.ivrAuth)) : undefined;
   if (auth) logger.info({ realm: settings.authRealm }, 'IVR digest authentication on');
   const sip = new SrfPort(srf);
+  const stalls = new StallClock(LAG_TOLERANCE_MS);
+  stalls.start();
   const onInvite = createInviteHandler({
-    sip, logger, metrics, admission, auth, sourceLabel: sourceLabeller(settings.allow), carriers, config: () => config.config,
+    sip, logger, metrics, admission, auth, sourceLabel: sourceLabeller(settings.allow), stalledWithin: (from, to) => stalls.stalledWithin(from, to), carriers, config: () => config.config,
     snapshot: (c, now) => buildSnapshot(c, carriers, health, now),
     // Once draining, attempt outcomes are not health verdicts: an attempt cut by our own shutdown
     // must not take a carrier down on the way out (src/admin/drain.ts freezes the rest).
@@ -130,6 +135,7 @@ async function main(): Promise<void> {
   }));
 
   process.on('SIGHUP', () => void config.reload());
+  installTestHooks(process.env, (msg) => logger.warn(msg));
   const drain = createDrain({
     logger, say: (line) => void process.stderr.write(`${line}\n`), activeCalls: () => activeCalls() + inSetup.count(),
     freezeHealth: () => {
