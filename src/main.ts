@@ -13,6 +13,9 @@ import { connectSrf } from './app/srf-connect';
 import { SrfPort } from './app/srf-port';
 import { sendError } from './app/reply';
 import { sourceLabeller } from './app/source-label';
+import { installTestHooks } from './app/test-hooks';
+import { StallClock } from './call/stall-clock';
+import { LAG_TOLERANCE_MS } from './call/attempt';
 import { createInviteHandler } from './app/invite-handler';
 import { buildSnapshot } from './app/snapshot';
 import { Admission } from './admission/admission';
@@ -103,8 +106,10 @@ async function main(): Promise<void> {
   const auth = secrets.ivrAuth ? new DigestAuth(settings.authRealm, parseCredentials(secrets.ivrAuth)) : undefined;
   if (auth) logger.info({ realm: settings.authRealm }, 'IVR digest authentication on');
   const sip = new SrfPort(srf);
+  const stalls = new StallClock(LAG_TOLERANCE_MS);
+  stalls.start();
   const onInvite = createInviteHandler({
-    sip, logger, metrics, admission, auth, sourceLabel: sourceLabeller(settings.allow), carriers, config: () => config.config,
+    sip, logger, metrics, admission, auth, sourceLabel: sourceLabeller(settings.allow), stalledWithin: (from, to) => stalls.stalledWithin(from, to), carriers, config: () => config.config,
     snapshot: (c, now) => buildSnapshot(c, carriers, shared, now),
     admit: capAdmitter(store, () => config.config, metrics, logger.child({ component: 'caps' })),
     // Once draining, attempt outcomes are not health verdicts: an attempt cut by our own shutdown
@@ -153,6 +158,7 @@ async function main(): Promise<void> {
   }));
 
   process.on('SIGHUP', () => void config.reload());
+  installTestHooks(process.env, (msg) => logger.warn(msg));
   const drain = createDrain({
     logger, say: (line) => void process.stderr.write(`${line}\n`), activeCalls: () => activeCalls() + inSetup.count(),
     freezeHealth: () => {

@@ -35,6 +35,8 @@ export interface InviteDeps {
   config(): TrunkwiseConfig;
   /** Health snapshot per carrier in config.carriers order (src/app/snapshot.ts over src/health). */
   snapshot(config: TrunkwiseConfig, now: number): CarrierSnapshot[];
+  /** Milliseconds trunkwise itself was stalled within [from, to]. */
+  stalledWithin(from: number, to: number): number;
   /** Carrier health hears about every outbound attempt. */
   trackAttempt(carrier: string, now: number): AttemptTrack;
   /** Media anchoring per route mode, and the calls up with anchored media. */
@@ -105,7 +107,7 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
     const callDeps: CallDeps = {
       sip: deps.sip, logger: deps.logger, metrics: deps.metrics, carriers: deps.carriers,
       decide: (d: DecisionInput) => decideCrankback({ ...d, maxAttempts: route.maxAttempts, rules: route.retry }),
-      finalStatus: selectFinalFailure, trackAttempt: deps.trackAttempt, anchor: deps.anchor, mediaTracker: deps.mediaTracker,
+      finalStatus: selectFinalFailure, trackAttempt: deps.trackAttempt, stalledWithin: deps.stalledWithin, anchor: deps.anchor, mediaTracker: deps.mediaTracker,
       ...(deps.admit && { admit: deps.admit }),
     };
     await runCall(callDeps, req, res, plan);

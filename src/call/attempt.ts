@@ -36,7 +36,14 @@ export interface AttemptHandle {
   done: Promise<AttemptOutcome>;
   /** The caller cancelled: CANCEL this attempt and settle as 'cancelled'. */
   cancel(): void;
+  /** How late (ms) this attempt's timers fired at worst: the edge's own stall, not the carrier's. */
+  timerLateMs(): number;
 }
+
+/** A timer firing this much after it was due means trunkwise's event loop itself was stalled. */
+export const LAG_TOLERANCE_MS = 200;
+/** After a late timer, responses that queued behind the stall are read before the attempt is judged. */
+const STALL_GRACE_MS = 250;
 
 interface SipErrorLike {
   status?: number;
@@ -67,9 +74,18 @@ export function startAttempt(sip: CallSipPort, uri: string, opts: Srf.CreateUACO
     sent?.cancel();
     settle(o);
   };
+  let lateMs = 0;
   const arm = (ms: number, phase: 'no-provisional' | 'no-answer'): void => {
     clearTimeout(timer);
-    timer = setTimeout(() => abandon({ kind: 'timeout', phase }), ms);
+    const due = Date.now() + ms;
+    timer = setTimeout(() => {
+      const late = Date.now() - due;
+      lateMs = Math.max(lateMs, late);
+      // Fired late: the carrier's answer may be waiting in the socket behind our own stall (timers
+      // run before I/O after a blocked loop). Read it first; a provisional re-arms `timer`.
+      if (late > LAG_TOLERANCE_MS) timer = setTimeout(() => abandon({ kind: 'timeout', phase }), STALL_GRACE_MS);
+      else abandon({ kind: 'timeout', phase });
+    }, ms);
   };
   arm(Math.min(timers.noProvisionalMs, timers.remainingMs), 'no-provisional');
 
@@ -103,7 +119,7 @@ export function startAttempt(sip: CallSipPort, uri: string, opts: Srf.CreateUACO
     settle({ kind: 'internal', message: (err as Error).message });
   }
 
-  return { done, cancel: () => abandon({ kind: 'cancelled' }) };
+  return { done, cancel: () => abandon({ kind: 'cancelled' }), timerLateMs: () => lateMs };
 }
 
 /**

@@ -13,7 +13,15 @@ import type { AttemptOutcome } from './attempt';
 
 export type Fault = 'carrier' | 'local' | 'caller' | 'none';
 
-export function faultOf(o: AttemptOutcome): Fault {
+/** What the edge knows about its own speed while the attempt ran. */
+export interface EdgeDelay {
+  /** How long the edge was stalled during the attempt: its timers' lateness, or the stall clock's reading. */
+  timerLateMs: number;
+  /** Above this, the delay is the edge's (event-loop lag), not the carrier's. */
+  toleranceMs: number;
+}
+
+export function faultOf(o: AttemptOutcome, delay?: EdgeDelay): Fault {
   switch (o.kind) {
     case 'internal':
       return 'local';
@@ -22,7 +30,11 @@ export function faultOf(o: AttemptOutcome): Fault {
     case 'answered':
       return 'none';
     default:
-      return verdictFor(o) === 'failure' ? 'carrier' : 'none';
+      if (verdictFor(o) !== 'failure') return 'none';
+      // "No response in time" measured by a clock that was itself stalled says nothing about the
+      // carrier: its answer may have sat in our socket buffer. Overload is local.
+      if (o.kind === 'timeout' && delay !== undefined && delay.timerLateMs > delay.toleranceMs) return 'local';
+      return 'carrier';
   }
 }
 

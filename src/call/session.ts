@@ -10,7 +10,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { CarrierRegistry } from '../carriers/runtime';
 import type { AttemptFailure, AttemptResult, CrankbackDecision, CrankbackInput } from '../routing';
-import { startAttempt, type AttemptHandle, type AttemptHooks, type AttemptTimers } from './attempt';
+import { startAttempt, LAG_TOLERANCE_MS, type AttemptHandle, type AttemptHooks, type AttemptTimers } from './attempt';
 import { faultOf, healthVerdict } from './fault';
 import { sipResponseFor } from '../config/errors';
 import { bridge } from './bridge';
@@ -52,6 +52,8 @@ export interface CallDeps {
   anchor(mode: MediaMode): MediaAnchor;
   /** Calls up with anchored media, for live per-carrier loss sampling. */
   mediaTracker: MediaTracker;
+  /** Milliseconds trunkwise itself was stalled within [from, to] (src/call/stall-clock.ts). */
+  stalledWithin(from: number, to: number): number;
   /** Carrier health: told when each attempt starts, hears from the carrier, rings and ends. */
   trackAttempt(carrier: string, now: number): AttemptTrack;
   /** Called when the call ends (answered call hung up, or setup failed). */
@@ -116,10 +118,11 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
     current = await placeAttempt(deps, media, a, { noProvisionalMs: plan.timers.noProvisionalMs, noAnswerMs: plan.timers.noAnswerMs, remainingMs }, {
       onFirstProvisional: (ms) => {
         rec.provisionalMs = ms;
-        track.responded(rec.startedAt + ms);
+        // The carrier's latency is what we measured minus the time we ourselves were stalled.
+        track.responded(rec.startedAt + ms - deps.stalledWithin(rec.startedAt, rec.startedAt + ms));
       },
       onProvisional: (p) => {
-        track.rang(Date.now() - rec.startedAt);
+        track.rang(Date.now() - rec.startedAt - deps.stalledWithin(rec.startedAt, Date.now()));
         if (callerCancelled) return;
         // SDP in a provisional is early media: the caller may be hearing this carrier, so no crankback after it.
         if (p.body && p.body.length > 0) {
@@ -135,13 +138,15 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
       },
     });
     const outcome = await current.done;
+    const timerLateMs = current.timerLateMs();
     current = undefined;
     rec.finalMs = Date.now() - rec.startedAt;
-    const fault = faultOf(outcome);
+    const stalledMs = deps.stalledWithin(rec.startedAt, rec.startedAt + rec.finalMs);
+    const fault = faultOf(outcome, { timerLateMs: Math.max(timerLateMs, stalledMs), toleranceMs: LAG_TOLERANCE_MS });
     rec.fault = fault;
     if (outcome.kind === 'answered' || outcome.kind === 'response') {
-      track.responded(rec.startedAt + rec.finalMs);
-      if (outcome.kind === 'answered') track.rang(rec.finalMs);
+      track.responded(rec.startedAt + rec.finalMs - stalledMs);
+      if (outcome.kind === 'answered') track.rang(rec.finalMs - stalledMs);
     }
     track.finished(healthVerdict(outcome, fault), rec.startedAt + rec.finalMs);
 
@@ -194,7 +199,7 @@ async function placeAttempt(deps: CallDeps, media: CallMedia, a: PlannedAttempt,
     if (a.auth) opts.auth = a.auth;
     return startAttempt(deps.sip, a.uri, opts, timers, hooks);
   } catch (err) {
-    return { done: Promise.resolve({ kind: 'internal', message: (err as Error).message }), cancel: () => undefined };
+    return { done: Promise.resolve({ kind: 'internal', message: (err as Error).message }), cancel: () => undefined, timerLateMs: () => 0 };
   }
 }
 

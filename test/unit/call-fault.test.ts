@@ -26,3 +26,12 @@ t.test('a local fault is never a carrier failure, whatever the outcome looks lik
   t.equal(healthVerdict({ kind: 'response', status: 500 }, 'local'), 'ignored');
   t.equal(healthVerdict({ kind: 'timeout', phase: 'no-provisional' }, 'local'), 'ignored');
 });
+
+t.test('overload is local: a "no response" timed by a stalled clock is not the carrier\'s', async (t) => {
+  const noProvisional = { kind: 'timeout', phase: 'no-provisional' } as const;
+  t.equal(faultOf(noProvisional, { timerLateMs: 1400, toleranceMs: 200 }), 'local', 'timer fired 1.4 s late: local');
+  t.equal(healthVerdict(noProvisional, 'local'), 'ignored', 'and health does not hear it');
+  t.equal(faultOf(noProvisional, { timerLateMs: 50, toleranceMs: 200 }), 'carrier', 'punctual timer: the carrier was silent');
+  t.equal(faultOf({ kind: 'response', status: 503 }, { timerLateMs: 1400, toleranceMs: 200 }), 'carrier', 'a real 503 is the carrier\'s even during a stall');
+  t.equal(faultOf({ kind: 'transport-error' }, { timerLateMs: 1400, toleranceMs: 200 }), 'carrier', 'unreachable is the carrier\'s');
+});
