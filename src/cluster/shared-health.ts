@@ -3,8 +3,8 @@
  *
  * Every process feeds its own health monitor with its own observations and, through the store,
  * everyone else's — so each has the whole site's picture and a takeover loses nothing. One process
- * per site, the leader (a TTL lease in the store, renewed every 500 ms, 2 s TTL: another takes over
- * within 2.5 s), runs the OPTIONS prober, publishes the health snapshot every 250 ms and writes
+ * per site, the leader (a TTL lease in the store, renewed every 500 ms, 1.5 s TTL: another takes over
+ * within 2 s), runs the OPTIONS prober, publishes the health snapshot every 250 ms and writes
  * the site's health events to the shared history (once, not once per edge). The others route on
  * the published snapshot. The operator's drains and disables go through the store to every edge.
  *
@@ -22,7 +22,7 @@ import type { Metrics } from '../observability/metrics';
 import type { PublishedSnapshot, StateStore, StoreStatus } from '../state';
 import { RemoteAttempts } from './remote-attempts';
 
-export const LEADER_TTL_MS = 2000;
+export const LEADER_TTL_MS = 1500;
 const ELECT_MS = 500;
 const SYNC_MS = 250;
 /** A published snapshot older than this is not routed on (its leader is gone): the local monitor is. */

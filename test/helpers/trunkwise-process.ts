@@ -20,6 +20,8 @@ export interface Trunkwise {
   carriersFile: string;
   routesDir: string;
   logs: LogLine[];
+  /** The child's PID (to kill it hard: a crashed edge or worker). */
+  pid: number;
   admin(method: string, p: string, token?: string): Promise<{ status: number; body: unknown }>;
   /** Send a signal to the process (e.g. SIGHUP: reload); false once it has exited. */
   signal(sig: NodeJS.Signals): boolean;
@@ -95,7 +97,7 @@ export async function startTrunkwise(opts: {
     throw err;
   }
   return {
-    sipPort: sipPort!, httpPort: httpPort!, carriersFile, routesDir, logs,
+    sipPort: sipPort!, httpPort: httpPort!, carriersFile, routesDir, logs, pid: child.pid!,
     admin: async (method, p, token) => {
       const r = await fetch(`http://127.0.0.1:${httpPort}${p}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
       const text = await r.text();

@@ -162,3 +162,51 @@ t.test('Redis down 20 s under load: 0 failed calls, each edge says so; converged
   const results = await runs;
   results.forEach((x, i) => noFailures(t, x, 300, i));
 });
+
+t.test('the site leader killed under load: the other edge leads and probes within 3 s, 0 failed calls', async (t) => {
+  const b = await bench();
+  t.teardown(() => b.stop());
+  let roles: boolean[] = [];
+  const until = Date.now() + 5000;
+  while (Date.now() < until) {
+    roles = await Promise.all(b.edges.map(async (e) => (await health(e)).state.leader));
+    if (roles.filter(Boolean).length === 1) break;
+    await sleep(100);
+  }
+  t.equal(roles.filter(Boolean).length, 1, 'one leader for the site');
+  const leader = b.edges[roles.indexOf(true)]!;
+  const follower = b.edges[roles.indexOf(false)]!;
+  const run = load(follower, 15, 12, 300);
+  await sleep(3000);
+  const killedAt = Date.now();
+  process.kill(leader.pid, 'SIGKILL');
+  let tookOver = 0;
+  while (Date.now() - killedAt < 6000) {
+    if ((await health(follower)).state.leader) {
+      tookOver = Date.now() - killedAt;
+      break;
+    }
+    await sleep(50);
+  }
+  t.ok(tookOver > 0 && tookOver <= 3000, `the other edge leads ${tookOver} ms after the leader was killed`);
+  let probed = 0;
+  while (Date.now() - killedAt < 6000) {
+    const last = Math.min(b.sim.stats('carrier-a').lastOptionsAt ?? 0, b.sim.stats('carrier-b').lastOptionsAt ?? 0);
+    if (last > killedAt + tookOver - 100) {
+      probed = last - killedAt;
+      break;
+    }
+    await sleep(50);
+  }
+  t.ok(probed > 0 && probed <= 3000, `both carriers probed again ${probed} ms after the kill`);
+  noFailures(t, await run, 180, 1);
+  const views = ((await follower.admin('GET', '/carriers')).body as { carriers: { id: string; health: { state: string } }[] }).carriers;
+  t.same(views.map((c) => c.health.state), ['active', 'active'], 'carriers still active: the scores carried over');
+  let gone = false;
+  try {
+    process.kill(leader.pid, 0);
+  } catch {
+    gone = true;
+  }
+  t.ok(gone, 'the killed edge is gone');
+});
