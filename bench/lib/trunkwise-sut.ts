@@ -83,8 +83,8 @@ export async function startTrunkwise(o: TrunkwiseSutOptions): Promise<Sut> {
     describe: external
       ? `node ${node.join(' ')} src/main.ts with DRACHTIO_HOST=${external} (a real drachtio-server, SIP on 127.0.0.1:${sipPort}${drachtioPid > 0 ? `, its CPU and memory counted (pid ${drachtioPid})` : ', its CPU and memory NOT counted: set DRACHTIO_PID'}), LOG_LEVEL=info to a file`
       : `node ${node.join(' ')} src/main.ts --sip 127.0.0.1:${sipPort} --max-cps 100000 --max-cps-per-source 100000 (embedded engine, one process, in-process wire link, LOG_LEVEL=info to a file)`,
-    // SIGTERM drains: it exits once its calls are down (at most 30 s), writing the CPU profile if asked.
-    stop: () => stop(child, 35_000),
+    // SIGTERM drains: it exits once its calls are down (at most 30 s, then BYEs and shutdown), writing the CPU profile if asked.
+    stop: () => stop(child, 45_000),
     counts: () => engineCounts(httpPort!),
   };
 }
