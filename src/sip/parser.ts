@@ -4,7 +4,7 @@
  * can still answer 400.
  */
 import { SipHeaders, canonicalName, type HeaderField, type SipMessage } from './message';
-import { parseCSeq, parseVia } from './headers';
+import { parseCSeq, parseNameAddr, parseVia } from './headers';
 
 export type ParseResult =
   | { ok: true; message: SipMessage }
@@ -66,6 +66,7 @@ export function parseMessage(buf: Buffer): ParseResult {
   if (!cseq) return fail('invalid CSeq header');
   if (start.kind === 'request' && cseq.method !== start.method) return fail('CSeq method does not match the request method');
   if (!headers.get('call-id')) return fail('empty Call-ID header');
+  if (!parseNameAddr(headers.get('from') ?? '') || !parseNameAddr(headers.get('to') ?? '')) return fail('invalid From or To header');
 
   const bodyStart = end.index + end.length;
   const available = buf.length - bodyStart;
