@@ -67,6 +67,7 @@ export function parseMessage(buf: Buffer): ParseResult {
   if (start.kind === 'request' && cseq.method !== start.method) return fail('CSeq method does not match the request method');
   if (!headers.get('call-id')) return fail('empty Call-ID header');
   if (!parseNameAddr(headers.get('from') ?? '') || !parseNameAddr(headers.get('to') ?? '')) return fail('invalid From or To header');
+  if (start.kind === 'request' && start.method === 'INVITE' && !headers.has('contact')) return fail('missing Contact header'); // RFC 3261 §8.1.1.8
 
   const bodyStart = end.index + end.length;
   const available = buf.length - bodyStart;
