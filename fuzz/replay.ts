@@ -20,6 +20,8 @@ export interface ReplayCase {
   /** The case leaves something behind (a dialog, a transaction) until another branch's fix lands. */
   leakFixedBy?: string;
   caller: string[];
+  /** The final status the caller must get (otherwise: anything but 500). */
+  expectFinal?: number;
   carrier?: string[];
 }
 

@@ -62,15 +62,16 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /**
  * A 500 the RFC requires is not an input-caused failure: §12.2.2, an in-dialog request whose CSeq is
- * not above one we sent earlier in the call; §14.2, a re-INVITE while an INVITE is still open
- * (answered 500 with Retry-After).
+ * not above one we sent earlier in the call; §14.2, a re-INVITE while an INVITE is still open, and
+ * RFC 3311 §5.2, an UPDATE while an offer is outstanding (both answered 500 with Retry-After).
  */
 export function rfcMandated500(response: string, callId: string, log: SentLog): boolean {
   const cseq = /\r\ncseq[ \t]*:[ \t]*(\d+)[ \t]+(\S+)/i.exec(response);
   if (!cseq) return false;
   const inDialog = /\r\n(?:to|t)[ \t]*:[^\r\n]*;\s*tag=/i.test(response);
   if (log.wasOutOfOrder(callId, cseq[1]!, cseq[2]!)) return true;
-  return inDialog && cseq[2] === 'INVITE' && /\r\nretry-after[ \t]*:/i.test(response);
+  // §14.2 (re-INVITE) and RFC 3311 §5.2 (UPDATE while an offer is outstanding): 500 with Retry-After.
+  return inDialog && (cseq[2] === 'INVITE' || cseq[2] === 'UPDATE') && /\r\nretry-after[ \t]*:/i.test(response);
 }
 
 export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {

@@ -4,7 +4,7 @@
  * can still answer 400.
  */
 import { SipHeaders, canonicalName, type HeaderField, type SipMessage } from './message';
-import { isWellFormedNameAddr, parseCSeq, parseVia } from './headers';
+import { isWellFormedNameAddr, parseCSeq, parseNameAddr, parseVia } from './headers';
 import { paramsWellFormed } from './uri';
 
 /**
@@ -109,6 +109,8 @@ export function parseMessage(buf: Buffer): ParseResult {
     const bad = requestHeaderError(headers, counts);
     if (bad) return fail(bad);
   }
+  if (!parseNameAddr(headers.get('from') ?? '') || !parseNameAddr(headers.get('to') ?? '')) return fail('invalid From or To header');
+  if (start.kind === 'request' && start.method === 'INVITE' && !headers.has('contact')) return fail('missing Contact header'); // RFC 3261 §8.1.1.8
 
   const bodyStart = end.index + end.length;
   const available = buf.length - bodyStart;

@@ -59,6 +59,7 @@ for (const k of cases) {
     t.ok(edge.alive(), 'the edge is still running');
     t.ok(seen.length > 0, 'the edge answered');
     t.notOk(seen.some((s) => s.startsWith('SIP/2.0 500')), `no 500 (got: ${seen.join(' | ') || 'nothing'})`);
+    if (k.expectFinal) t.ok(seen.some((s) => s.startsWith(`SIP/2.0 ${k.expectFinal} `)), `answered ${k.expectFinal} (got: ${seen.join(' | ') || 'nothing'})`);
     for (const d of [...actors.dialogs.values()]) actors.hangup(d);
   });
 }

@@ -15,7 +15,7 @@ const RUNS = { numRuns: 300, seed: 20 };
 const token = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9.!%*_+`'~-]{0,15}$/);
 /** Header text: printable ASCII and some UTF-8, no CR/LF, no leading/trailing blank (the parser trims). */
 const value = fc.stringMatching(/^[!-~\u00e4\u00e9\u20ac]([ !-~\u00e4\u00e9\u20ac]{0,40}[!-~\u00e4\u00e9\u20ac])?$/);
-const EXTRA = fc.array(fc.tuple(token.filter((n) => !/^(content-length|l|via|v|from|f|to|t|call-id|i|cseq)$/i.test(n)), value), { maxLength: 8 });
+const EXTRA = fc.array(fc.tuple(token.filter((n) => !/^(content-length|l|via|v|from|f|to|t|call-id|i|cseq|contact|m)$/i.test(n)), value), { maxLength: 8 });
 
 const message: fc.Arbitrary<SipMessage> = fc.record({
   request: fc.boolean(),
@@ -36,6 +36,7 @@ const message: fc.Arbitrary<SipMessage> = fc.record({
     { name: 'To', value: `<sip:${g.user}@127.0.0.1>` },
     { name: 'Call-ID', value: g.callId },
     { name: 'CSeq', value: `${g.seq} ${method}` },
+    { name: 'Contact', value: `<sip:${g.user}@127.0.0.2:5062>` },
     ...g.extra.map(([name, v]) => ({ name, value: v })),
   ]);
   const body = Buffer.from(g.body);
