@@ -85,6 +85,13 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
       deps.logger.warn({ callId: req.get('Call-ID'), code: 'E_TOO_MANY_HOPS' }, 'INVITE out of hops: routing loop?');
       return sendError(res, 'E_TOO_MANY_HOPS');
     }
+    // Before any carrier work: without a Contact srf cannot answer the caller (found by the fuzzer:
+    // the carrier leg was set up and answered for nothing).
+    if (!req.get('Contact')) {
+      deps.metrics.callsRejected.inc({ reason: 'no-contact' });
+      deps.logger.warn({ callId: req.get('Call-ID'), code: 'E_NO_CONTACT' }, 'INVITE without Contact refused');
+      return sendError(res, 'E_NO_CONTACT');
+    }
     // Before any routing or carrier work: a body we cannot offer is the caller's problem, not a carrier's.
     const body = checkInviteBody(req.get('Content-Type') || undefined, req.get('Content-Encoding') || undefined, req.body);
     if (!body.ok) {

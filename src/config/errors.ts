@@ -45,6 +45,10 @@ export const ERRORS = {
     status: 483, reason: 'Too Many Hops', message: 'Max-Forwards reached 0',
     when: 'admission: the INVITE arrived with Max-Forwards 0 (a routing loop, e.g. a carrier routing back to trunkwise); the carrier leg always gets the caller\'s value − 1',
   },
+  E_NO_CONTACT: {
+    status: 400, reason: 'Missing Contact Header', message: 'the INVITE has no Contact',
+    when: 'admission: an INVITE without Contact (RFC 3261 §8.1.1.8; RFC 2543 UAs may omit it). The engine accepts it, as drachtio-server does, but drachtio-srf cannot build the caller\'s dialog without one, so it is refused before any carrier is called',
+  },
   E_UNSUPPORTED_MEDIA_TYPE: {
     status: 415, reason: 'Unsupported Media Type', message: 'the INVITE body is not SDP', headers: { Accept: 'application/sdp', 'Accept-Encoding': 'identity' },
     when: 'admission: the INVITE carries a body that is not application/sdp, or is content-encoded; answered before any carrier attempt',

@@ -110,7 +110,6 @@ export function parseMessage(buf: Buffer): ParseResult {
     if (bad) return fail(bad);
   }
   if (!parseNameAddr(headers.get('from') ?? '') || !parseNameAddr(headers.get('to') ?? '')) return fail('invalid From or To header');
-  if (start.kind === 'request' && start.method === 'INVITE' && !headers.has('contact')) return fail('missing Contact header'); // RFC 3261 §8.1.1.8
 
   const bodyStart = end.index + end.length;
   const available = buf.length - bodyStart;

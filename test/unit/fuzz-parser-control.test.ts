@@ -9,7 +9,7 @@ import t from 'tap';
 import { parseMessage } from '../../src/sip/parser';
 
 const msg = (callId: string): Buffer => Buffer.from(['INVITE sip:+4911100001@127.0.0.1 SIP/2.0', 'Via: SIP/2.0/UDP 127.0.0.2:5062;branch=z9hG4bK-1',
-  'From: <sip:ivr@127.0.0.2>;tag=a', 'To: <sip:+4911100001@127.0.0.1>', `Call-ID: ${callId}`, 'CSeq: 1 INVITE', 'Content-Length: 0', '', ''].join('\r\n'), 'latin1');
+  'From: <sip:ivr@127.0.0.2>;tag=a', 'To: <sip:+4911100001@127.0.0.1>', `Call-ID: ${callId}`, 'CSeq: 1 INVITE', 'Contact: <sip:ivr@127.0.0.2:5062>', 'Content-Length: 0', '', ''].join('\r\n'), 'latin1');
 
 t.test('a bare CR or NUL inside a header value is refused with the parser\'s typed error', async (t) => {
   for (const bad of ['ab\rcd', 'ab\x00cd', 'ab\r', 'ab\r\n x\ry']) {

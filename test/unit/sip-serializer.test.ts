@@ -7,7 +7,7 @@ import { getTopVia } from '../../src/sip/headers';
 
 const INVITE = [
   'INVITE sip:bob@127.0.0.1 SIP/2.0', 'v: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1', 'f: <sip:a@x>;tag=1', 't: <sip:b@y>',
-  'i: abc', 'CSeq: 1 INVITE', 'Content-Length: 4', '', 'v=0\n',
+  'i: abc', 'CSeq: 1 INVITE', 'm: <sip:a@127.0.0.1>', 'Content-Length: 4', '', 'v=0\n',
 ].join('\r\n');
 
 function request(): SipRequest {
