@@ -49,6 +49,10 @@ export const ERRORS = {
     status: 400, reason: 'Missing Contact Header', message: 'the INVITE has no Contact',
     when: 'admission: an INVITE without Contact (RFC 3261 §8.1.1.8; RFC 2543 UAs may omit it). The engine accepts it, as drachtio-server does, but drachtio-srf cannot build the caller\'s dialog without one, so it is refused before any carrier is called',
   },
+  E_SDP_NOT_ACCEPTABLE: {
+    status: 488, reason: 'Not Acceptable Here', message: 'the SDP offer is not a session description',
+    when: 'admission: an INVITE whose application/sdp body lacks the v=0, o=, s=, t= or m= lines; answered before any carrier attempt',
+  },
   E_UNSUPPORTED_MEDIA_TYPE: {
     status: 415, reason: 'Unsupported Media Type', message: 'the INVITE body is not SDP', headers: { Accept: 'application/sdp', 'Accept-Encoding': 'identity' },
     when: 'admission: the INVITE carries a body that is not application/sdp, or is content-encoded; answered before any carrier attempt',

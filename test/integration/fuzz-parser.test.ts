@@ -17,7 +17,10 @@ t.test('Jazzer.js: 20 s on the parser and framer, no exception', async (t) => {
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   clearTimeout(kill);
   const runs = Number(/Done (\d+) runs/.exec(out)?.[1] ?? 0);
-  t.equal(code, 0, `jazzer exited 0${code === 0 ? '' : `:\n${out.slice(-4000)}`}`);
+  // libFuzzer's own SIGALRM can end the process after it printed its final stats on a slow machine
+  // (bash reports "Alarm clock", exit 142): that run finished; a crash prints no "Done N runs".
+  const finished = /Done \d+ runs/.test(out) && /stat::number_of_executed_units/.test(out) && !/==\d+==\s*ERROR|Uncaught|crash-[0-9a-f]/i.test(out);
+  t.ok(code === 0 || (code === 142 && finished), `jazzer finished cleanly (exit ${code})${code === 0 || finished ? '' : `:\n${out.slice(-4000)}`}`);
   t.ok(runs > 10_000, `${runs} inputs tried`);
   t.match(out, /stat::new_units_added:\s+[1-9]/, 'coverage guided: new inputs were added to the corpus');
 });
