@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePorts } from './sipp';
+import { freePorts, startSippServer, type SippServer } from './sipp';
 
 export interface LogLine {
   msg?: string;
@@ -118,4 +118,32 @@ export async function startTrunkwise(opts: {
 /** CDR records written so far. */
 export function cdrs(logs: LogLine[]): Array<{ outcome: string; finalStatus?: number; setupMs?: number; attempts: Array<{ carrier: string; outcome: string; status?: number; finalMs?: number }> }> {
   return logs.filter((l) => l.msg === 'cdr').map((l) => l.cdr as ReturnType<typeof cdrs>[number]);
+}
+
+/** Five carriers, one health-weighted default route: 3 attempts, 1 s to the first provisional. */
+export const FIVE_CARRIER_IDS = ['carrier-a', 'carrier-b', 'carrier-c', 'carrier-d', 'carrier-e'];
+const FIVE_CARRIER_ROUTE = `routes:
+  - id: default
+    default: true
+    carriers: [${FIVE_CARRIER_IDS.map((id) => `{ id: ${id} }`).join(', ')}]
+    strategy: health-weighted
+    maxAttempts: 3
+    timers: { attemptNoProvisionalMs: 1000, attemptNoAnswerMs: 30000, setupDeadlineMs: 15000 }
+`;
+
+/**
+ * trunkwise in front of five SIPp carriers (equal weights) all running `carrierScenario`; teardown
+ * stops trunkwise, then the carriers. `servers` are returned so a test can stop them and read their counts.
+ */
+export async function startWithFiveSippCarriers(t: { teardown(fn: () => Promise<void>): void }, carrierScenario: string, env?: Record<string, string>): Promise<{ tw: Trunkwise; servers: SippServer[] }> {
+  const ports = await freePorts(5);
+  const servers: SippServer[] = [];
+  for (const p of ports) servers.push(await startSippServer({ scenario: carrierScenario, localPort: p, timeoutMs: 120_000 }));
+  const specs: CarrierSpec[] = FIVE_CARRIER_IDS.map((id, i) => ({ id, port: ports[i]!, weight: 20 }));
+  const tw = await startTrunkwise({ carriers: specs, routes: { '99-default.yaml': FIVE_CARRIER_ROUTE }, ...(env && { env }) });
+  t.teardown(async () => {
+    await tw.stop();
+    for (const s of servers) await s.stop().catch(() => undefined);
+  });
+  return { tw, servers };
 }

@@ -5,35 +5,17 @@
  */
 import t from 'tap';
 import path from 'node:path';
-import { runSipp, startSippServer, freePorts, killAll, type SippServer } from '../helpers/sipp';
-import { startTrunkwise, cdrs, type CarrierSpec } from '../helpers/trunkwise-process';
+import { runSipp, killAll } from '../helpers/sipp';
+import { startWithFiveSippCarriers, cdrs } from '../helpers/trunkwise-process';
 
 const SC = (n: string): string => path.join(__dirname, '..', 'scenarios', n);
-const IDS = ['carrier-a', 'carrier-b', 'carrier-c', 'carrier-d', 'carrier-e'];
-const ROUTES = `routes:
-  - id: default
-    default: true
-    carriers: [{ id: carrier-a }, { id: carrier-b }, { id: carrier-c }, { id: carrier-d }, { id: carrier-e }]
-    strategy: health-weighted
-    maxAttempts: 3
-    timers: { attemptNoProvisionalMs: 1000, attemptNoAnswerMs: 30000, setupDeadlineMs: 15000 }
-`;
-
 t.teardown(killAll);
 
 interface CarrierView { id: string; health: { state: string; score: number } | null; counters: { failed: number; answered: number } | null }
 interface CarriersBody { localFault: boolean; carriers: CarrierView[] }
 
 t.test('40 INVITEs with a non-SDP body: 415 with Accept, no carrier attempt, no carrier scored', async (t) => {
-  const ports = await freePorts(5);
-  const servers: SippServer[] = [];
-  for (const p of ports) servers.push(await startSippServer({ scenario: SC('uas-carrier-answer.xml'), localPort: p, timeoutMs: 120_000 }));
-  const specs: CarrierSpec[] = IDS.map((id, i) => ({ id, port: ports[i]!, weight: 20 }));
-  const tw = await startTrunkwise({ carriers: specs, routes: { '99-default.yaml': ROUTES } });
-  t.teardown(async () => {
-    await tw.stop();
-    for (const s of servers) await s.stop().catch(() => undefined);
-  });
+  const { tw, servers } = await startWithFiveSippCarriers(t, SC('uas-carrier-answer.xml'));
   const view = async (): Promise<CarriersBody> => (await tw.admin('GET', '/carriers')).body as CarriersBody;
   const before = await view();
 

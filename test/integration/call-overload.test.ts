@@ -7,34 +7,16 @@
  */
 import t from 'tap';
 import path from 'node:path';
-import { runSipp, startSippServer, freePorts, killAll, type SippServer } from '../helpers/sipp';
-import { startTrunkwise, cdrs, type CarrierSpec } from '../helpers/trunkwise-process';
+import { runSipp, killAll } from '../helpers/sipp';
+import { startWithFiveSippCarriers, cdrs, FIVE_CARRIER_IDS as IDS } from '../helpers/trunkwise-process';
 
 const SC = (n: string): string => path.join(__dirname, '..', 'scenarios', n);
-const IDS = ['carrier-a', 'carrier-b', 'carrier-c', 'carrier-d', 'carrier-e'];
-const ROUTES = `routes:
-  - id: default
-    default: true
-    carriers: [{ id: carrier-a }, { id: carrier-b }, { id: carrier-c }, { id: carrier-d }, { id: carrier-e }]
-    strategy: health-weighted
-    maxAttempts: 3
-    timers: { attemptNoProvisionalMs: 1000, attemptNoAnswerMs: 30000, setupDeadlineMs: 15000 }
-`;
-
 t.teardown(killAll);
 
 interface CarriersBody { localFault: boolean; carriers: Array<{ id: string; health: { state: string } | null }> }
 
 t.test('the edge stalls for 1.5 s mid-traffic: no carrier charged, every call answered', async (t) => {
-  const ports = await freePorts(5);
-  const servers: SippServer[] = [];
-  for (const p of ports) servers.push(await startSippServer({ scenario: SC('uas-carrier-answer-slow.xml'), localPort: p, timeoutMs: 120_000 }));
-  const specs: CarrierSpec[] = IDS.map((id, i) => ({ id, port: ports[i]!, weight: 20 }));
-  const tw = await startTrunkwise({ carriers: specs, routes: { '99-default.yaml': ROUTES }, env: { TRUNKWISE_TEST_HOOKS: '1', TRUNKWISE_TEST_STALL_MS: '1500' } });
-  t.teardown(async () => {
-    await tw.stop();
-    for (const s of servers) await s.stop().catch(() => undefined);
-  });
+  const { tw } = await startWithFiveSippCarriers(t, SC('uas-carrier-answer-slow.xml'), { TRUNKWISE_TEST_HOOKS: '1', TRUNKWISE_TEST_STALL_MS: '1500' });
 
   const calls = runSipp({ scenario: SC('uac-basic-call.xml'), remote: `127.0.0.1:${tw.sipPort}`, service: '15550001', rate: 40, calls: 200, duration: 500, timeoutMs: 60_000 });
   await new Promise((r) => setTimeout(r, 2000));
