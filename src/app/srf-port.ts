@@ -7,7 +7,13 @@
  *  - `srf.request(uri, { method, headers }, cb)` calls `cb(err, req)` with the sent request, whose
  *    'response' event carries the answer; the type file declares a different argument list.
  *  - `req.cancel(cb)` throws when the request was not sent by the application.
- * test/integration/srf-port.test.ts proves each against the embedded engine and SIPp.
+ *  - a carrier's 200 whose Contact (or another dialog header) is present but unusable — e.g.
+ *    `Contact: ` with no value — makes srf's Dialog constructor throw a plain Error with no SIP
+ *    status ("header 'Contact' not available in SIP message …") after it has ACKed the 200. That is
+ *    the carrier's broken answer, not trunkwise's failure: it is rejected here as a 502 Bad Gateway
+ *    (RFC 3261 §16.7: an unusable response from the next hop), so crankback and health see it.
+ * test/integration/srf-port.test.ts proves each against the embedded engine and SIPp;
+ * fuzz/cases/carrier-200-empty-contact.json replays the broken 200.
  */
 import type Srf from 'drachtio-srf';
 import type { CallSipPort, SentInvite, UacProgress } from '../call/sip-port';
@@ -24,14 +30,18 @@ export class SrfPort implements CallSipPort, ProbeTransport {
   constructor(readonly srf: Srf) {}
 
   createUac(uri: string, opts: Srf.CreateUACOptions, progress: UacProgress): Promise<Srf.Dialog> {
+    let sent = false;
     return this.srf.createUAC(uri, opts, {
       // Real call: cbRequest(err) or cbRequest(null, req). The optional second parameter keeps this
       // assignable to the type file's `(req) => void` without a cast.
       cbRequest: (err: unknown, req?: Srf.SrfRequest) => {
         if (err || !req) return;
+        sent = true;
         progress.onSent(sentInvite(req));
       },
       cbProvisional: (res: Srf.SrfResponse) => progress.onProvisional(res),
+    }).catch((err: unknown) => {
+      throw sent ? answerError(err) : err;
     });
   }
 
@@ -45,6 +55,16 @@ export class SrfPort implements CallSipPort, ProbeTransport {
     if (!isRealRequest(fn)) throw new TypeError('drachtio-srf has no request()');
     fn.call(this.srf, uri, opts, cb);
   }
+}
+
+/** srf's own words when a header of the answer cannot be read (lib/sip-parser/message.js). */
+const UNREADABLE_ANSWER = /not available in SIP message|error creating dialog/i;
+
+/** A carrier's 2xx srf could not turn into a dialog becomes the 502 it is; anything else passes unchanged. */
+export function answerError(err: unknown): unknown {
+  if (!(err instanceof Error) || typeof (err as { status?: unknown }).status === 'number') return err;
+  if (!UNREADABLE_ANSWER.test(err.message)) return err;
+  return Object.assign(new Error(`carrier's answer unusable: ${err.message}`), { status: 502, reason: 'Bad Gateway (unusable answer)' });
 }
 
 function sentInvite(req: Srf.SrfRequest): SentInvite {
