@@ -50,8 +50,10 @@ async function main(): Promise<void> {
   const carriers = new CarrierRegistry();
   carriers.sync(config.config.carriers.map((c) => c.id));
   config.onChange((c) => carriers.sync(c.carriers.map((x) => x.id)));
+  const stalls = new StallClock(LAG_TOLERANCE_MS);
+  stalls.start();
   const health = new HealthMonitor(config.config, {
-    logger: logger.child({ component: 'health' }), metrics,
+    logger: logger.child({ component: 'health' }), metrics, edgeStalledWithin: (from, to) => stalls.stalledWithin(from, to),
     operatorInService: (id) => config.config.carrierById[id]?.enabled === true && (carriers.get(id)?.manual ?? 'in-service') === 'in-service',
   }, Date.now());
   config.onChange((c) => health.sync(c, Date.now()));
@@ -106,8 +108,6 @@ async function main(): Promise<void> {
   const auth = secrets.ivrAuth ? new DigestAuth(settings.authRealm, parseCredentials(secrets.ivrAuth)) : undefined;
   if (auth) logger.info({ realm: settings.authRealm }, 'IVR digest authentication on');
   const sip = new SrfPort(srf);
-  const stalls = new StallClock(LAG_TOLERANCE_MS);
-  stalls.start();
   const onInvite = createInviteHandler({
     sip, logger, metrics, admission, auth, sourceLabel: sourceLabeller(settings.allow), stalledWithin: (from, to) => stalls.stalledWithin(from, to), carriers, config: () => config.config,
     snapshot: (c, now) => buildSnapshot(c, carriers, shared, now),

@@ -7,17 +7,21 @@
 import type { HealthConfig, TrunkwiseConfig } from '../config/types';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import { blameSlowness, STALL_TOLERANCE_MS, type BlameVerdict } from './blame';
 import { CallWindow } from './call-window';
 import { EventHistory } from './history';
-import { judgeLocalFault } from './local-fault';
+import { EDGE_SUSPECT_HOLD_MS, judgeLocalFault, localFaultReason, type EdgeSuspicion, type LocalFaultVerdict } from './local-fault';
 import { MediaWindow } from './media-window';
 import { ProbeWindow } from './probe-window';
+import { RoundTrips } from './round-trips';
 import { computeScore, type Score } from './score';
 import { HealthMachine, type Transition } from './state-machine';
 import type { AttemptVerdict, HealthEvent, HealthState, ProbeResult } from './types';
 
 export const TICK_MS = 100;
 const STATES: readonly HealthState[] = ['active', 'degraded', 'down', 'probing'];
+/** How far back another carrier's requests can witness for (or against) one carrier's slowness. */
+const WITNESS_MS = 60_000;
 
 interface Entry {
   readonly id: string;
@@ -25,6 +29,8 @@ interface Entry {
   probes: ProbeWindow;
   readonly calls: CallWindow;
   readonly media: MediaWindow;
+  /** Its recent requests and on-time answers: the witness for other carriers' slowness. */
+  readonly trips: RoundTrips;
   score: Score;
   probesEnabled: boolean;
 }
@@ -43,7 +49,12 @@ export interface HealthDeps {
   metrics: Metrics;
   /** Whether the operator has the carrier in service (enabled, not drained / disabled). */
   operatorInService(id: string): boolean;
+  /** Milliseconds the edge itself was stalled within [from, to] (src/call/stall-clock.ts); none if absent. */
+  edgeStalledWithin?(from: number, to: number): number;
 }
+
+/** What the monitor reads from the configuration: the health block and each carrier's id and probing. */
+export type HealthView = Pick<TrunkwiseConfig, 'health'> & { readonly carriers: ReadonlyArray<{ readonly id: string; readonly probe: { readonly enabled: boolean } }> };
 
 export class HealthMonitor {
   private readonly entries = new Map<string, Entry>();
@@ -54,16 +65,19 @@ export class HealthMonitor {
   /** Carriers that looked silent at the previous tick: silence must be seen on two ticks running. */
   private readonly silentOnce = new Set<string>();
   private localFault = false;
+  private scoreFault: LocalFaultVerdict = { fault: false, sick: [], counted: 0 };
+  /** The latest carrier observation not charged because the edge itself was to blame. */
+  private edgeSuspect: EdgeSuspicion | undefined;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(config: TrunkwiseConfig, private readonly deps: HealthDeps, now: number) {
+  constructor(config: HealthView, private readonly deps: HealthDeps, now: number) {
     this.cfg = config.health;
     this.history = new EventHistory(this.cfg.history);
     this.sync(config, now);
   }
 
   /** Carriers added / removed / reconfigured by a reload keep (or start) their state. */
-  sync(config: TrunkwiseConfig, now: number): void {
+  sync(config: HealthView, now: number): void {
     const sizeChanged = config.health.probeWindow !== this.cfg.probeWindow;
     this.cfg = config.health;
     this.history.resize(this.cfg.history);
@@ -74,7 +88,7 @@ export class HealthMonitor {
       if (!e) {
         this.entries.set(c.id, {
           id: c.id, machine: new HealthMachine(this.cfg, now), probes: new ProbeWindow(this.cfg.probeWindow),
-          calls: new CallWindow(this.cfg.windowMs), media: new MediaWindow(this.cfg.mediaWindowMs), score: { score: 1, readings: [], unscored: [] }, probesEnabled: c.probe.enabled,
+          calls: new CallWindow(this.cfg.windowMs), media: new MediaWindow(this.cfg.mediaWindowMs), trips: new RoundTrips(WITNESS_MS), score: { score: 1, readings: [], unscored: [] }, probesEnabled: c.probe.enabled,
         });
         this.publishState(c.id, 'active');
         continue;
@@ -99,20 +113,28 @@ export class HealthMonitor {
     const e = this.entries.get(id);
     if (!e) return { responded: () => undefined, rang: () => undefined, finished: () => undefined };
     const token = e.calls.started(now);
+    e.trips.sent(now);
     let pddMs: number | undefined;
     let firstResponseMs: number | undefined;
     let heard = false;
     return {
       responded: (at) => {
-        firstResponseMs ??= at - now;
+        if (!heard) {
+          const ms = at - now;
+          e.trips.answered(now, ms, this.cfg.lateAfterMs);
+          // A late answer while every other carrier was late too is the edge's backlog: not scored.
+          if (ms <= this.cfg.lateAfterMs || !this.edgeToBlame(e, 'a late answer', now, at)) firstResponseMs = ms;
+        }
         heard = true;
         e.calls.responded();
         e.machine.hardSuccess();
       },
       rang: (ms) => void (pddMs ??= ms),
       finished: (verdict, at) => {
-        e.calls.finished(token, verdict, pddMs, at, firstResponseMs);
-        if (!heard && verdict === 'failure') this.apply(e, e.machine.hardFailure(at, 'INVITE with no response'), at);
+        const unanswered = !heard && verdict === 'failure';
+        const local = unanswered && this.edgeToBlame(e, 'an INVITE with no response', now, at);
+        e.calls.finished(token, local ? 'ignored' : verdict, pddMs, at, firstResponseMs);
+        if (unanswered && !local) this.apply(e, e.machine.hardFailure(at, 'INVITE with no response'), at);
       },
     };
   }
@@ -125,7 +147,15 @@ export class HealthMonitor {
   probe(id: string, r: ProbeResult): void {
     const e = this.entries.get(id);
     if (!e) return;
-    e.probes.add(r);
+    if (r.kind !== 'lost') {
+      const sentAt = r.at - r.rttMs;
+      e.trips.sent(sentAt);
+      e.trips.answered(sentAt, r.rttMs, this.cfg.lateAfterMs);
+      // Late because every carrier was (or the edge stalled): not scored, neither as late nor its RTT.
+      if (r.rttMs <= this.cfg.lateAfterMs || !this.edgeToBlame(e, 'a late probe answer', sentAt, r.at)) e.probes.add(r);
+    } else {
+      e.probes.add(r);
+    }
     this.deps.metrics.probes.inc({ carrier: id, result: r.kind === 'alive' && r.rttMs > this.cfg.lateAfterMs ? 'late' : r.kind });
     if (r.kind !== 'lost') this.deps.metrics.probeRttSeconds.observe({ carrier: id }, r.rttMs / 1000);
   }
@@ -154,19 +184,21 @@ export class HealthMonitor {
         continue;
       }
       this.silentOnce.delete(e.id);
+      if (this.edgeToBlame(e, `silence (${s.count} INVITEs unanswered)`, now - s.oldestMs, now)) continue;
       this.apply(e, e.machine.silent(now, `no response at all to ${s.count} INVITEs, oldest sent ${s.oldestMs} ms ago`), now);
     }
     if (now - this.lastEval >= this.cfg.evaluateMs) this.evaluate(now);
+    else this.refreshLocalFault(now);
   }
 
   /** Scores every carrier, runs the local-fault guard, then each state machine. */
   evaluate(now: number): void {
     this.lastEval = now;
     for (const e of this.entries.values()) e.score = this.scoreOf(e, now);
-    const verdict = judgeLocalFault([...this.entries.values()].map((e) => ({
+    this.scoreFault = judgeLocalFault([...this.entries.values()].map((e) => ({
       id: e.id, counted: this.deps.operatorInService(e.id), sick: e.machine.state !== 'active' || e.score.score < this.cfg.degradedBelow,
     })), this.cfg.localFaultFraction);
-    if (verdict.fault !== this.localFault) this.setLocalFault(verdict.fault, verdict.sick, verdict.counted, now);
+    this.refreshLocalFault(now);
     for (const e of this.entries.values()) {
       this.apply(e, e.machine.evaluate(now, e.score.score, { guard: this.localFault, probesEnabled: e.probesEnabled }), now);
       this.publishGauges(e, now);
@@ -224,14 +256,40 @@ export class HealthMonitor {
     this.deps.logger[level]({ event: 'carrier-state', carrier: e.id, from: t.from, to: t.to, reason: t.reason, score: ev.score }, `carrier ${e.id}: ${t.from} → ${t.to}`);
   }
 
-  private setLocalFault(fault: boolean, sick: readonly string[], counted: number, now: number): void {
+  /**
+   * Whether the edge, not carrier `e`, is to blame for its slowness on a request sent at `sentAt`
+   * (src/health/blame.ts, witnesses: the other in-service carriers). If so it is noted for the
+   * local-fault alarm and nothing is charged to the carrier.
+   */
+  private edgeToBlame(e: Entry, what: string, sentAt: number, now: number): boolean {
+    const v: BlameVerdict = blameSlowness({
+      edgeStalledMs: this.deps.edgeStalledWithin?.(sentAt, now) ?? 0, toleranceMs: STALL_TOLERANCE_MS,
+      peers: [...this.entries.values()].filter((p) => p !== e && p.machine.inService() && this.deps.operatorInService(p.id)).map((p) => ({
+        id: p.id, answeredOnTimeSince: p.trips.answeredOnTimeSince(sentAt), askedSince: p.trips.askedBetween(sentAt, now - this.cfg.lateAfterMs),
+      })),
+    });
+    if (v.blame === 'carrier') return false;
+    const carriers = this.edgeSuspect && now - this.edgeSuspect.at <= EDGE_SUSPECT_HOLD_MS ? this.edgeSuspect.carriers : [];
+    this.edgeSuspect = { at: now, carriers: carriers.includes(e.id) ? carriers : [...carriers, e.id], why: `${what} from ${e.id} not charged: ${v.why}` };
+    return true;
+  }
+
+  /** The alarm is up while most carriers are sick by score, or shortly after the edge took the blame for a carrier's slowness. */
+  private refreshLocalFault(now: number): void {
+    const edge = this.edgeSuspect && now - this.edgeSuspect.at <= EDGE_SUSPECT_HOLD_MS ? this.edgeSuspect : undefined;
+    const fault = this.scoreFault.fault || edge !== undefined;
+    if (fault === this.localFault) return;
+    const sick = this.scoreFault.fault || !edge ? this.scoreFault.sick : edge.carriers;
+    this.setLocalFault(fault, sick, localFaultReason(this.scoreFault, edge, this.cfg.localFaultFraction), now);
+  }
+
+  private setLocalFault(fault: boolean, sick: readonly string[], reason: string, now: number): void {
     this.localFault = fault;
-    const reason = `${sick.length} of ${counted} carriers degraded or worse (threshold ${this.cfg.localFaultFraction})`;
     this.history.add({ kind: fault ? 'local-fault-raised' : 'local-fault-cleared', at: now, carriers: sick, reason });
     this.deps.metrics.localFault.set(fault ? 1 : 0);
     if (fault) {
       this.deps.metrics.localFaultsRaised.inc();
-      this.deps.logger.error({ event: 'local-fault', carriers: sick, reason }, 'LOCAL FAULT suspected: most carriers degraded at once — check this edge\'s uplink / datacenter; routing continues by relative score');
+      this.deps.logger.error({ event: 'local-fault', carriers: sick, reason }, 'LOCAL FAULT suspected: most carriers degraded, or every carrier slow at once — check this edge (load, uplink, datacenter); routing continues by relative score');
     } else {
       this.deps.logger.warn({ event: 'local-fault-cleared', reason }, 'local fault cleared');
     }

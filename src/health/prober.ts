@@ -9,6 +9,10 @@ import type { CarrierConfig, TrunkwiseConfig } from '../config/types';
 import type { Logger } from '../observability/logger';
 import type { HealthMonitor } from './monitor';
 import type { ProbeResult } from './types';
+import { STALL_TOLERANCE_MS } from './blame';
+
+/** After a late timeout, how long answers queued behind the stall get to be read. */
+const STALL_GRACE_MS = 250;
 
 /** A probe that left trunkwise; its final answer (or the engine's own 408/503) arrives as 'response'. */
 export interface SentProbe {
@@ -77,7 +81,13 @@ export class Prober {
         clearTimeout(timer);
         resolve(r);
       };
-      const timer = setTimeout(() => finish({ kind: 'lost', at: Date.now() }), c.probe.timeoutMs);
+      const due = sentAt + c.probe.timeoutMs;
+      // A timeout that fired late means our own event loop was stalled: the answer may be waiting in
+      // the socket behind it (timers run before I/O), so it is read before the probe is called lost.
+      let timer = setTimeout(() => {
+        if (Date.now() - due > STALL_TOLERANCE_MS) timer = setTimeout(() => finish({ kind: 'lost', at: Date.now() }), STALL_GRACE_MS);
+        else finish({ kind: 'lost', at: Date.now() });
+      }, c.probe.timeoutMs);
       try {
         this.sip.request(uri, { method: 'OPTIONS', headers: { 'Max-Forwards': '70', 'X-Trunkwise-Probe': c.id } }, (err, req) => {
           if (err || !req) {
