@@ -55,6 +55,7 @@ export class HealthMonitor {
   private readonly silentOnce = new Set<string>();
   private localFault = false;
   private timer: NodeJS.Timeout | undefined;
+  private readonly stateListeners: Array<(carrier: string, t: Transition) => void> = [];
 
   constructor(config: TrunkwiseConfig, private readonly deps: HealthDeps, now: number) {
     this.cfg = config.health;
@@ -179,6 +180,11 @@ export class HealthMonitor {
     return { state: e.machine.state, score: e.score.score, rampFactor: e.machine.rampFactor(now) };
   }
 
+  /** Called after every state change (e.g. the call layer gives up attempts waiting on a carrier that went down). */
+  onStateChange(fn: (carrier: string, t: Transition) => void): void {
+    this.stateListeners.push(fn);
+  }
+
   localFaultSuspected(): boolean {
     return this.localFault;
   }
@@ -222,6 +228,7 @@ export class HealthMonitor {
     this.publishState(e.id, t.to);
     const level = t.to === 'down' ? 'error' : t.to === 'degraded' ? 'warn' : 'info';
     this.deps.logger[level]({ event: 'carrier-state', carrier: e.id, from: t.from, to: t.to, reason: t.reason, score: ev.score }, `carrier ${e.id}: ${t.from} → ${t.to}`);
+    for (const fn of this.stateListeners) fn(e.id, t);
   }
 
   private setLocalFault(fault: boolean, sick: readonly string[], counted: number, now: number): void {
