@@ -5,13 +5,15 @@
  * the system's SIP port is captured on loopback and analysed (bench/lib/failover-analysis.ts).
  * Usage: npx tsx bench/failover.bench.ts   (normally run through bench/run.ts)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startCapture } from './lib/capture';
 import { analyseFailover, type FailoverFacts } from './lib/failover-analysis';
 import { say, withProgress } from './lib/log';
-import { readSipPackets } from './lib/pcap';
+import { readSipPackets, type SipPacket } from './lib/pcap';
+import { callSetups } from './lib/setup-latency';
+import { dist, r1, type Dist } from './lib/stats';
 import { freePorts } from './lib/ports';
 import { startUac } from './lib/sipp-run';
 import type { SutName } from './lib/sut';
@@ -38,6 +40,8 @@ export interface FailoverRun {
   describe: string;
   sipp: { calls: number; successful: number; failed: number; retransmissions: number };
   facts?: FailoverFacts;
+  /** The calls that had an attempt on the silenced carrier while it was silent (issue 13's target: p99 ≤ 500 ms, 0 failed). */
+  hit?: HitFacts;
   captureDropped: number;
   error?: string;
 }
@@ -81,7 +85,13 @@ async function runOne(system: SutName, o: FailoverOptions): Promise<FailoverRun>
       const capStats = await cap.stop();
       run.captureDropped = capStats.dropped;
       run.sipp = { calls, successful: s.successful, failed: s.failed, retransmissions: s.retransmissions };
-      if (stopMs && resumeMs) run.facts = analyseFailover(readSipPackets(cap.file), { uacPort: uacPort!, sutPort: sut.sipPort, deadPort: dead.port, t0Ms: t0, stopMs, resumeMs });
+      if (stopMs && resumeMs) {
+        const pkts = readSipPackets(cap.file);
+        run.facts = analyseFailover(pkts, { uacPort: uacPort!, sutPort: sut.sipPort, deadPort: dead.port, t0Ms: t0, stopMs, resumeMs });
+        const cdrLog = path.join(dir, 'trunkwise.log');
+        const ids = existsSync(cdrLog) ? hitByCdr(readFileSync(cdrLog, 'utf8'), o.carrier, stopMs, resumeMs) : hitByCapture(pkts, sut.sipPort, dead.port, stopMs, resumeMs);
+        run.hit = hitFacts(pkts, uacPort!, sut.sipPort, ids, run.facts.baselineSetupMs?.p50 ?? 0);
+      }
       say(`  ${failoverLine(run)}`);
     });
   } catch (err) {
@@ -93,12 +103,52 @@ async function runOne(system: SutName, o: FailoverOptions): Promise<FailoverRun>
   return run;
 }
 
+export interface HitFacts {
+  /** How they were found: trunkwise's CDRs (a B2BUA: the carrier leg has its own Call-ID) or the capture (a proxy keeps the caller's). */
+  source: 'cdr' | 'capture';
+  calls: number;
+  failed: number;
+  /** Their setup latency minus the p50 of calls placed before the silence. */
+  extraDelayMs?: Dist;
+}
+
+/** Caller Call-IDs of calls with an attempt on `carrier` started while it was silent, from trunkwise's CDR lines. */
+export function hitByCdr(log: string, carrier: string, stopMs: number, resumeMs: number): { source: 'cdr'; ids: Set<string> } {
+  const ids = new Set<string>();
+  for (const line of log.split('\n')) {
+    if (!line.includes('"msg":"cdr"')) continue;
+    try {
+      const cdr = (JSON.parse(line) as { cdr?: { callId: string; attempts: Array<{ carrier: string; startedAt: number }> } }).cdr;
+      if (cdr?.attempts.some((a) => a.carrier === carrier && a.startedAt >= stopMs && a.startedAt < resumeMs)) ids.add(cdr.callId);
+    } catch {
+      /* not a JSON line */
+    }
+  }
+  return { source: 'cdr', ids };
+}
+
+/** Call-IDs of INVITEs the system sent to the silent carrier while it was silent (a proxy forwards the caller's Call-ID). */
+export function hitByCapture(pkts: readonly SipPacket[], sutPort: number, deadPort: number, stopMs: number, resumeMs: number): { source: 'capture'; ids: Set<string> } {
+  const ids = new Set<string>();
+  for (const p of pkts) if (p.method === 'INVITE' && p.srcPort === sutPort && p.dstPort === deadPort && p.tUs >= stopMs * 1000 && p.tUs < resumeMs * 1000) ids.add(p.callId);
+  return { source: 'capture', ids };
+}
+
+export function hitFacts(pkts: readonly SipPacket[], uacPort: number, sutPort: number, hit: { source: 'cdr' | 'capture'; ids: Set<string> }, baselineP50Ms: number): HitFacts {
+  const calls = callSetups(pkts, uacPort, sutPort).filter((c) => hit.ids.has(c.callId));
+  const ok = calls.filter((c) => c.status !== undefined && c.status < 300 && c.finalUs !== undefined);
+  const extra = dist(ok.map((c) => r1((c.finalUs! - c.inviteUs) / 1000 - baselineP50Ms)));
+  return { source: hit.source, calls: calls.length, failed: calls.length - ok.length, ...(extra && { extraDelayMs: extra }) };
+}
+
 export function failoverLine(r: FailoverRun): string {
   const f = r.facts;
   if (!f) return `${r.system}: no result${r.error ? ` (${r.error})` : ''}`;
+  const h = r.hit;
+  const hit = h ? `; ${h.calls} calls hit the silent carrier (${h.source}): ${h.failed} failed, extra setup delay p99 ${h.extraDelayMs?.p99 ?? '—'} ms / max ${h.extraDelayMs?.max ?? '—'} ms` : '';
   return `${r.system}: ${r.sipp.failed} failed of ${r.sipp.calls} (SIPp; capture: ${f.setupFailed} setups failed, ${f.byeFailed} BYEs not 200), `
     + `${f.newInvitesToDeadDuringSilence} new INVITEs to the silent carrier, last ${f.lastInviteToDeadAfterMs ?? '—'} ms after silence${f.stillSendingAtRestore ? ' (still sending when it came back)' : ''}, `
-    + `extra setup delay max ${f.extraDelayMaxMs ?? '—'} ms / p99 ${f.extraDelayP99Ms ?? '—'} ms, ${f.delayedOver1s} calls > 1 s, used again ${f.usedAgainAfterMs ?? '—'} ms after it came back`;
+    + `extra setup delay max ${f.extraDelayMaxMs ?? '—'} ms / p99 ${f.extraDelayP99Ms ?? '—'} ms, ${f.delayedOver1s} calls > 1 s, used again ${f.usedAgainAfterMs ?? '—'} ms after it came back${hit}`;
 }
 
 export async function runFailover(o: FailoverOptions): Promise<FailoverRun[]> {

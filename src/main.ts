@@ -31,6 +31,8 @@ import { liveSource } from './history/source';
 import { HealthMonitor } from './health/monitor';
 import { Prober } from './health/prober';
 import { MediaTracker } from './call/media-tracker';
+import { InFlightAttempts } from './call/in-flight';
+import { ResponseLatency } from './call/response-latency';
 import { startMediaSampler } from './app/media-sampler';
 import { MediaAnchors } from './app/media-anchors';
 import { Site } from './sites/site';
@@ -108,6 +110,13 @@ async function main(): Promise<void> {
   const auth = secrets.ivrAuth ? new DigestAuth(settings.authRealm, parseCredentials(secrets.ivrAuth)) : undefined;
   if (auth) logger.info({ realm: settings.authRealm }, 'IVR digest authentication on');
   const sip = new SrfPort(srf);
+  // A carrier health takes down: the attempts still waiting for its first response crank back now.
+  const inFlight = new InFlightAttempts();
+  health.onStateChange((id, t) => {
+    if (t.to !== 'down') return;
+    const n = inFlight.carrierDown(id);
+    if (n > 0) logger.warn({ event: 'carrier-down-crankback', carrier: id, attempts: n }, `carrier ${id} down: ${n} unanswered attempts crank back now`);
+  });
   const onInvite = createInviteHandler({
     sip, logger, metrics, admission, auth, sourceLabel: sourceLabeller(settings.allow), stalledWithin: (from, to) => stalls.stalledWithin(from, to), carriers, config: () => config.config,
     snapshot: (c, now) => buildSnapshot(c, carriers, shared, now),
@@ -118,7 +127,7 @@ async function main(): Promise<void> {
       const track = shared.trackAttempt(id, now);
       return { responded: (at) => track.responded(at), rang: (ms) => track.rang(ms), finished: (v, at) => void (!draining && track.finished(v, at)) };
     },
-    anchor: (mode) => anchors.anchor(mode), mediaTracker,
+    anchor: (mode) => anchors.anchor(mode), mediaTracker, inFlight, latency: new ResponseLatency(),
   });
   const inSetup = new SetupTracker(); // calls still being set up count for the drain too
   srf.invite((req, res) => {

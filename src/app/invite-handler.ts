@@ -44,6 +44,9 @@ export interface InviteDeps {
   mediaTracker: MediaTracker;
   /** Carrier caps through the shared state (src/cluster/caps.ts). */
   admit?: CallDeps['admit'];
+  /** Attempts in flight (given up when their carrier goes down) and per-carrier response latency (adaptive timer). */
+  inFlight?: CallDeps['inFlight'];
+  latency?: CallDeps['latency'];
 }
 
 export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res: Srf.SrfResponse) => void {
@@ -115,7 +118,7 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
       sip: deps.sip, logger: deps.logger, metrics: deps.metrics, carriers: deps.carriers,
       decide: (d: DecisionInput) => decideCrankback({ ...d, maxAttempts: route.maxAttempts, rules: route.retry }),
       finalStatus: selectFinalFailure, trackAttempt: deps.trackAttempt, stalledWithin: deps.stalledWithin, anchor: deps.anchor, mediaTracker: deps.mediaTracker,
-      ...(deps.admit && { admit: deps.admit }),
+      ...(deps.admit && { admit: deps.admit }), ...(deps.inFlight && { inFlight: deps.inFlight }), ...(deps.latency && { latency: deps.latency }),
     };
     await runCall(callDeps, req, res, plan);
   }
@@ -133,7 +136,11 @@ function buildPlan(config: TrunkwiseConfig, route: CompiledRoute, ordered: reado
   return {
     route: route.id,
     media: route.media,
-    timers: { noProvisionalMs: route.timers.attemptNoProvisionalMs, noAnswerMs: route.timers.attemptNoAnswerMs, setupDeadlineMs: route.timers.setupDeadlineMs },
+    timers: {
+      noProvisionalMs: route.timers.attemptNoProvisionalMs, noAnswerMs: route.timers.attemptNoAnswerMs, setupDeadlineMs: route.timers.setupDeadlineMs,
+      ...(route.timers.attemptNoProvisionalFloorMs !== undefined && { noProvisionalFloorMs: route.timers.attemptNoProvisionalFloorMs }),
+      ...(route.timers.attemptNoProvisionalRttFactor !== undefined && { noProvisionalRttFactor: route.timers.attemptNoProvisionalRttFactor }),
+    },
     attempts: ordered.flatMap((id) => {
       const c = config.carrierById[id];
       if (!c) return [];

@@ -30,6 +30,8 @@ export interface AttemptHooks {
   onProvisional(res: Srf.SrfResponse): void;
   /** First provisional of any kind (100 included): the carrier is alive. */
   onFirstProvisional(ms: number): void;
+  /** The first provisional came only after the attempt was given up (its timer was too short for this carrier). */
+  onLateFirstProvisional?(ms: number): void;
 }
 
 export interface AttemptHandle {
@@ -38,6 +40,13 @@ export interface AttemptHandle {
   cancel(): void;
   /** How late (ms) this attempt's timers fired at worst: the edge's own stall, not the carrier's. */
   timerLateMs(): number;
+  /**
+   * Health took the carrier down: if nothing at all was heard from it yet, CANCEL and settle as a
+   * no-provisional timeout now (crankback). Returns whether it did; a ringing attempt is left alone.
+   */
+  carrierDown(): boolean;
+  /** This attempt was given up by carrierDown (its carrier is already down: not a new health verdict). */
+  abandonedAsDown(): boolean;
 }
 
 /** A timer firing this much after it was due means trunkwise's event loop itself was stalled. */
@@ -75,6 +84,7 @@ export function startAttempt(sip: CallSipPort, uri: string, opts: Srf.CreateUACO
     settle(o);
   };
   let lateMs = 0;
+  let downAbandoned = false;
   const arm = (ms: number, phase: 'no-provisional' | 'no-answer'): void => {
     clearTimeout(timer);
     const due = Date.now() + ms;
@@ -96,7 +106,11 @@ export function startAttempt(sip: CallSipPort, uri: string, opts: Srf.CreateUACO
         if (settled) s.cancel();
       },
       onProvisional: (p) => {
-        if (settled) return;
+        if (settled) {
+          if (!provisional && !downAbandoned) hooks.onLateFirstProvisional?.(Date.now() - started);
+          provisional = true;
+          return;
+        }
         if (!provisional) {
           provisional = true;
           hooks.onFirstProvisional(Date.now() - started);
@@ -119,7 +133,16 @@ export function startAttempt(sip: CallSipPort, uri: string, opts: Srf.CreateUACO
     settle({ kind: 'internal', message: (err as Error).message });
   }
 
-  return { done, cancel: () => abandon({ kind: 'cancelled' }), timerLateMs: () => lateMs };
+  return {
+    done, cancel: () => abandon({ kind: 'cancelled' }), timerLateMs: () => lateMs,
+    carrierDown: () => {
+      if (settled || provisional) return false;
+      downAbandoned = true;
+      abandon({ kind: 'timeout', phase: 'no-provisional' });
+      return true;
+    },
+    abandonedAsDown: () => downAbandoned,
+  };
 }
 
 /**

@@ -14,7 +14,10 @@ export interface AttemptRecord {
   finalMs?: number;
   status?: number;
   outcome: 'answered' | 'rejected' | 'timeout' | 'transport-error' | 'cancelled' | 'abandoned' | 'internal';
+  /** Why, when the outcome alone does not say (e.g. 'carrier-down': given up when health took the carrier down). */
   reason?: string;
+  /** The no-provisional timer this attempt ran with (adapted to the carrier's RTT, src/call/no-provisional-timer.ts). */
+  noProvisionalMs?: number;
   /** Whose fault the attempt's end was (src/call/fault.ts); only 'carrier' moves its health. */
   fault?: 'carrier' | 'local' | 'caller' | 'none';
 }

@@ -22,6 +22,9 @@ import type { MediaMode } from '../config/types';
 import type { CallMediaSession, MediaAnchor, MediaCdr } from './media-port';
 import type { MediaTracker } from './media-tracker';
 import { directSession } from '../media/direct';
+import type { InFlightAttempts } from './in-flight';
+import type { ResponseLatency } from './response-latency';
+import { noProvisionalTimerMs, DEFAULT_FLOOR_MS, DEFAULT_RTT_FACTOR } from './no-provisional-timer';
 
 export interface PlannedAttempt {
   carrier: string;
@@ -31,7 +34,11 @@ export interface PlannedAttempt {
 }
 
 export interface CallTimers {
+  /** The longest an attempt waits for a first provisional; shorter for a carrier with a known RTT. */
   noProvisionalMs: number;
+  /** The adaptive no-provisional timer's floor and RTT multiple (src/call/no-provisional-timer.ts). */
+  noProvisionalFloorMs?: number;
+  noProvisionalRttFactor?: number;
   noAnswerMs: number;
   setupDeadlineMs: number;
 }
@@ -60,6 +67,10 @@ export interface CallDeps {
   onFinished?(cdr: CdrRecord): void;
   /** A slot on the carrier under its caps, shared by every edge (src/state); refused = skip the carrier. */
   admit?(carrier: string): Promise<CarrierSlot>;
+  /** Attempts in flight per carrier: abandoned at once when health takes their carrier down. */
+  inFlight?: InFlightAttempts;
+  /** Per-carrier first-response latency, for the adaptive no-provisional timer. */
+  latency?: ResponseLatency;
 }
 
 export type CarrierSlot = { ok: true; release(): void } | { ok: false; reason: string };
@@ -115,11 +126,20 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
     deps.carriers.attemptStarted(a.carrier, rec.startedAt);
     const track = deps.trackAttempt(a.carrier, rec.startedAt);
     deps.metrics.carrierAttempts.inc({ carrier: a.carrier });
-    current = await placeAttempt(deps, media, a, { noProvisionalMs: plan.timers.noProvisionalMs, noAnswerMs: plan.timers.noAnswerMs, remainingMs }, {
+    const noProvisionalMs = attemptNoProvisionalMs(deps, a.carrier, plan.timers, rec.startedAt);
+    rec.noProvisionalMs = noProvisionalMs;
+    // The carrier's latency is what we measured minus the time we ourselves were stalled.
+    const carrierMs = (ms: number): number => ms - deps.stalledWithin(rec.startedAt, rec.startedAt + ms);
+    current = await placeAttempt(deps, media, a, { noProvisionalMs, noAnswerMs: plan.timers.noAnswerMs, remainingMs }, {
       onFirstProvisional: (ms) => {
         rec.provisionalMs = ms;
-        // The carrier's latency is what we measured minus the time we ourselves were stalled.
-        track.responded(rec.startedAt + ms - deps.stalledWithin(rec.startedAt, rec.startedAt + ms));
+        deps.latency?.sample(a.carrier, carrierMs(ms), Date.now());
+        track.responded(rec.startedAt + carrierMs(ms));
+      },
+      // Answered after we gave up: the timer was too short for this carrier now, and the estimate
+      // learns it. Later than the configured maximum is a dead carrier's backlog, not its RTT.
+      onLateFirstProvisional: (ms) => {
+        if (ms <= plan.timers.noProvisionalMs) deps.latency?.sample(a.carrier, carrierMs(ms), Date.now());
       },
       onProvisional: (p) => {
         track.rang(Date.now() - rec.startedAt - deps.stalledWithin(rec.startedAt, Date.now()));
@@ -137,8 +157,11 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
         }
       },
     });
+    const untrack = deps.inFlight?.add(a.carrier, current);
     const outcome = await current.done;
+    untrack?.();
     const timerLateMs = current.timerLateMs();
+    const downAbandoned = current.abandonedAsDown();
     current = undefined;
     rec.finalMs = Date.now() - rec.startedAt;
     const stalledMs = deps.stalledWithin(rec.startedAt, rec.startedAt + rec.finalMs);
@@ -148,7 +171,8 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
       track.responded(rec.startedAt + rec.finalMs - stalledMs);
       if (outcome.kind === 'answered') track.rang(rec.finalMs - stalledMs);
     }
-    track.finished(healthVerdict(outcome, fault), rec.startedAt + rec.finalMs);
+    // Given up because health already took the carrier down: that is not a second failure to charge it.
+    track.finished(downAbandoned ? 'ignored' : healthVerdict(outcome, fault), rec.startedAt + rec.finalMs);
 
     if (outcome.kind === 'answered') {
       rec.outcome = 'answered';
@@ -173,6 +197,7 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
     }
     history.push(outcome);
     recordFailure(deps, a.carrier, rec, outcome);
+    if (downAbandoned) rec.reason = 'carrier-down';
     const decision = deps.decide({
       outcome, callerCancelled, earlyMediaSent, attemptsMade: i + 1, remainingCarriers: plan.attempts.length - i - 1,
       msUntilDeadline: started + plan.timers.setupDeadlineMs - Date.now(), history,
@@ -199,8 +224,18 @@ async function placeAttempt(deps: CallDeps, media: CallMedia, a: PlannedAttempt,
     if (a.auth) opts.auth = a.auth;
     return startAttempt(deps.sip, a.uri, opts, timers, hooks);
   } catch (err) {
-    return { done: Promise.resolve({ kind: 'internal', message: (err as Error).message }), cancel: () => undefined, timerLateMs: () => 0 };
+    return {
+      done: Promise.resolve({ kind: 'internal', message: (err as Error).message }), cancel: () => undefined, timerLateMs: () => 0,
+      carrierDown: () => false, abandonedAsDown: () => false,
+    };
   }
+}
+
+/** This attempt's no-provisional timer: adapted to the carrier's measured response time when known. */
+function attemptNoProvisionalMs(deps: CallDeps, carrier: string, t: CallTimers, now: number): number {
+  return noProvisionalTimerMs(deps.latency?.rttMs(carrier, now), {
+    maxMs: t.noProvisionalMs, floorMs: t.noProvisionalFloorMs ?? DEFAULT_FLOOR_MS, rttFactor: t.noProvisionalRttFactor ?? DEFAULT_RTT_FACTOR,
+  });
 }
 
 function recordFailure(deps: CallDeps, carrier: string, rec: AttemptRecord, o: AttemptFailure): void {

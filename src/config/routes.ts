@@ -93,6 +93,10 @@ export function buildRoutes(
         err(at('timers'), `attemptNoProvisionalMs (${timers.attemptNoProvisionalMs}) ≥ setupDeadlineMs (${timers.setupDeadlineMs}): no second carrier could ever be tried`,
           'make attemptNoProvisionalMs shorter than setupDeadlineMs (defaults 2000 and 15000)');
       }
+      if (timers.attemptNoProvisionalFloorMs !== undefined && timers.attemptNoProvisionalFloorMs > timers.attemptNoProvisionalMs) {
+        err(at('timers', 'attemptNoProvisionalFloorMs'), `attemptNoProvisionalFloorMs (${timers.attemptNoProvisionalFloorMs}) > attemptNoProvisionalMs (${timers.attemptNoProvisionalMs}): the adaptive timer's floor is above its maximum`,
+          'make the floor ≤ attemptNoProvisionalMs (equal turns adaptation off; default floor 400)');
+      }
 
       const retryOn = (r.retry?.retryOn ?? RETRY_DEFAULTS.retryOn) as readonly RetryToken[];
       retryOn.forEach((tok, j) => {

@@ -188,6 +188,8 @@ const ROUTE = {
       type: 'object', additionalProperties: false,
       properties: {
         attemptNoProvisionalMs: MS(100, 60_000),
+        attemptNoProvisionalFloorMs: MS(50, 60_000),
+        attemptNoProvisionalRttFactor: { type: 'number', minimum: 1, maximum: 100, fix: 'how many round trips to wait for a 100 Trying, from 1 to 100 (default 4)' },
         attemptNoAnswerMs: MS(1_000, 600_000),
         setupDeadlineMs: MS(500, 600_000),
       },
@@ -241,7 +243,7 @@ export interface RawRoute {
   carriers: { id: string; weight?: number; order?: number }[];
   strategy?: 'health-weighted' | 'priority' | 'round-robin' | 'least-loaded';
   maxAttempts?: number;
-  timers?: { attemptNoProvisionalMs?: number; attemptNoAnswerMs?: number; setupDeadlineMs?: number };
+  timers?: { attemptNoProvisionalMs?: number; attemptNoProvisionalFloorMs?: number; attemptNoProvisionalRttFactor?: number; attemptNoAnswerMs?: number; setupDeadlineMs?: number };
   retry?: { retryOn?: string[]; neverRetry?: number[] };
   media?: 'relay' | 'rtpengine' | 'direct';
 }

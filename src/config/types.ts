@@ -121,8 +121,15 @@ export interface CarrierConfig {
 }
 
 export interface RouteTimers {
-  /** No provisional response (not even 100) within this → abandon the attempt (crankback). */
+  /** No provisional response (not even 100) within this → abandon the attempt (crankback). The maximum: see below. */
   readonly attemptNoProvisionalMs: number;
+  /**
+   * The no-provisional timer adapts to each carrier's measured response time: rttFactor × RTT, never
+   * under the floor, never over attemptNoProvisionalMs (src/call/no-provisional-timer.ts; defaults
+   * 400 ms and 4 there). Floor equal to attemptNoProvisionalMs: no adaptation.
+   */
+  readonly attemptNoProvisionalFloorMs?: number;
+  readonly attemptNoProvisionalRttFactor?: number;
   /** Provisional seen but no final response within this → abandon the attempt. */
   readonly attemptNoAnswerMs: number;
   /** From INVITE received: no new attempt starts after this. */

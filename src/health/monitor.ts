@@ -69,6 +69,7 @@ export class HealthMonitor {
   /** The latest carrier observation not charged because the edge itself was to blame. */
   private edgeSuspect: EdgeSuspicion | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly stateListeners: Array<(carrier: string, t: Transition) => void> = [];
 
   constructor(config: HealthView, private readonly deps: HealthDeps, now: number) {
     this.cfg = config.health;
@@ -211,6 +212,11 @@ export class HealthMonitor {
     return { state: e.machine.state, score: e.score.score, rampFactor: e.machine.rampFactor(now) };
   }
 
+  /** Called after every state change (e.g. the call layer gives up attempts waiting on a carrier that went down). */
+  onStateChange(fn: (carrier: string, t: Transition) => void): void {
+    this.stateListeners.push(fn);
+  }
+
   localFaultSuspected(): boolean {
     return this.localFault;
   }
@@ -254,6 +260,7 @@ export class HealthMonitor {
     this.publishState(e.id, t.to);
     const level = t.to === 'down' ? 'error' : t.to === 'degraded' ? 'warn' : 'info';
     this.deps.logger[level]({ event: 'carrier-state', carrier: e.id, from: t.from, to: t.to, reason: t.reason, score: ev.score }, `carrier ${e.id}: ${t.from} → ${t.to}`);
+    for (const fn of this.stateListeners) fn(e.id, t);
   }
 
   /**

@@ -133,6 +133,8 @@ export interface SippServer {
   port: number;
   /** SIPp's working directory (its -trace_err log: see sippErrors). */
   dir: string;
+  /** Send SIPp a signal: SIGSTOP silences it (INVITEs and OPTIONS alike), SIGCONT brings it back. */
+  signal(sig: NodeJS.Signals): boolean;
   stop(): Promise<SippResult>;
 }
 
@@ -146,6 +148,7 @@ export async function startSippServer(o: SippOptions): Promise<SippServer> {
   return {
     port,
     dir: l.dir,
+    signal: (sig) => l.child.exitCode === null && l.child.kill(sig),
     stop: async () => {
       clearTimeout(timer);
       l.child.kill('SIGTERM');
