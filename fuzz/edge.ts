@@ -13,10 +13,29 @@ import { exited, start, stop } from '../bench/lib/procs';
 const ROOT = path.join(__dirname, '..');
 
 export interface EdgeHealth {
-  engine: { dialogs: number; serverTransactions: number; clientTransactions: number; transport: Record<string, number>; staleTransactions?: Array<Record<string, unknown>> };
+  engine: {
+    dialogs: number; serverTransactions: number; clientTransactions: number; transport: Record<string, number>;
+    /** The edge's own OPTIONS probes among clientTransactions (a few are always in flight or in timer K). */
+    clientOptionsTransactions?: number;
+    /** Transactions open longer than 64·T1, with state and armed timers. */
+    staleTransactions?: Array<Record<string, unknown>>;
+  };
   media: { tracked: number; [k: string]: number };
   activeCalls: number;
 }
+
+/**
+ * What the fuzz traffic left behind: server transactions, client transactions other than the edge's
+ * ongoing carrier probes, transactions of any kind open longer than 64·T1, dialogs, calls, media.
+ */
+export function leftovers(h: EdgeHealth): { server: number; client: number; stale: number; dialogs: number; calls: number; media: number } {
+  return {
+    server: h.engine.serverTransactions, client: h.engine.clientTransactions - (h.engine.clientOptionsTransactions ?? 0),
+    stale: h.engine.staleTransactions?.length ?? 0, dialogs: h.engine.dialogs, calls: h.activeCalls, media: h.media.tracked,
+  };
+}
+
+export const nothingLeft = (h: EdgeHealth | undefined): boolean => !!h && Object.values(leftovers(h)).every((v) => v === 0);
 
 export interface EdgeOptions {
   dir: string;

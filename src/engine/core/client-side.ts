@@ -56,6 +56,12 @@ export class ClientSide {
     return this.byKey.size;
   }
 
+  countOf(method: string): number {
+    let n = 0;
+    for (const e of this.byKey.values()) if (e.request.method === method) n++;
+    return n;
+  }
+
   stale(olderThanMs: number): TransactionSummary[] {
     return staleTransactions(this.byKey.values(), this.ctx.clock.now(), olderThanMs, (e) => ({
       side: 'client', method: e.request.method, state: e.txn.state, timers: e.txn.armedTimers, callId: getCallId(e.request) ?? '',

@@ -50,6 +50,8 @@ export interface EngineStats {
   clientTransactions: number;
   applications: number;
   transport: TransportStats;
+  /** Of clientTransactions, the OPTIONS (an app's carrier probes: always a few in flight or in timer K). */
+  clientOptionsTransactions: number;
   /** Up to 10 of each side open longer than 64·T1 (leak diagnostics; empty when healthy). */
   staleTransactions: TransactionSummary[];
 }
@@ -135,6 +137,7 @@ export class SipEngine {
       dialogs: this.ctx.dialogs.size,
       serverTransactions: this.server.pendingCount,
       clientTransactions: this.client.pendingCount,
+      clientOptionsTransactions: this.client.countOf('OPTIONS'),
       applications: this.wire.clientCount,
       transport: this.transport.stats,
       staleTransactions: [...this.server.stale(64 * this.ctx.timers.T1), ...this.client.stale(64 * this.ctx.timers.T1)],
