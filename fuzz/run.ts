@@ -11,7 +11,7 @@ import { freePorts } from '../bench/lib/ports';
 import { startUac } from '../bench/lib/sipp-run';
 import { Actors } from './actors';
 import { inDialogRequest, newRequest, strayResponse } from './corpus';
-import { Edge, scanLog, type EdgeHealth, type LogScan } from './edge';
+import { Edge, leftovers, nothingLeft, scanLog, type EdgeHealth, type LogScan } from './edge';
 import { mutate } from './mutate';
 import { CarrierServer, counters, TcpSource, UdpSource, type Link, type NetCounters } from './net';
 import { Rng } from './prng';
@@ -198,11 +198,12 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   let stable = { key: '', since: Date.now() };
   while (Date.now() - settleStart < o.settleSeconds * 1000) {
     after = await edge.health();
-    zero = !!after && after.engine.dialogs === 0 && after.engine.serverTransactions === 0 && after.engine.clientTransactions === 0 && after.activeCalls === 0 && after.media.tracked === 0;
+    zero = nothingLeft(after);
     if (zero) break;
-    const key = after ? `${after.engine.serverTransactions}/${after.engine.clientTransactions}/${after.engine.dialogs}/${after.activeCalls}/${after.media.tracked}` : '';
+    const left = after && leftovers(after);
+    const key = JSON.stringify(left ?? {});
     if (key !== stable.key) stable = { key, since: Date.now() };
-    if (after && after.engine.serverTransactions + after.engine.clientTransactions === 0 && Date.now() - stable.since > 10_000) break;
+    if (left && left.server + left.client === 0 && Date.now() - stable.since > 10_000) break;
     await sleep(500);
   }
   const settledMs = Date.now() - settleStart;

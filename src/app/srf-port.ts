@@ -12,6 +12,8 @@
  *    status ("header 'Contact' not available in SIP message …") after it has ACKed the 200. That is
  *    the carrier's broken answer, not trunkwise's failure: it is rejected here as a 502 Bad Gateway
  *    (RFC 3261 §16.7: an unusable response from the next hop), so crankback and health see it.
+ *  - an INVITE routed to the edge's own SIP address is refused by the stack before it is sent
+ *    ("can not send request to myself"): that is a routing loop, rejected here as 482.
  * test/integration/srf-port.test.ts proves each against the embedded engine and SIPp;
  * fuzz/cases/carrier-200-empty-contact.json replays the broken 200.
  */
@@ -41,7 +43,7 @@ export class SrfPort implements CallSipPort, ProbeTransport {
       },
       cbProvisional: (res: Srf.SrfResponse) => progress.onProvisional(res),
     }).catch((err: unknown) => {
-      throw sent ? answerError(err) : err;
+      throw sent ? answerError(err) : refusalError(err);
     });
   }
 
@@ -65,6 +67,18 @@ export function answerError(err: unknown): unknown {
   if (!(err instanceof Error) || typeof (err as { status?: unknown }).status === 'number') return err;
   if (!UNREADABLE_ANSWER.test(err.message)) return err;
   return Object.assign(new Error(`carrier's answer unusable: ${err.message}`), { status: 502, reason: 'Bad Gateway (unusable answer)' });
+}
+
+/**
+ * The SIP stack's refusal to send the INVITE to one of its own addresses (drachtio-server and the
+ * embedded engine both say "can not send request to myself"): the route leads back into this edge,
+ * a loop, answered 482 Loop Detected (RFC 3261 §16.3 step 4) instead of an internal failure.
+ */
+const SENT_TO_MYSELF = /can not send request to myself/i;
+
+export function refusalError(err: unknown): unknown {
+  if (!(err instanceof Error) || !SENT_TO_MYSELF.test(err.message)) return err;
+  return Object.assign(new Error(`routing loop: ${err.message}`), { status: 482, reason: 'Loop Detected' });
 }
 
 function sentInvite(req: Srf.SrfRequest): SentInvite {

@@ -1,8 +1,8 @@
 /**
  * Splits a TCP byte stream into SIP messages by the end of the header block and Content-Length
  * (RFC 3261 §18.3: mandatory on streams). CRLF keep-alives (RFC 5626) are reported so the transport
- * can answer them. Exceeding the size limits, or a missing/invalid Content-Length, is fatal for the
- * connection: the stream can no longer be framed.
+ * can answer them. Exceeding the size limits, or a missing, invalid or conflicting Content-Length, is
+ * fatal for the connection: the stream can no longer be framed.
  */
 import { findHeaderEnd } from './parser';
 
@@ -16,7 +16,7 @@ export interface FramerOptions {
   maxMessageBytes?: number;
 }
 
-const CONTENT_LENGTH = /^(?:content-length|l)[ \t]*:[ \t]*(\S*)[ \t]*$/im;
+const CONTENT_LENGTH = /^(?:content-length|l)[ \t]*:[ \t]*(\S*)[ \t]*$/gim;
 
 export class StreamFramer {
   private buf: Buffer = Buffer.alloc(0);
@@ -58,10 +58,13 @@ export class StreamFramer {
           break;
         }
         if (end.index > this.maxHeader) return this.fatal(out, `header block exceeds ${this.maxHeader} bytes`);
-        const m = CONTENT_LENGTH.exec(this.buf.toString('latin1', 0, end.index));
-        if (!m || !/^\d{1,10}$/.test(m[1]!)) return this.fatal(out, m ? 'invalid Content-Length' : 'missing Content-Length on a stream transport');
+        const values = [...this.buf.toString('latin1', 0, end.index).matchAll(CONTENT_LENGTH)].map((m) => m[1]!);
+        if (values.length === 0) return this.fatal(out, 'missing Content-Length on a stream transport');
+        if (!values.every((v) => /^\d{1,10}$/.test(v))) return this.fatal(out, 'invalid Content-Length');
+        // RFC 4475 §3.3.9: conflicting values leave the message's end unknown — as fatal as an invalid one.
+        if (values.some((v) => Number(v) !== Number(values[0]))) return this.fatal(out, 'conflicting Content-Length values');
         const headerEnd = end.index + end.length;
-        const total = headerEnd + Number(m[1]);
+        const total = headerEnd + Number(values[0]);
         if (total > this.maxMessage) return this.fatal(out, `message of ${total} bytes exceeds the ${this.maxMessage}-byte limit`);
         this.pending = { headerEnd, total };
       }

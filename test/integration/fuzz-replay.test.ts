@@ -71,7 +71,9 @@ t.test('afterwards: nothing unhandled in the log', async (t) => {
 
 t.test('afterwards: every transaction and dialog ended', { todo: leaks.length ? leaks.join('; ') : false }, async (t) => {
   let h: EdgeHealth | undefined;
-  for (let i = 0; i < 80; i++) {
+  // Up to 64·T1 + 8 s: an INVITE client transaction to a UDP carrier that answered non-2xx stays in
+  // Completed for timer D (32 s, RFC 3261 §17.1.1.2) after the last case.
+  for (let i = 0; i < 160; i++) {
     h = await edge.health();
     if (h && h.engine.serverTransactions + h.engine.clientTransactions + h.engine.dialogs + h.activeCalls === 0) break;
     await sleep(250);

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runFuzz } from '../../fuzz/run';
+import { leftovers } from '../../fuzz/edge';
 
 t.test('20,000 fuzzed messages: no exit, nothing unhandled, no input-caused 500, counts back to 0, legit calls ≥ 99 %', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-fuzz-short-'));
@@ -21,10 +22,12 @@ t.test('20,000 fuzzed messages: no exit, nothing unhandled, no input-caused 500,
   t.equal(r.serverErrors500 - r.nonSdpOffer500, 0, `no 500 caused by input (besides ${r.rfcMandated500} the RFC requires)${where}`);
   t.equal(r.nonSdpOffer500, 0, 'no 500 for an INVITE whose body is not SDP (415 from src/app/body-check.ts)');
   const h = r.edge.after;
-  t.same(h && [h.engine.serverTransactions, h.engine.clientTransactions], [0, 0], `transactions back to 0 within ${r.options.settleSeconds} s${where}`,
-    { todo: 'fuzz/findings.md #8: 4 server / 35 client transactions still open 40 s after the run (seed 20000), cause not yet known' });
-  t.same(h && [h.engine.dialogs, h.activeCalls, h.media.tracked], [0, 0, 0], 'dialogs, calls, media sessions back to 0',
-    { todo: 'fuzz/cases/carrier-final-299.json: the engine keeps the carrier-side dialog of a 2xx drachtio-srf refuses' });
+  // The edge's carrier probes never stop (a few OPTIONS are always in flight or in timer K): they
+  // count only when older than 64·T1, like every other transaction.
+  const left = h && leftovers(h);
+  t.same(left && [left.server, left.client, left.stale], [0, 0, 0],
+    `server, client (besides young probes) and stale transactions back to 0 within ${r.options.settleSeconds} s${where}; open > 32 s: ${JSON.stringify(h?.engine.staleTransactions ?? [])}`);
+  t.same(h && [h.engine.dialogs, h.activeCalls, h.media.tracked], [0, 0, 0], 'dialogs, calls, media sessions back to 0');
   t.ok(r.legit.successPct >= 99, `legitimate calls ${r.legit.successful}/${r.legit.calls} = ${r.legit.successPct.toFixed(2)} % ≥ 99 %`);
   if (!t.passing()) t.comment(`kept for inspection: ${dir}`);
   else rmSync(dir, { recursive: true, force: true });

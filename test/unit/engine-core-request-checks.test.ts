@@ -68,6 +68,18 @@ t.test('Request-URI: unknown scheme → 416, tel: passes, headers in it → 400'
   t.equal(h.app.sipFrames().length, 1, 'tel: reaches the app');
 });
 
+t.test('Request-URI with a broken %-escape (%zz, a cut-off %4) → 400 before any app; a valid escape passes', async (t) => {
+  const h = new CoreHarness();
+  h.receive(peerRequest({ callId: 'z1', body: SDP, uri: 'sip:+4930%zz@127.0.0.1' }));
+  t.equal(status(last(h)), 400);
+  t.match(last(h).reason, /Request-URI/);
+  h.receive(peerRequest({ method: 'OPTIONS', callId: 'z2', uri: 'sip:+4930%4@127.0.0.1' }));
+  t.equal(status(last(h)), 400);
+  t.equal(h.app.sipFrames().length, 0, 'nothing reached the app');
+  h.receive(peerRequest({ callId: 'z3', body: SDP, uri: 'sip:+4930%41@127.0.0.1' }));
+  t.match(h.app.lastSip().sip, /^INVITE sip:\+4930%41@/, 'a valid escape reaches the app');
+});
+
 t.test('Content-Encoding other than identity → 415 with Accept-Encoding', async (t) => {
   const h = new CoreHarness();
   h.receive(peerRequest({ callId: 'e1', body: SDP, extra: ['Content-Encoding: gzip'] }));

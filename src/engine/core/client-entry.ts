@@ -8,6 +8,8 @@ import type { Dialog } from '../dialog/dialog';
 export interface ClientEntry {
   wireTxnId: string;
   key: string;
+  /** Clock time it started (leak diagnostics). */
+  createdAt: number;
   txn: ClientTransaction;
   request: SipRequest;
   target: Target;

@@ -22,6 +22,7 @@ import { EngineRequests, settle } from './engine-requests';
 import type { SessionTimers } from './session-timer';
 import { UacInvite } from './uac-invite';
 import { rememberLocalSdp } from './uas-responses';
+import { staleTransactions, type TransactionSummary } from './txn-summary';
 
 /** drachtio-server's answers to an app's ACK that it will not send (sip-dialog-controller.cpp). */
 export const ACK_NOT_SENT = {
@@ -53,6 +54,19 @@ export class ClientSide {
 
   get pendingCount(): number {
     return this.byKey.size;
+  }
+
+  countOf(method: string): number {
+    let n = 0;
+    for (const e of this.byKey.values()) if (e.request.method === method) n++;
+    return n;
+  }
+
+  stale(olderThanMs: number): TransactionSummary[] {
+    return staleTransactions(this.byKey.values(), this.ctx.clock.now(), olderThanMs, (e) => ({
+      side: 'client', method: e.request.method, state: e.txn.state, timers: e.txn.armedTimers, callId: getCallId(e.request) ?? '',
+      detail: `provisional=${e.provisional} final=${e.finalSeen} cancelled=${e.cancelled} to=${e.target.protocol}:${e.target.address}:${e.target.port}`,
+    }));
   }
 
   requestFromApp(client: WireClient, msgId: string, txnId: string, dlgId: string, routeUri: string | undefined, sip: string): void {
@@ -129,6 +143,11 @@ export class ClientSide {
       rememberLocalSdp(d, ack); // late offer: our SDP is in the ACK
       const { text, bytes } = encode(ack);
       client.send(requestSentEcho(msgId, metaFor('application', target, bytes), randomUUID(), text));
+      // RFC 3261 §13.2.2.4: a 2xx the app cannot hold is ACKed, then the dialog is ended with a BYE.
+      if (d.byeAfterAck) {
+        this.ctx.logger.info({ dialogId: d.id, status: d.lastInviteStatus }, 'ACKed a 2xx the application cannot hold: sending BYE');
+        this.engine.bye(d, d.byeAfterAck);
+      }
       return;
     }
     if (method === 'PRACK' && !app.headers.has('rack')) {
@@ -176,7 +195,7 @@ export class ClientSide {
     const key = clientKey(getBranch(req) ?? '', req.method);
     // The transaction's callbacks need the entry, and the entry its transaction: txn is assigned next.
     const entry = {
-      wireTxnId, key, request: req, target, local, client: opts.client, dialog: opts.dialog, inviteDialogId: opts.inviteDialogId,
+      wireTxnId, key, createdAt: this.ctx.clock.now(), request: req, target, local, client: opts.client, dialog: opts.dialog, inviteDialogId: opts.inviteDialogId,
       provisional: false, pendingCancel: undefined, cancelled: false, answeredTag: undefined, finalSeen: false, onFinal: opts.onFinal,
     } as ClientEntry;
     entry.txn = createClientTxn(this.ctx, req, target, {

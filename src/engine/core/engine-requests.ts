@@ -23,6 +23,7 @@ export const REASON = {
   sessionExpired: 'SIP ;cause=200 ;text="Session timer expired"',
   cancelRace: 'SIP ;cause=200 ;text="ACK-BYE due to cancel race condition"',
   forkAnswered: 'SIP ;cause=200 ;text="Call completed elsewhere"',
+  unusable2xx: 'SIP ;cause=200 ;text="2xx the application cannot use"',
 } as const;
 
 export class EngineRequests {

@@ -18,6 +18,7 @@ import { hostport, type CoreContext, type EngineBehaviour } from './context';
 import type { ServerSide } from './server-side';
 import type { ClientSide } from './client-side';
 import { EngineCore } from './engine-core';
+import type { TransactionSummary } from './txn-summary';
 
 /** Reported to applications in the authenticate answer; srf parses the leading vX.Y.Z. */
 export const ENGINE_VERSION = 'v0.9.4-trunkwise';
@@ -49,6 +50,10 @@ export interface EngineStats {
   clientTransactions: number;
   applications: number;
   transport: TransportStats;
+  /** Of clientTransactions, the OPTIONS (an app's carrier probes: always a few in flight or in timer K). */
+  clientOptionsTransactions: number;
+  /** Up to 10 of each side open longer than 64·T1 (leak diagnostics; empty when healthy). */
+  staleTransactions: TransactionSummary[];
 }
 
 export class SipEngine {
@@ -132,8 +137,10 @@ export class SipEngine {
       dialogs: this.ctx.dialogs.size,
       serverTransactions: this.server.pendingCount,
       clientTransactions: this.client.pendingCount,
+      clientOptionsTransactions: this.client.countOf('OPTIONS'),
       applications: this.wire.clientCount,
       transport: this.transport.stats,
+      staleTransactions: [...this.server.stale(64 * this.ctx.timers.T1), ...this.client.stale(64 * this.ctx.timers.T1)],
     };
   }
 }

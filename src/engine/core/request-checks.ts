@@ -1,7 +1,7 @@
 /**
  * What the engine answers itself, before an application sees a new request (RFC 3261 §8.2, in its
  * order): the method (405 with Allow, 501 for a method SIP does not define), the Request-URI (416
- * for a scheme other than sip/sips/tel, 400 for headers in it), the extensions the request requires
+ * for a scheme other than sip/sips/tel, 400 for headers or a broken %-escape in it), the extensions the request requires
  * (420 with Unsupported), the body's content coding (415 with Accept-Encoding), and for INVITE an
  * Accept the answer's SDP could never satisfy (406). The application still decides on body types
  * (drachtio-server passes bodies through; the trunkwise app answers 415 to a non-SDP INVITE).
@@ -25,6 +25,7 @@ const KNOWN_METHODS = [
 export const SUPPORTED_EXTENSIONS: readonly string[] = ['100rel', 'timer'];
 
 const SCHEMES = new Set(['sip', 'sips', 'tel']);
+const BAD_ESCAPE = /%(?![0-9a-f]{2})/i;
 
 /**
  * Methods the connected applications serve, for Allow: every routed method, and with INVITE the
@@ -58,7 +59,8 @@ export function requestRejection(req: SipRequest): Rejection | undefined {
   const uri = parseSipUri(req.uri);
   const scheme = req.uri.slice(0, Math.max(0, req.uri.indexOf(':'))).toLowerCase();
   if (!SCHEMES.has(scheme)) return { status: 416, reason: 'Unsupported URI Scheme', headers: [] };
-  if (!uri) return { status: 400, reason: 'Bad Request (invalid Request-URI)', headers: [] };
+  // RFC 3261 §25.1: `%` only as an escape of two hex digits (an app decoding `%zz` throws).
+  if (!uri || BAD_ESCAPE.test(req.uri)) return { status: 400, reason: 'Bad Request (invalid Request-URI)', headers: [] };
   if (uri.headers !== undefined) return { status: 400, reason: 'Bad Request (headers are not allowed in a Request-URI)', headers: [] };
 
   const unsupported = unsupportedExtensions(req);

@@ -25,9 +25,12 @@ import { rejectTooSmall, type SessionTimers } from './session-timer';
 import { handledAsSpam } from './spammers';
 import { buildEngineBye } from './request-builder';
 import { methodRejection, requestRejection } from './request-checks';
+import { staleTransactions, type TransactionSummary } from './txn-summary';
 
 interface ServerEntry extends UasExchange {
   key: string;
+  /** Clock time it started (leak diagnostics). */
+  createdAt: number;
   txn: ServerTransaction;
   local: InboundMessage['local'];
   /** Status of the final response sent (by the app or the engine); 0 until then. */
@@ -49,6 +52,13 @@ export class ServerSide {
 
   get pendingCount(): number {
     return this.byKey.size;
+  }
+
+  stale(olderThanMs: number): TransactionSummary[] {
+    return staleTransactions(this.byKey.values(), this.ctx.clock.now(), olderThanMs, (e) => ({
+      side: 'server', method: e.request.method, state: e.txn.state, timers: e.txn.armedTimers, callId: getCallId(e.request) ?? '',
+      detail: `final=${e.finalStatus} app=${e.client ? 'yes' : 'none'} from=${e.txn.source.protocol}:${e.txn.source.address}:${e.txn.source.port}`,
+    }));
   }
 
   onRequest(m: InboundMessage): void {
@@ -305,7 +315,7 @@ export class ServerSide {
       },
       onTransportError: () => this.ctx.logger.warn({ target: replyTo, method: req.method }, 'could not send response'),
     });
-    Object.assign(entry, { wireTxnId, key, txn, request: req, replyTo, local: m.local, client, toTag: generateTag(), dialog, finalStatus: 0, reliable: undefined });
+    Object.assign(entry, { wireTxnId, key, createdAt: this.ctx.clock.now(), txn, request: req, replyTo, local: m.local, client, toTag: generateTag(), dialog, finalStatus: 0, reliable: undefined });
     this.byKey.set(key, entry);
     this.byWireId.set(wireTxnId, entry);
     return entry;

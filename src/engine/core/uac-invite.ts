@@ -28,6 +28,14 @@ export function isReliableProvisional(res: SipResponse): boolean {
   return res.status > 100 && res.status < 200 && res.headers.has('rseq') && hasOptionTag(res.headers, 'require', '100rel');
 }
 
+/**
+ * Whether drachtio-srf (createUAC) can turn this 2xx into a Dialog: only a 200 with a Contact it can
+ * parse. Anything else it ACKs and reports as an error, and never sends a BYE for.
+ */
+export function appCanHold(res: SipResponse): boolean {
+  return res.status === 200 && parseNameAddr(res.headers.get('contact') ?? '') !== undefined;
+}
+
 export class UacInvite {
   constructor(private readonly deps: UacInviteDeps) {}
 
@@ -77,6 +85,7 @@ export class UacInvite {
     e.finalSeen = true;
     const d = this.upsertDialog(e, res, tag ?? '', 'confirmed');
     d.lastInviteStatus = res.status;
+    if (!appCanHold(res)) d.byeAfterAck = REASON.unusable2xx;
     this.deps.timers.onUac2xx(d, res);
     const { text } = encode(res);
     ctx.cdr.start('network', 'uac', text);

@@ -58,6 +58,12 @@ export interface Dialog {
   localSdp: { body: Buffer; contentType: string } | undefined;
   /** RFC 4028 session timer, when one was negotiated. */
   sessionTimer: SessionTimer | undefined;
+  /**
+   * UAC: the 2xx that confirmed it is one drachtio-srf cannot hold as a Dialog (a 2xx other than 200,
+   * or no usable Contact). srf ACKs it and fails the request, so nobody would BYE it: the engine does,
+   * right after the app's ACK. Holds the Reason for that BYE.
+   */
+  byeAfterAck: string | undefined;
 }
 
 /** What a new dialog must be told; everything else starts empty. */
@@ -68,6 +74,7 @@ export function createDialog(init: DialogInit): Dialog {
   return {
     lastInviteSeq: 0, lastInviteStatus: 0, lastAck: undefined, inviteInProgressIn: false, inviteInProgressOut: false,
     awaitingAckTxn: undefined, initialInviteTxn: undefined, lastRSeq: undefined, localSdp: undefined, sessionTimer: undefined,
+    byeAfterAck: undefined,
     ...init,
   };
 }

@@ -50,6 +50,10 @@ export abstract class TransactionBase<S extends string> {
     this.owned.delete(name);
   }
 
+  get armedTimers(): readonly string[] {
+    return [...this.owned.keys()];
+  }
+
   protected hasTimer(name: string): boolean {
     return this.owned.has(name);
   }

@@ -3,6 +3,12 @@
  *
  *   trying ──1xx──▶ proceeding ──final──▶ completed ──J──▶ terminated
  *     └──final──▶ completed
+ *   trying / proceeding ──64·T1 without a final from the TU──▶ terminated (silently)
+ *
+ * The last edge is ours: RFC 3261 gives the server no timer there, so a request the application
+ * never answers (drachtio-srf leaves an UPDATE it cannot route unanswered) would hold the
+ * transaction for ever. After 64·T1 the client's timer F has fired and a response is useless (RFC
+ * 4320 §4.1: no late 408), so the transaction ends without one.
  */
 import type { SipRequest, SipResponse, Target } from '../../sip/message';
 import { TransactionBase } from './base';
@@ -24,6 +30,7 @@ export class NonInviteServerTransaction extends TransactionBase<ServerTransactio
     this.source = o.source;
     this.user = o.user;
     this.id = o.id ?? topVia(o.request);
+    this.startTimer('unanswered', this.t.F, () => this.terminate());
   }
 
   get lastResponse(): SipResponse | undefined {
@@ -47,6 +54,7 @@ export class NonInviteServerTransaction extends TransactionBase<ServerTransactio
       this.state = 'proceeding';
       return;
     }
+    this.stopTimer('unanswered');
     this.state = 'completed';
     if (this.t.J === 0) this.terminate();
     else this.startTimer('J', this.t.J, () => this.terminate());

@@ -85,6 +85,8 @@ export interface ClientTransaction {
   cancelSent(): void;
   /** Stop all timers and terminate silently (engine shutdown). */
   destroy(): void;
+  /** RFC letters of the timers armed now (leak diagnostics). */
+  readonly armedTimers: readonly string[];
 }
 
 export interface ServerTransaction {
@@ -102,4 +104,6 @@ export interface ServerTransaction {
   destroy(): void;
   /** Last response sent, if any (needed to answer CANCEL and to build 487). */
   readonly lastResponse: SipResponse | undefined;
+  /** RFC letters of the timers armed now (leak diagnostics). */
+  readonly armedTimers: readonly string[];
 }
