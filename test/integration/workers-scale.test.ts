@@ -8,6 +8,7 @@
  *  - SIGTERM: every process trunkwise started (workers, redis-server) is gone.
  */
 import t from 'tap';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startSimulator } from '../../src/sim';
@@ -37,6 +38,30 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Every process below `pid` now (workers, redis-server, anything they started). */
+function descendants(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    for (const [c, pp] of parent) {
+      if (pp !== p) continue;
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
 }
 
 type Cdr = ReturnType<typeof cdrs>[number] & { startedAt: number };
@@ -117,8 +142,9 @@ t.test('--workers 2: calls spread over both, a worker killed -9 costs no new cal
   t.ok(restarted !== undefined, `worker 0 restarted (pid ${restarted})`);
 
   // 4. SIGTERM: the workers drain and exit, then the engine and the redis-server stop.
-  const pids = [...new Set([...started.values(), ...(restarted ? [restarted] : []), redisPid])];
+  const pids = [...new Set([...started.values(), ...(restarted ? [restarted] : []), redisPid, ...descendants(tw.pid)])];
+  t.ok(descendants(tw.pid).length >= 3, `the supervisor's children before SIGTERM: ${descendants(tw.pid).length} (two workers, redis-server)`);
   await tw.stop();
   const gone = pids.filter((p) => !alive(p));
-  t.same(gone.sort(), [...pids].sort(), `after SIGTERM no process trunkwise started is left (workers, redis-server: ${pids.join(', ')})`);
+  t.same(gone.sort(), [...pids].sort(), `after SIGTERM no process trunkwise started is left (workers, redis-server, every descendant: ${pids.join(', ')})`);
 });
