@@ -11,10 +11,24 @@ import path from 'node:path';
 
 export interface LocalRedis {
   readonly url: string;
+  /** PID of the watchdog shell whose child the redis-server is. */
   readonly pid: number;
   /** Stops the server (SIGTERM, then SIGKILL after 3 s) and removes its directory. */
   stop(): Promise<void>;
 }
+
+/**
+ * redis-server under a small shell that ends it when our end of its stdin closes — so a trunkwise
+ * killed outright (SIGKILL, OOM) does not leave its redis-server behind; SIGTERM ends both too.
+ */
+const WATCHDOG = `command -v redis-server >/dev/null || { echo 'redis-server: not found' >&2; exit 127; }
+exec 3<&0
+redis-server "$@" & r=$!
+cat <&3 >/dev/null & c=$!
+trap 'kill $r $c 2>/dev/null; wait $r; exit 0' TERM INT
+wait $c
+kill $r 2>/dev/null
+wait $r`;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -55,9 +69,10 @@ export async function startLocalRedis(waitMs = 10_000): Promise<LocalRedis> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trunkwise-redis-'));
   const port = await freePort();
   let stderr = '';
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const child = spawn('sh', ['-c', WATCHDOG, 'trunkwise-redis', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
+    stdio: ['pipe', 'ignore', 'pipe'],
   });
+  child.stdin?.on('error', () => undefined); // the watchdog's end: never written, only held open
   child.stderr?.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-2000)));
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   const stop = async (): Promise<void> => {
@@ -76,6 +91,10 @@ export async function startLocalRedis(waitMs = 10_000): Promise<LocalRedis> {
     if (failed) {
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`redis-server could not be started (${failed.message}): install it with "bash scripts/setup.sh redis", or give --redis`);
+    }
+    if (child.exitCode === 127) {
+      await stop();
+      throw new Error('redis-server is not installed: install it with "bash scripts/setup.sh redis", or give --redis');
     }
     if (exited(child) || Date.now() > until) {
       await stop();
