@@ -23,6 +23,7 @@ import { FAILOVER_DEFAULTS, runFailover, type FailoverOptions } from './failover
 import { FLOOD_DEFAULTS, runFlood, writeFlood } from './flood.bench';
 import { runProfile, type ProfileRun } from './profile.bench';
 import { runRoutingBench } from './routing.bench';
+import { runWorkers, writeWorkers, WORKERS_DEFAULTS } from './workers.bench';
 import { writeE2e, writeProfile } from './lib/e2e-report';
 import { writeFailover } from './lib/failover-report';
 import { machineInfo, machineLine, toolVersions } from './lib/machine';
@@ -31,7 +32,9 @@ import { killAll, stillRunning } from './lib/procs';
 import { writeSummary } from './lib/summary';
 import type { SutName } from './lib/sut';
 
-const PARTS = ['routing', 'e2e', 'profile', 'failover', 'flood'] as const;
+const PARTS = ['routing', 'e2e', 'profile', 'failover', 'flood', 'workers'] as const;
+/** Parts run only when named in --only (long, or about one feature). */
+const ON_REQUEST: readonly string[] = ['workers'];
 type Part = (typeof PARTS)[number];
 
 interface Options {
@@ -48,7 +51,7 @@ interface Options {
  * `-h` / `--help` prints this table; anything not in it is refused before anything starts.
  */
 const OPTION_SPECS: readonly { name: string; value?: string; dflt: string; help: string; time?: string }[] = [
-  { name: 'only', value: 'PARTS', dflt: PARTS.join(','), help: `parts to run, comma-separated (${PARTS.join(', ')}); profile runs when trunkwise is behind or when named`, time: 'routing ~20 s · e2e ~2–3 min per system · failover ~50 s per system · profile ~30 s' },
+  { name: 'only', value: 'PARTS', dflt: PARTS.filter((p) => !ON_REQUEST.includes(p)).join(','), help: `parts to run, comma-separated (${PARTS.join(', ')}); profile runs when trunkwise is behind or when named; workers (--workers 1 vs 2, ~3 min) only when named`, time: 'routing ~20 s · e2e ~2–3 min per system · failover ~50 s per system · profile ~30 s' },
   { name: 'quick', dflt: 'off', help: 'short ramp (100, 300 calls/s × 4 s) and failover; results to a temp folder, bench/results untouched', time: 'about 1.5 min in all' },
   { name: 'rates', value: 'N,N,…', dflt: E2E_DEFAULTS.rates.join(','), help: 'the e2e ramp, calls/s (stops after 2 failing steps)', time: '~(step-seconds + 5) s per step and system' },
   { name: 'max-cps', value: 'N', dflt: 'none', help: 'drop ramp steps above N calls/s', time: 'shorter ramp' },
@@ -95,7 +98,7 @@ function parseArgs(argv: string[]): Options | 'help' {
   if (r.help) return 'help';
   const get = (name: string): string | undefined => r.values.get(name);
   const quick = r.values.has('quick');
-  const only = get('only')?.split(',').map((s) => s.trim()) ?? [...PARTS];
+  const only = get('only')?.split(',').map((s) => s.trim()) ?? PARTS.filter((p) => !ON_REQUEST.includes(p));
   for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new UsageError(`--only: unknown part "${p}" (known: ${PARTS.join(', ')})`);
   const systems = (get('systems')?.split(',') ?? E2E_DEFAULTS.systems) as SutName[];
   for (const s of systems) if (s !== 'trunkwise' && s !== 'kamailio') throw new UsageError(`--systems: unknown system "${s}"`);
@@ -191,6 +194,11 @@ async function main(): Promise<void> {
     const fl = await runFlood(fo);
     writeFlood(o.out, m, fo, fl);
     say(`flood: wrote ${o.out}/flood.md, flood.json`);
+  }
+  if (o.only.has('workers')) {
+    const wo = o.quick ? { ...WORKERS_DEFAULTS, rates: [100, 200], stepSeconds: 4 } : WORKERS_DEFAULTS;
+    writeWorkers(o.out, m, wo, await runWorkers(wo));
+    say(`workers: wrote ${o.out}/workers.md, workers.json`);
   }
   const wallS = (Date.now() - t0) / 1000;
   writeSummary(o.out, m, `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`, wallS, new Date(t0).toISOString());

@@ -25,7 +25,17 @@ for a in "$@"; do
   esac
 done
 
-if [ "${TRUNKWISE_SKIP_SETUP:-}" != "1" ]; then bash scripts/setup.sh media; fi
+# --workers N > 1 without --redis: trunkwise starts its own redis-server (src/workers/local-redis.ts).
+groups=(media)
+workers=${TRUNKWISE_WORKERS:-1}
+prev=""
+for a in "$@"; do
+  case "$a" in --workers=*) workers=${a#--workers=} ;; esac
+  [ "$prev" = "--workers" ] && workers=$a
+  prev=$a
+done
+[[ "$workers" =~ ^[0-9]+$ ]] && [ "$workers" -gt 1 ] && groups+=(redis)
+if [ "${TRUNKWISE_SKIP_SETUP:-}" != "1" ]; then bash scripts/setup.sh "${groups[@]}"; fi
 
 # Real carriers when the user names a carriers file (option or environment) or an external engine.
 real_carriers=""

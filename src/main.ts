@@ -41,13 +41,23 @@ import { openStore } from './state';
 import { SharedHealth } from './cluster/shared-health';
 import { capAdmitter } from './cluster/caps';
 import { createDrills } from './drills';
+import { runSupervisor } from './workers/supervisor';
+import { workerLink } from './workers/worker-link';
 
 async function main(): Promise<void> {
   if (wantsHelp(process.argv.slice(2))) return void process.stdout.write(`${HELP}\n`);
   const { settings, secrets } = loadSettings(process.argv.slice(2), process.env);
   // A person at a terminal reads lines; anything else (journald, files, tests) gets JSON lines.
-  const logger = createLogger({ level: settings.logLevel, ...(process.stdout.isTTY && { destination: pretty({ singleLine: true, translateTime: 'UTC:yyyy-mm-dd HH:MM:ss.l"Z"', ignore: 'pid,hostname,app' }) }) });
+  const root = createLogger({ level: settings.logLevel, ...(process.stdout.isTTY && { destination: pretty({ singleLine: true, translateTime: 'UTC:yyyy-mm-dd HH:MM:ss.l"Z"', ignore: 'pid,hostname,app' }) }) });
+  // --workers N: this process runs the engine and N app processes (src/workers); each worker is this
+  // file again, told its index, and exits if the supervisor goes away.
+  const worker = workerLink(process.env, () => {
+    root.error({ event: 'worker' }, 'supervisor gone: this worker stops');
+    process.exit(1);
+  });
+  const logger = worker ? root.child({ worker: worker.index }) : root;
   const config = ConfigHolder.load(settings, logger);
+  if (settings.workers > 1) return runSupervisor({ settings, secrets, argv: process.argv.slice(2), config, logger: logger.child({ role: 'supervisor' }) });
   const metrics = createMetrics();
   const carriers = new CarrierRegistry();
   carriers.sync(config.config.carriers.map((c) => c.id));
@@ -62,7 +72,7 @@ async function main(): Promise<void> {
   health.start();
   // Shared state (src/state): caps, observations, the site's health snapshot, drains, events — in
   // this process, or in Redis shared by every edge and worker (--redis); src/cluster says how.
-  const store = await openStore(settings.redis);
+  const store = await openStore(settings.redis, { leaseMs: settings.capLeaseMs });
   let prober: Prober | undefined;
   const shared = new SharedHealth({
     store, site: settings.site, health, registry: carriers, carrierIds: () => config.config.carriers.map((c) => c.id), logger: logger.child({ component: 'state' }), metrics,
@@ -154,14 +164,15 @@ async function main(): Promise<void> {
   const history = new HistoryRecorder(live, { logger: logger.child({ component: 'history' }) });
   history.start();
   const admin = await startAdminServer({
-    logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, extensions: [siteRoutes(site), createDrills({ metrics, carriers, logger: logger.child({ component: 'drills' }), states: () => buildSnapshot(config.config, carriers, shared, Date.now()) }).routes],
+    logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, events: (carrier) => shared.events(carrier), extensions: [siteRoutes(site), createDrills({ metrics, carriers, logger: logger.child({ component: 'drills' }), states: () => buildSnapshot(config.config, carriers, shared, Date.now()) }).routes],
     health: () => ({
       cps: admission.cps(Date.now()), engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining,
       uptimeS: Math.round(process.uptime()), state: shared.describe(),
     }),
   }, settings.http.host, settings.http.port);
-  logger.info({ sip: settings.sip, http: settings.http, carriers: config.config.carriers.length, routes: config.config.routes.length }, 'trunkwise ready');
-  process.stderr.write(nextStepsBanner({
+  logger.info({ sip: settings.sip, http: settings.http, carriers: config.config.carriers.length, routes: config.config.routes.length }, worker ? 'worker ready' : 'trunkwise ready');
+  worker?.ready();
+  if (!worker || worker.index === 0) process.stderr.write(nextStepsBanner({
     sip: settings.sip, http: settings.http, carriers: config.config.carriers.length, carriersFile: settings.carriersFile, simControl: process.env.TRUNKWISE_SIM_CONTROL,
     adminTokenSet: secrets.adminToken !== undefined, demoToken: process.env.TRUNKWISE_DEMO === '1' ? secrets.adminToken : undefined,
   }));

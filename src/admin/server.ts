@@ -23,6 +23,7 @@ import type { Metrics } from '../observability/metrics';
 import type { CarrierRegistry, ManualState } from '../carriers/runtime';
 import type { ConfigHolder } from '../app/config-holder';
 import type { HealthMonitor } from '../health/monitor';
+import type { HealthEvent } from '../health/types';
 import type { HistoryRecorder } from '../history/recorder';
 import type { HistorySource } from '../history/types';
 import { dashboardFile } from './dashboard-files';
@@ -40,6 +41,8 @@ export interface AdminDeps {
   live: HistorySource;
   token: string | undefined;
   health(): Record<string, unknown>;
+  /** The event history /events shows (the site's shared one with --redis); default: carrierHealth's own. */
+  events?(carrier: string | undefined): Promise<readonly HealthEvent[]>;
   /** More routes (src/sites: /site, /drills); the first that answers wins. */
   extensions?: readonly AdminExtension[];
 }
@@ -99,7 +102,8 @@ async function route(deps: AdminDeps, operator: OperatorLog, req: http.IncomingM
   }
   if (method === 'GET' && url.pathname === '/events') {
     const carrier = q.get('carrier') ?? undefined;
-    return { status: 200, body: { localFault: deps.carrierHealth.localFaultSuspected(), events: mergeEvents(deps.carrierHealth.events(carrier), operator.all(carrier)) } };
+    const health = deps.events ? await deps.events(carrier) : deps.carrierHealth.events(carrier);
+    return { status: 200, body: { localFault: deps.carrierHealth.localFaultSuspected(), events: mergeEvents(health, operator.all(carrier)) } };
   }
   const action = /^\/carriers\/([^/]+)\/(drain|undrain|disable|enable)$/.exec(url.pathname);
   if (method === 'POST' && (action || url.pathname === '/reload')) {

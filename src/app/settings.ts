@@ -33,6 +33,10 @@ export interface Settings {
   redis: string | undefined;
   /** This edge's site: processes of one site share one health view and one prober (leader). */
   site: string;
+  /** App processes on one engine (src/workers); 1 = this process is the whole edge. */
+  workers: number;
+  /** A cap slot's lease: a crashed worker's or edge's calls stop holding capacity after this long. */
+  capLeaseMs: number;
 }
 
 export interface Secrets {
@@ -60,6 +64,8 @@ const OPTIONS: Record<string, { env: string; help: string }> = {
   'log-level': { env: 'LOG_LEVEL', help: 'pino level (default info)' },
   redis: { env: 'TRUNKWISE_REDIS', help: 'shared state for several edges/workers: redis://host:port/db (default: none, state in this process)' },
   site: { env: 'TRUNKWISE_SITE', help: 'site name: edges of one site share carrier health and one prober (default default)' },
+  workers: { env: 'TRUNKWISE_WORKERS', help: 'app processes on one SIP engine; >1 shares state through --redis (a local redis-server when unset) (default 1)' },
+  'cap-lease-ms': { env: 'TRUNKWISE_CAP_LEASE_MS', help: 'lease of a carrier cap slot: a crashed worker\'s or edge\'s calls free within it (default 15000)' },
 };
 
 /** Settings read from the environment only: secrets never go on a command line (visible in `ps`). */
@@ -149,6 +155,8 @@ export function loadSettings(argv: string[], rawEnv: Readonly<Record<string, str
       logLevel: get('log-level', 'info'),
       redis: redisUrl(given.redis ?? env.TRUNKWISE_REDIS),
       site: site(get('site', 'default')),
+      workers: workers(get('workers', '1')),
+      capLeaseMs: capLease(get('cap-lease-ms', '15000')),
     },
     secrets: { drachtioSecret: secret, adminToken: env.TRUNKWISE_ADMIN_TOKEN || undefined, ivrAuth: env.TRUNKWISE_IVR_AUTH || undefined },
   };
@@ -163,6 +171,18 @@ function redisUrl(v: string | undefined): string | undefined {
 function site(v: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(v)) throw new Error(`--site / TRUNKWISE_SITE: "${v}" must be letters, digits, '.', '_' or '-' (e.g. east)`);
   return v;
+}
+
+function workers(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`--workers / TRUNKWISE_WORKERS: "${v}" must be a whole number from 1 to 64`);
+  return n;
+}
+
+function capLease(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1000 || n > 600_000) throw new Error(`--cap-lease-ms / TRUNKWISE_CAP_LEASE_MS: "${v}" must be whole milliseconds from 1000 to 600000`);
+  return n;
 }
 
 /** The embedded engine's wire secret never leaves the process, so a fresh random one is used. */

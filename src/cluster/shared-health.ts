@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AttemptTrack, HealthMonitor } from '../health/monitor';
-import type { HealthState, ProbeResult } from '../health/types';
+import type { HealthEvent, HealthState, ProbeResult } from '../health/types';
 import type { ProbeSink } from '../health/prober';
 import type { CarrierRegistry } from '../carriers/runtime';
 import type { Logger } from '../observability/logger';
@@ -28,6 +28,15 @@ const SYNC_MS = 250;
 /** A published snapshot older than this is not routed on (its leader is gone): the local monitor is. */
 const STALE_MS = 3000;
 const STATES: readonly string[] = ['active', 'degraded', 'down', 'probing'];
+/** How much of the shared history /events reads (the store keeps the last 1000). */
+const EVENTS_READ = 1000;
+
+/** A stored event this process can show as a health event (a newer edge may write kinds we do not know). */
+function isHealthEvent(e: Record<string, unknown>): e is HealthEvent & Record<string, unknown> {
+  if (typeof e.at !== 'number' || typeof e.reason !== 'string') return false;
+  if (e.kind === 'state') return typeof e.carrier === 'string' && typeof e.to === 'string' && typeof e.from === 'string' && typeof e.score === 'number';
+  return (e.kind === 'local-fault-raised' || e.kind === 'local-fault-cleared') && Array.isArray(e.carriers);
+}
 
 export interface SharedHealthDeps {
   store: StateStore;
@@ -104,6 +113,24 @@ export class SharedHealth implements ProbeSink {
       ...(!s.reachable && { note: 'redis unreachable: carrying on with local state and local caps' }),
       ...(this.published && !this.leader && { snapshotAgeMs: Date.now() - this.published.at, snapshotFrom: this.published.leader }),
     };
+  }
+
+  /**
+   * The site's event history (`GET /events`): what the leader recorded in the store, the same on
+   * every edge and worker — not this process's own monitor, whose copy of a change differs in time
+   * and is missing while it followed. The memory backend, or Redis unreachable: this process's own.
+   */
+  async events(carrier?: string): Promise<HealthEvent[]> {
+    const { store, site, health } = this.d;
+    if (store.backend === 'memory' || !store.status().reachable) return health.events(carrier);
+    const stored = await store.events(EVENTS_READ).catch(() => undefined);
+    if (!stored || !store.status().reachable) return health.events(carrier);
+    const out: HealthEvent[] = [];
+    for (const { site: s, origin: _o, ...e } of stored) {
+      if (s !== site || !isHealthEvent(e)) continue;
+      if (carrier === undefined || e.kind !== 'state' || e.carrier === carrier) out.push(e); // as the monitor's own list filters
+    }
+    return out;
   }
 
   /** The call layer's per-attempt hook: this process's monitor, and every other process through the store. */

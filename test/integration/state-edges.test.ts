@@ -210,3 +210,75 @@ t.test('the site leader killed under load: the other edge leads and probes withi
   }
   t.ok(gone, 'the killed edge is gone');
 });
+
+t.test('an edge killed -9 with calls up: its cap slots free within the lease and the other edge uses them; /events is the site\'s one history on every edge', async (t) => {
+  const LEASE_MS = 3000;
+  const CAP = 6;
+  const redis = await startRedis();
+  const sim = await startSimulator({ carriers: ['carrier-a', 'carrier-b', 'carrier-c'].map((id) => ({ id, host: '127.0.0.1', port: 0, transport: 'udp' as const })), seed: 7 });
+  sim.set('carrier-c', { optionsCode: 0 }); // never answers OPTIONS: the site takes it down
+  const edge = (): Promise<Trunkwise> => startTrunkwise({
+    carriers: [
+      { id: 'carrier-a', port: sim.get('carrier-a').port, weight: 90, probe: PROBE, maxConcurrent: CAP },
+      { id: 'carrier-b', port: sim.get('carrier-b').port, weight: 10, probe: PROBE },
+      { id: 'carrier-c', port: sim.get('carrier-c').port, weight: 10, probe: PROBE },
+    ],
+    routes: { '99-default.yaml': ROUTE }, health: HEALTH, args: ['--redis', redis.url, '--site', 'test', '--cap-lease-ms', String(LEASE_MS)],
+  });
+  const edges = [await edge(), await edge()];
+  t.teardown(async () => {
+    await Promise.all(edges.map((e) => e.stop()));
+    await sim.stop();
+    await redis.close();
+  });
+  const r = new Redis(redis.url);
+  t.teardown(() => r.disconnect());
+
+  // /events: one history per site, read from Redis by every edge (the follower's own monitor dates its copy differently).
+  type ApiEv = { kind: string; carrier?: string; to?: string; atMs: number };
+  const events = async (e: Trunkwise): Promise<ApiEv[]> => ((await e.admin('GET', '/events')).body as { events: ApiEv[] }).events.filter((x) => x.kind === 'state');
+  const cDown = (l: ApiEv[]): ApiEv[] => l.filter((x) => x.carrier === 'carrier-c' && x.to === 'down');
+  let views: ApiEv[][] = [];
+  for (const until = Date.now() + 10_000; Date.now() < until; await sleep(200)) {
+    views = await Promise.all(edges.map(events));
+    if (views.every((v) => cDown(v).length > 0)) break;
+  }
+  views.forEach((v, i) => t.equal(cDown(v).length, 1, `edge ${i}: carrier-c's "down" is in /events once`));
+  t.same(views[1], views[0], `both edges show the same events, to the millisecond (${views[0]?.length} state changes)`);
+  t.same(views[0]!.map((e) => `${e.carrier}:${e.to}@${e.atMs}`), (await r.lrange('tw:events', 0, -1)).map((s) => JSON.parse(s) as { kind: string; carrier: string; to: string; at: number }).filter((e) => e.kind === 'state').map((e) => `${e.carrier}:${e.to}@${e.at}`), 'and they are the shared history in Redis');
+
+  // Caps: edge 0 takes carrier-a's slots first, edge 1 the rest; edge 0 is killed -9 with its calls up.
+  const live = async (): Promise<number> => {
+    const [sec, usec] = await r.time();
+    return r.zcount('tw:calls:carrier-a', Number(sec) * 1000 + Math.floor(Number(usec) / 1000), '+inf');
+  };
+  const sipp = (e: Trunkwise, calls: number, holdMs: number, timeoutMs: number): Promise<SippResult> => runSipp({ scenario: SC, remote: `127.0.0.1:${e.sipPort}`, service: '15550001', rate: calls, calls, concurrent: 100, duration: holdMs, timeoutMs });
+  void sipp(edges[0]!, 4, 60_000, 20_000); // its calls die with it: the result is not looked at
+  await sleep(1500);
+  const onEdge0 = await live();
+  const held1 = sipp(edges[1]!, 6, 9000, 40_000);
+  await sleep(1500);
+  const before = await live();
+  t.ok(onEdge0 >= 1 && before === CAP, `carrier-a at its cap (${before}), ${onEdge0} of the slots held by edge 0`);
+  const killedAt = Date.now();
+  process.kill(edges[0]!.pid, 'SIGKILL');
+  let freedAfter = 0;
+  let left = before;
+  for (; Date.now() - killedAt < LEASE_MS + 3000; await sleep(100)) {
+    left = await live();
+    if (left <= before - onEdge0) {
+      freedAfter = Date.now() - killedAt;
+      break;
+    }
+  }
+  t.ok(freedAfter > 0 && freedAfter <= LEASE_MS + 1000, `edge 0's ${onEdge0} slots freed ${freedAfter} ms after the kill (lease ${LEASE_MS} ms); ${left} still held by edge 1`);
+  const aBefore = sim.stats('carrier-a').answered;
+  let max = 0;
+  const sampler = setInterval(() => void live().then((n) => void (max = Math.max(max, n)), () => undefined), 50);
+  const after = await sipp(edges[1]!, 6, 1000, 30_000);
+  clearInterval(sampler);
+  noFailures(t, after, 6, 1);
+  t.ok(sim.stats('carrier-a').answered > aBefore, `edge 1 placed ${sim.stats('carrier-a').answered - aBefore} new calls on carrier-a's freed slots`);
+  t.ok(max <= CAP, `never more than ${CAP} slots held (${max})`);
+  noFailures(t, await held1, 6, 1);
+});
