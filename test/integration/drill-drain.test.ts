@@ -36,9 +36,9 @@ t.test('drill "drain carrier-a" under 50 calls/s: its share moves, 0 calls fail,
   }
   const calls = runSipp({
     scenario: SC('uac-basic-call.xml'), remote: `127.0.0.1:${tw.sipPort}`, service: '15550001',
-    rate: 50, calls: 50 * 28, concurrent: 2000, duration: 500, timeoutMs: 100_000,
+    rate: 50, calls: 50 * 23, concurrent: 2000, duration: 500, timeoutMs: 100_000,
   });
-  await sleep(3000);
+  await sleep(2000);
   const states = async (): Promise<string> => JSON.stringify((await hs.carriers()).carriers.map((c) => [c.id, c.health.state, c.health.score]));
   t.comment(`carriers before the drill: ${await states()}`);
   const denied = await tw.admin('POST', '/drills').catch((err: Error) => ({ status: 0, body: `${err.message}: ${JSON.stringify(tw.logs.filter((l) => (l.level ?? 0) >= 50).slice(-3))}` }));
@@ -91,7 +91,7 @@ t.test('a drill restores the carrier at once when a call fails while it is drain
   }
   const calls = runSipp({
     scenario: SC('uac-basic-call.xml'), remote: `127.0.0.1:${tw.sipPort}`, service: '15550001',
-    rate: 20, calls: 20 * 14, concurrent: 500, duration: 300, timeoutMs: 60_000,
+    rate: 20, calls: 20 * 11, concurrent: 500, duration: 300, timeoutMs: 60_000,
   });
   await sleep(1000);
   // Through the operator's command: `npm run drill -- drain carrier-a --window 4`.
