@@ -4,6 +4,7 @@
  * PNG plots, summary.md).
  *
  *   --only e2e,failover,routing,profile,flood   parts to run (default: all; profile runs when trunkwise is behind)
+ *                                         outage-lab: only when named (root, ~7 min; bench/outage-lab.bench.ts)
  *   --quick                               short ramp and failover, for smoke runs (results to a temp dir)
  *   --rates 200,400,…                     the e2e ramp (calls/s)
  *   --max-cps N                           drop ramp steps above N
@@ -23,6 +24,7 @@ import { FAILOVER_DEFAULTS, runFailover, type FailoverOptions } from './failover
 import { FLOOD_DEFAULTS, runFlood, writeFlood } from './flood.bench';
 import { runProfile, type ProfileRun } from './profile.bench';
 import { runRoutingBench } from './routing.bench';
+import { runOutageLab } from './outage-lab.bench';
 import { writeE2e, writeProfile } from './lib/e2e-report';
 import { writeFailover } from './lib/failover-report';
 import { machineInfo, machineLine, toolVersions } from './lib/machine';
@@ -32,7 +34,9 @@ import { writeSummary } from './lib/summary';
 import type { SutName } from './lib/sut';
 
 const PARTS = ['routing', 'e2e', 'profile', 'failover', 'flood'] as const;
-type Part = (typeof PARTS)[number];
+/** Parts run only when named in --only. */
+const EXTRA_PARTS = ['outage-lab'] as const;
+type Part = (typeof PARTS)[number] | (typeof EXTRA_PARTS)[number];
 
 interface Options {
   only: Set<Part>;
@@ -48,7 +52,7 @@ interface Options {
  * `-h` / `--help` prints this table; anything not in it is refused before anything starts.
  */
 const OPTION_SPECS: readonly { name: string; value?: string; dflt: string; help: string; time?: string }[] = [
-  { name: 'only', value: 'PARTS', dflt: PARTS.join(','), help: `parts to run, comma-separated (${PARTS.join(', ')}); profile runs when trunkwise is behind or when named`, time: 'routing ~20 s · e2e ~2–3 min per system · failover ~50 s per system · profile ~30 s' },
+  { name: 'only', value: 'PARTS', dflt: PARTS.join(','), help: `parts to run, comma-separated (${PARTS.join(', ')}); profile runs when trunkwise is behind or when named; ${EXTRA_PARTS.join(', ')} only when named (root)`, time: 'routing ~20 s · e2e ~2–3 min per system · failover ~50 s per system · profile ~30 s' },
   { name: 'quick', dflt: 'off', help: 'short ramp (100, 300 calls/s × 4 s) and failover; results to a temp folder, bench/results untouched', time: 'about 1.5 min in all' },
   { name: 'rates', value: 'N,N,…', dflt: E2E_DEFAULTS.rates.join(','), help: 'the e2e ramp, calls/s (stops after 2 failing steps)', time: '~(step-seconds + 5) s per step and system' },
   { name: 'max-cps', value: 'N', dflt: 'none', help: 'drop ramp steps above N calls/s', time: 'shorter ramp' },
@@ -96,7 +100,7 @@ function parseArgs(argv: string[]): Options | 'help' {
   const get = (name: string): string | undefined => r.values.get(name);
   const quick = r.values.has('quick');
   const only = get('only')?.split(',').map((s) => s.trim()) ?? [...PARTS];
-  for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new UsageError(`--only: unknown part "${p}" (known: ${PARTS.join(', ')})`);
+  for (const p of only) if (![...PARTS, ...EXTRA_PARTS].includes(p as Part)) throw new UsageError(`--only: unknown part "${p}" (known: ${[...PARTS, ...EXTRA_PARTS].join(', ')})`);
   const systems = (get('systems')?.split(',') ?? E2E_DEFAULTS.systems) as SutName[];
   for (const s of systems) if (s !== 'trunkwise' && s !== 'kamailio') throw new UsageError(`--systems: unknown system "${s}"`);
   const maxCps = Number(get('max-cps') ?? Infinity);
@@ -191,6 +195,11 @@ async function main(): Promise<void> {
     const fl = await runFlood(fo);
     writeFlood(o.out, m, fo, fl);
     say(`flood: wrote ${o.out}/flood.md, flood.json`);
+  }
+  if (o.only.has('outage-lab')) {
+    say('outage-lab: the outage lab, upstream health on then off (root, network namespaces, ~7 min)');
+    const code = await runOutageLab(o.out, o.quick ? ['--short'] : []);
+    say(`outage-lab: wrote ${o.out}/outage-lab.md, outage-lab.json, outage-lab-timeline.png${code === 0 ? '' : ' (calls were lost with upstream health on)'}`);
   }
   const wallS = (Date.now() - t0) / 1000;
   writeSummary(o.out, m, `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`, wallS, new Date(t0).toISOString());
