@@ -46,7 +46,7 @@ export function labMarkdown(runs: readonly LabRun[], machine: string, command: s
   ];
   for (const r of runs) {
     out.push(`## Upstream health ${r.upstream ? 'on' : 'off (baseline: the edge always answers 200)'}`, '',
-      `${r.calls.placed} calls at ${r.cps}/s, ${r.holdMs / 1000} s hold: **${r.calls.failed} failed**, ${r.calls.succeeded} succeeded.`, '',
+      `${r.calls.placed} calls at ${r.cps}/s, ${r.holdMs / 1000} s hold: **${r.calls.failed} alarm calls lost** (not answered), ${r.calls.succeeded} completed; ${r.calls.byeUnanswered} BYEs the proxy answered 408 (call answered and held, no 200 back from the edge${r.calls.byeUnanswered > 0 ? `; ${r.calls.byeReachedEdge} of them reached the edge, which ended the call` : ''}).`, '',
       '| phase | s | calls lost | to site A / B | A\'s share at the end | new calls left A after | back to A after | setup p50 / p99 | extra setup p99 | dispatcher marked A down / up |',
       '|---|---|---|---|---|---|---|---|---|---|');
     for (const p of r.phases) {
