@@ -4,6 +4,7 @@
  * PNG plots, summary.md).
  *
  *   --only e2e,failover,routing,profile,flood   parts to run (default: all; profile runs when trunkwise is behind)
+ *                                         outage-lab: only when named (root, ~7 min; bench/outage-lab.bench.ts)
  *   --quick                               short ramp and failover, for smoke runs (results to a temp dir)
  *   --rates 200,400,…                     the e2e ramp (calls/s)
  *   --max-cps N                           drop ramp steps above N
@@ -24,6 +25,7 @@ import { FLOOD_DEFAULTS, runFlood, writeFlood } from './flood.bench';
 import { runProfile, type ProfileRun } from './profile.bench';
 import { runRoutingBench } from './routing.bench';
 import { runWorkers, writeWorkers, WORKERS_DEFAULTS } from './workers.bench';
+import { runOutageLab } from './outage-lab.bench';
 import { writeE2e, writeProfile } from './lib/e2e-report';
 import { writeFailover } from './lib/failover-report';
 import { machineInfo, machineLine, toolVersions } from './lib/machine';
@@ -32,9 +34,9 @@ import { killAll, stillRunning } from './lib/procs';
 import { writeSummary } from './lib/summary';
 import type { SutName } from './lib/sut';
 
-const PARTS = ['routing', 'e2e', 'profile', 'failover', 'flood', 'workers'] as const;
-/** Parts run only when named in --only (long, or about one feature). */
-const ON_REQUEST: readonly string[] = ['workers'];
+const PARTS = ['routing', 'e2e', 'profile', 'failover', 'flood', 'workers', 'outage-lab'] as const;
+/** Parts run only when named in --only (long, about one feature, or needing root). */
+const ON_REQUEST: readonly string[] = ['workers', 'outage-lab'];
 type Part = (typeof PARTS)[number];
 
 interface Options {
@@ -51,7 +53,7 @@ interface Options {
  * `-h` / `--help` prints this table; anything not in it is refused before anything starts.
  */
 const OPTION_SPECS: readonly { name: string; value?: string; dflt: string; help: string; time?: string }[] = [
-  { name: 'only', value: 'PARTS', dflt: PARTS.filter((p) => !ON_REQUEST.includes(p)).join(','), help: `parts to run, comma-separated (${PARTS.join(', ')}); profile runs when trunkwise is behind or when named; workers (--workers 1 vs 2, ~3 min) only when named`, time: 'routing ~20 s · e2e ~2–3 min per system · failover ~50 s per system · profile ~30 s' },
+  { name: 'only', value: 'PARTS', dflt: PARTS.filter((p) => !ON_REQUEST.includes(p)).join(','), help: `parts to run, comma-separated (${PARTS.join(', ')}); profile runs when trunkwise is behind or when named; workers (--workers 1 vs 2, ~3 min) and outage-lab (root, network namespaces, ~7 min) only when named`, time: 'routing ~20 s · e2e ~2–3 min per system · failover ~50 s per system · profile ~30 s' },
   { name: 'quick', dflt: 'off', help: 'short ramp (100, 300 calls/s × 4 s) and failover; results to a temp folder, bench/results untouched', time: 'about 1.5 min in all' },
   { name: 'rates', value: 'N,N,…', dflt: E2E_DEFAULTS.rates.join(','), help: 'the e2e ramp, calls/s (stops after 2 failing steps)', time: '~(step-seconds + 5) s per step and system' },
   { name: 'max-cps', value: 'N', dflt: 'none', help: 'drop ramp steps above N calls/s', time: 'shorter ramp' },
@@ -199,6 +201,11 @@ async function main(): Promise<void> {
     const wo = o.quick ? { ...WORKERS_DEFAULTS, rates: [100, 200], stepSeconds: 4 } : WORKERS_DEFAULTS;
     writeWorkers(o.out, m, wo, await runWorkers(wo));
     say(`workers: wrote ${o.out}/workers.md, workers.json`);
+  }
+  if (o.only.has('outage-lab')) {
+    say('outage-lab: the outage lab, upstream health on then off (root, network namespaces, ~7 min)');
+    const code = await runOutageLab(o.out, o.quick ? ['--short'] : []);
+    say(`outage-lab: wrote ${o.out}/outage-lab.md, outage-lab.json, outage-lab-timeline.png${code === 0 ? '' : ' (calls were lost with upstream health on)'}`);
   }
   const wallS = (Date.now() - t0) / 1000;
   writeSummary(o.out, m, `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`, wallS, new Date(t0).toISOString());

@@ -2,7 +2,9 @@
  * Admin API for drills (mounted by src/admin/server.ts as an extension):
  *   GET  /drills           every drill kept, newest last (status, report)
  *   GET  /drills/:id       one drill; ?format=md → its markdown report
- *   POST /drills           (token) JSON { "scenario": "drain-carrier", "carrier": "carrier-a", "windowS": 10 }
+ *   POST /drills           (token) JSON { "scenario": "drain-carrier", "carrier": "carrier-a", "windowS": 10,
+ *                          "testCalls": { "to": "+4930777", "perWindow": 5 } }   (testCalls optional: the
+ *                          drill's own calls to an echo/announcement number, in every window)
  */
 import type { AdminExtension } from '../admin/server';
 import type { Drills } from './registry';
@@ -23,12 +25,17 @@ export function drillRoutes(drills: Drills): AdminExtension {
     if (denied) return denied;
     const body = await req.json();
     if (body instanceof Error || typeof body !== 'object' || body === null) return { status: 400, body: { error: 'body must be JSON: { "scenario": "drain-carrier", "carrier": ID, "windowS": N }' } };
-    const b = body as { scenario?: unknown; carrier?: unknown; windowS?: unknown };
+    const b = body as { scenario?: unknown; carrier?: unknown; windowS?: unknown; testCalls?: unknown };
     if (b.scenario !== 'drain-carrier') return { status: 400, body: { error: `unknown scenario ${JSON.stringify(b.scenario)} (known: drain-carrier)` } };
     if (typeof b.carrier !== 'string') return { status: 400, body: { error: 'carrier: a carrier id is required' } };
     const windowS = b.windowS ?? 10;
     if (typeof windowS !== 'number' || !(windowS >= 2 && windowS <= 300)) return { status: 400, body: { error: 'windowS: seconds per window, 2–300' } };
-    const r = drills.startDrain(b.carrier, windowS * 1000);
+    const tc = b.testCalls as { to?: unknown; perWindow?: unknown } | undefined | null;
+    if (tc !== undefined && (typeof tc !== 'object' || tc === null || typeof tc.to !== 'string' || !/^[+\w.*#-]{1,64}$/.test(tc.to)
+      || typeof tc.perWindow !== 'number' || !Number.isInteger(tc.perWindow) || tc.perWindow < 1 || tc.perWindow > 100)) {
+      return { status: 400, body: { error: 'testCalls: { "to": a number to call (digits, +), "perWindow": 1–100 calls per window }' } };
+    }
+    const r = drills.startDrain(b.carrier, windowS * 1000, tc ? { to: tc.to as string, perWindow: tc.perWindow as number } : undefined);
     return r.ok ? { status: 202, body: r.drill } : { status: r.status, body: { error: r.error } };
   };
 }

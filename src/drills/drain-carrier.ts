@@ -4,8 +4,11 @@
  * between. The carrier is restored automatically at the end of the drained window, at once when a
  * call fails while it is drained (the drill must never cost an alarm call more than one), and when
  * the drill fails or is aborted. The report says what moved where, how fast, how many calls failed, and
- * how soon the carrier took calls again.
+ * how soon the carrier took calls again. With `testCalls`, the drill also places its own calls in each
+ * window (src/drills/synthetic.ts), so it proves something on a quiet edge too.
  */
+import { SyntheticCalls, type PlaceTestCall, type SyntheticCounts } from './synthetic';
+
 export interface DrillCounters {
   /** Outbound attempts per carrier so far. */
   attempts: Record<string, number>;
@@ -20,6 +23,12 @@ export interface DrainDrillDeps {
   setManual(carrier: string, state: 'in-service' | 'drained'): void;
   now(): number;
   sleep(ms: number): Promise<void>;
+}
+
+/** The drill's own test calls: `perWindow` in each window, placed with `place`. */
+export interface DrillTestCalls {
+  readonly perWindow: number;
+  readonly place: PlaceTestCall;
 }
 
 export interface WindowCounts {
@@ -37,9 +46,13 @@ export interface DrainDrillReport {
   readonly after: WindowCounts;
   /** ms from the drain until the carrier took no more new attempts (the last one it took). */
   readonly movedAfterMs: number;
+  /** ms from the drain until the restore (the window's length unless restored early). */
+  readonly drainedForMs: number;
   /** ms from the restore until its first new attempt (undefined: none in the window). */
   readonly restoredAfterMs?: number;
   readonly callsFailed: number;
+  /** The drill's own test calls per window (they are in the counts above too), when it placed any. */
+  readonly testCalls?: { readonly before: SyntheticCounts; readonly during: SyntheticCounts; readonly after: SyntheticCounts };
   /** Restored before the end of the drained window because calls were failing. */
   readonly restoredEarly: boolean;
   readonly passed: boolean;
@@ -57,12 +70,17 @@ function delta(a: DrillCounters, b: DrillCounters): WindowCounts {
   return { attempts, share, callsFailed: b.failed - a.failed };
 }
 
-export async function runDrainDrill(deps: DrainDrillDeps, carrier: string, windowMs: number): Promise<DrainDrillReport> {
+export async function runDrainDrill(deps: DrainDrillDeps, carrier: string, windowMs: number, testCalls?: DrillTestCalls): Promise<DrainDrillReport> {
+  const synth = testCalls && new SyntheticCalls(testCalls.place, deps.sleep);
+  const perWindow = testCalls?.perWindow ?? 0;
   const c0 = await deps.counters();
+  synth?.window('before', perWindow, windowMs);
   await deps.sleep(windowMs);
   const c1 = await deps.counters();
   const drainedAt = deps.now();
   deps.setManual(carrier, 'drained');
+  synth?.window('during', perWindow, windowMs);
+  const synthFailedBefore = synth?.failed ?? 0;
   let lastSeen = drainedAt;
   let c2 = c1;
   let restoredAt: number;
@@ -72,7 +90,7 @@ export async function runDrainDrill(deps: DrainDrillDeps, carrier: string, windo
       await deps.sleep(STEP_MS);
       c2 = await deps.counters();
       if ((c2.attempts[carrier] ?? 0) > (prev.attempts[carrier] ?? 0)) lastSeen = deps.now();
-      if (c2.failed > c1.failed) {
+      if (c2.failed > c1.failed || (synth?.failed ?? 0) > synthFailedBefore) {
         restoredEarly = true;
         break;
       }
@@ -81,6 +99,7 @@ export async function runDrainDrill(deps: DrainDrillDeps, carrier: string, windo
     deps.setManual(carrier, 'in-service');
     restoredAt = deps.now();
   }
+  synth?.window('after', perWindow, windowMs);
   let firstBack: number | undefined;
   let c3 = c2;
   for (let prev = c2; deps.now() - restoredAt < windowMs; prev = c3) {
@@ -88,9 +107,11 @@ export async function runDrainDrill(deps: DrainDrillDeps, carrier: string, windo
     c3 = await deps.counters();
     if (firstBack === undefined && (c3.attempts[carrier] ?? 0) > (prev.attempts[carrier] ?? 0)) firstBack = deps.now();
   }
+  const synthetic = await synth?.settle();
   const before = delta(c0, c1);
   const during = delta(c1, c2);
   const after = delta(c2, c3);
+  // The test calls are the edge's calls too: their failures are in the edge's counters already.
   const callsFailed = during.callsFailed + after.callsFailed;
   const movedAfterMs = lastSeen - drainedAt;
   // Passed: no call failed while drained or after, the carrier's share went elsewhere (it took no
@@ -99,13 +120,15 @@ export async function runDrainDrill(deps: DrainDrillDeps, carrier: string, windo
   const back = firstBack !== undefined;
   // A drill over a carrier that took no traffic before proves nothing.
   const hadTraffic = (before.attempts[carrier] ?? 0) > 0;
-  const passed = callsFailed === 0 && tailClean && back && hadTraffic;
+  const testFailed = (synthetic?.during?.failed ?? 0) + (synthetic?.after?.failed ?? 0);
+  const passed = callsFailed === 0 && testFailed === 0 && tailClean && back && hadTraffic;
   const verdict = passed
     ? `${carrier}'s share ${pct(before.share[carrier])} moved to the others within ${movedAfterMs} ms, 0 calls failed, restored after ${firstBack === undefined ? '—' : `${firstBack - restoredAt} ms`}`
-    : [callsFailed > 0 && `${callsFailed} calls failed${restoredEarly ? ` (${carrier} restored early, ${restoredAt - drainedAt} ms into the drain)` : ''}`, !tailClean && `${carrier} still took attempts ${movedAfterMs} ms after the drain`, !back && `${carrier} took no calls after the restore`, !hadTraffic && `${carrier} took no calls before the drain: nothing to move`].filter(Boolean).join('; ');
+    : [testFailed > 0 && `${testFailed} of the drill's test calls failed`, callsFailed > 0 && `${callsFailed} calls failed${restoredEarly ? ` (${carrier} restored early, ${restoredAt - drainedAt} ms into the drain)` : ''}`, !tailClean && `${carrier} still took attempts ${movedAfterMs} ms after the drain`, !back && `${carrier} took no calls after the restore`, !hadTraffic && `${carrier} took no calls before the drain: nothing to move`].filter(Boolean).join('; ');
   return {
-    scenario: 'drain-carrier', carrier, windowMs, before, during, after, movedAfterMs,
+    scenario: 'drain-carrier', carrier, windowMs, before, during, after, movedAfterMs, drainedForMs: restoredAt - drainedAt,
     ...(firstBack !== undefined && { restoredAfterMs: firstBack - restoredAt }), callsFailed, restoredEarly, passed, verdict,
+    ...(synthetic && { testCalls: { before: synthetic.before!, during: synthetic.during!, after: synthetic.after! } }),
   };
 }
 
@@ -119,5 +142,12 @@ export function drillMarkdown(r: DrainDrillReport, startedAt: string): string {
     `Started ${startedAt}; windows of ${r.windowMs / 1000} s. ${r.verdict}.`, '',
     `| window | ${ids.join(' | ')} | calls failed |`, `|---|${ids.map(() => '---|').join('')}---|`,
     row('before', r.before), row(`${r.carrier} drained`, r.during), row('restored', r.after), '',
+    ...(r.testCalls ? [
+      'The drill\'s own test calls:', '', '| window | placed | answered | failed | slowest setup |', '|---|---|---|---|---|',
+      ...(['before', 'during', 'after'] as const).map((w) => {
+        const c = r.testCalls![w];
+        return `| ${w === 'during' ? `${r.carrier} drained` : w === 'after' ? 'restored' : w} | ${c.placed} | ${c.answered} | ${c.failed}${c.failures.length ? ` (${c.failures.join(', ')})` : ''} | ${c.setupMaxMs} ms |`;
+      }), '',
+    ] : []),
   ].join('\n');
 }

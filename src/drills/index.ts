@@ -1,15 +1,42 @@
-/** Drills wired to a running edge: its counters (prom-client), its carriers' operator states. */
+/**
+ * Drills wired to a running edge: its counters (prom-client), its carriers' operator states, and a
+ * test caller (src/sim/ivr: an IVR with real RTP) calling this edge's own SIP address.
+ */
 import type { CarrierRegistry } from '../carriers/runtime';
 import type { Logger } from '../observability/logger';
 import { createDrillMetrics, type Metrics } from '../observability/metrics';
 import { drillRoutes } from './admin-routes';
 import { Drills } from './registry';
 import type { AdminExtension } from '../admin/server';
+import { startIvr } from '../sim/ivr';
+import type { OpenTestCaller } from './registry';
+
+/** A drill's test call: answered, held this long, hung up. */
+const TEST_HOLD_MS = 1000;
+/** RTP ports of the test caller: a small range of its own, away from the relay's and carriers'. */
+const TEST_RTP_PORTS = { min: 39_900, max: 39_999 };
+
+/** Calls to this edge's SIP address (a wildcard listener is called on loopback). */
+export function testCaller(sip: { host: string; port: number }): OpenTestCaller {
+  const host = sip.host === '0.0.0.0' || sip.host === '::' ? '127.0.0.1' : sip.host;
+  return async (to) => {
+    const ivr = await startIvr({ target: `${host.includes(':') ? `[${host}]` : host}:${sip.port}`, localAddress: host, rtpPorts: TEST_RTP_PORTS });
+    return {
+      place: async () => {
+        const r = await ivr.call({ to, holdMs: TEST_HOLD_MS });
+        return { ok: r.status >= 200 && r.status < 300 && r.endedBy === 'ivr-bye' && r.byeStatus === 200, setupMs: r.setupMs, status: r.status };
+      },
+      close: () => ivr.stop(),
+    };
+  };
+}
 
 export function createDrills(deps: {
   metrics: Metrics; carriers: CarrierRegistry; logger: Logger;
   /** Carrier states now (the routing snapshot). */
   states(): ReadonlyArray<{ id: string; state: string }>;
+  /** This edge's SIP listener, for the drills' test calls. */
+  sip?: { host: string; port: number };
 }): { drills: Drills; routes: AdminExtension } {
   const { metrics, carriers } = deps;
   const drills = new Drills({
@@ -24,6 +51,7 @@ export function createDrills(deps: {
     manual: (id) => carriers.get(id)?.manual,
     usableOthers: (id) => deps.states().filter((c) => c.id !== id && (c.state === 'active' || c.state === 'degraded')).length,
     setManual: (id, state) => void carriers.setManual(id, state),
+    ...(deps.sip && { openTestCaller: testCaller(deps.sip) }),
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   });

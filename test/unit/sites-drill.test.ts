@@ -4,6 +4,7 @@
  */
 import t from 'tap';
 import { runDrainDrill, drillMarkdown, type DrainDrillDeps } from '../../src/drills/drain-carrier';
+import { SyntheticCalls } from '../../src/drills/synthetic';
 
 /** 40 attempts/s spread a:b:c = 2:1:1 while a is in service, b:c = 1:1 while drained; with failWhileDrained, a failed call every 25 ms while drained. */
 function world(opts: { failWhileDrained?: boolean } = {}): DrainDrillDeps & { log: string[] } {
@@ -64,4 +65,26 @@ t.test('a carrier with no traffic before proves nothing', async (t) => {
   const r = await runDrainDrill({ ...w, counters: async () => ({ attempts: { 'carrier-a': 0, 'carrier-b': 0 }, failed: 0 }) }, 'carrier-a', 1000);
   t.notOk(r.passed);
   t.match(r.verdict, /took no calls before the drain/);
+});
+
+t.test('the drill\'s own test calls: counted per window, dropped when the window ends early, failures kept', async (t) => {
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  let n = 0;
+  const calls = new SyntheticCalls(async () => {
+    n++;
+    if (n === 5) throw new Error('socket gone');
+    return n === 4 ? { ok: false, setupMs: -1, status: 503 } : { ok: true, setupMs: 10 * n, status: 200 };
+  }, sleep);
+  calls.window('before', 3, 60);
+  await sleep(100);
+  calls.window('during', 3, 300);
+  await sleep(30);
+  t.equal(calls.failed, 1, 'the 503 is counted at once (an early restore reads it)');
+  await sleep(120);
+  calls.window('after', 1, 10);
+  await sleep(60);
+  const c = await calls.settle();
+  t.match(c.before, { placed: 3, answered: 3, failed: 0, setupMaxMs: 30 });
+  t.match(c.during, { placed: 2, answered: 0, failed: 2, failures: [503, 0] }, 'the third "during" call was dropped when the window ended early; a throw is a failure (status 0)');
+  t.match(c.after, { placed: 1, answered: 1 });
 });

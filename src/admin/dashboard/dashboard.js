@@ -1,6 +1,6 @@
 // trunkwise NOC dashboard: polls the admin API (carriers and events every second, the 5-minute
 // summary every 2 s, the history every 5 s — its resolution) and renders the header, the alarms,
-// one card per carrier with its history, and the events. No build step, no dependencies.
+// one card per carrier with its history, the site's upstream answer, the drills, and the events. No build step, no dependencies.
 'use strict';
 window.TW = window.TW || {};
 
@@ -50,6 +50,7 @@ async function poll() {
     const wants = [TW.getJson('/carriers'), TW.getJson(TW.eventsPath()), TW.getJson('/health')];
     if (t % SUMMARY_EVERY === 0 || !view.summary) wants.push(TW.getJson('/carriers?view=summary').then((s) => (view.summary = s)));
     if (t % HISTORY_EVERY === 0 || !view.history) wants.push(TW.getJson(`/history?minutes=${$('#window').value}`).then((h) => (view.history = h)));
+    if (t % SUMMARY_EVERY === 0) wants.push(TW.getOptional('/site').then(TW.renderSite), TW.getOptional('/drills').then(TW.renderDrills));
     const [carriers, events, health] = await Promise.all(wants);
     Object.assign(view, { carriers, events, health });
     TW.syncEventFilter(carriers.carriers.map((c) => c.id));

@@ -28,7 +28,12 @@ export interface LabRun {
   readonly upstream: boolean;
   readonly cps: number;
   readonly holdMs: number;
-  readonly calls: { readonly placed: number; readonly succeeded: number; readonly failed: number };
+  /**
+   * failed: alarm calls lost (SIPp: not answered). byeUnanswered: answered and held, but the proxy
+   * answered the IVR's BYE 408 (no 200 came back from the edge); byeReachedEdge: of those, the ones
+   * the edge's CDR shows hung up by the caller — the BYE got there, its 200 was lost on the way back.
+   */
+  readonly calls: { readonly placed: number; readonly succeeded: number; readonly failed: number; readonly byeUnanswered: number; readonly byeReachedEdge: number };
   readonly phases: readonly PhaseResult[];
   readonly phaseTimes: readonly LabPhase[];
   readonly observations: LabObservations;
@@ -117,7 +122,7 @@ export async function runLab(o: LabOptions): Promise<LabRun> {
     const sippDir = path.join(dir, 'sipp');
     mkdirSync(sippDir);
     const sipp = startIn('ivr', 'sipp', 'sipp', ['-sf', path.join(ROOT, 'lab', 'uac-alarm-call.xml'), '-s', '15550001', '-r', String(o.cps), '-d', String(o.holdMs), '-m', String(placed),
-      '-i', ADDR.ivr, '-p', '5090', `${ADDR.ivr}:5060`, '-nostdin', '-trace_stat', '-stf', 'stats.csv', '-fd', '1', '-trace_rtt', '-rtt_freq', '1', '-trace_err', '-max_socket', '2000', '-max_non_invite_retrans', '12'],
+      '-i', ADDR.ivr, '-p', '5090', `${ADDR.ivr}:5060`, '-nostdin', '-trace_stat', '-stf', 'stats.csv', '-fd', '1', '-trace_rtt', '-rtt_freq', '1', '-trace_err', '-trace_logs', '-max_socket', '2000', '-max_non_invite_retrans', '12'],
     { cwd: sippDir, keep: () => false });
     procs.push(sipp);
     const phases: LabPhase[] = [];
@@ -139,7 +144,9 @@ export async function runLab(o: LabOptions): Promise<LabRun> {
       failures: readFailures(sippDir),
       dispatcherA: kam.lines.filter((l) => l.text.includes(`sip:${ADDR.a}:5060`)).map((l) => [l.at, l.text.includes('ds-down') ? 'down' : 'up'] as const),
     };
-    const totals = readTotals(sippDir);
+    const unanswered = sippFile(sippDir, '_logs.log').map((l) => /BYE-UNANSWERED (\S+)/.exec(l)?.[1]).filter((x): x is string => x !== undefined);
+    const hungUp = new Set([...callerEnded(a), ...callerEnded(b)]);
+    const totals = { ...readTotals(sippDir), byeUnanswered: unanswered.length, byeReachedEdge: unanswered.filter((id) => hungUp.has(id)).length };
     const upstreamA = a.lines.filter((l) => l.text.includes('"event":"upstream"')).map((l) => [l.at, (JSON.parse(l.text) as { to: string }).to] as const);
     return { upstream: o.upstream, cps: o.cps, holdMs: o.holdMs, calls: { placed, ...totals }, phases: analysePhases(phases, observations), phaseTimes: phases, observations, upstreamA };
   } finally {
@@ -156,6 +163,12 @@ export async function runLab(o: LabOptions): Promise<LabRun> {
 
 function cdrStarts(p: LabProcess): number[] {
   return p.lines.filter((l) => l.text.includes('"msg":"cdr"')).map((l) => (JSON.parse(l.text) as { cdr: { startedAt: number } }).cdr.startedAt).sort((x, y) => x - y);
+}
+
+/** Call-IDs of the calls this edge saw the caller hang up (its CDRs). */
+function callerEnded(p: LabProcess): string[] {
+  return p.lines.filter((l) => l.text.includes('"msg":"cdr"')).map((l) => (JSON.parse(l.text) as { cdr: { callId: string; endedBy?: string } }).cdr)
+    .filter((c) => c.endedBy === 'caller').map((c) => c.callId);
 }
 
 function sippFile(dir: string, suffix: string): string[] {
