@@ -46,7 +46,23 @@ PARALLEL_LANE=(
 if [ $# -gt 0 ]; then
   run "selected tests" --jobs=1 "$@"
 else
-  run "unit tests" test/unit
+  # A tap test process spends ~3 s of CPU starting (its TypeScript, mock and process-info loaders),
+  # more than most unit files take to run; so the unit files run in one process per core, each
+  # requiring its share of them in turn (a failure's stack names the file). `npm test -- file` and
+  # `npx tap test/unit/x.test.ts` still run a file on its own.
+  batches=.tap/unit-batches
+  rm -rf "$batches" && mkdir -p "$batches"
+  n=$(nproc 2>/dev/null || echo 2)
+  units=(test/unit/*.test.ts)
+  for ((b = 1; b <= n; b++)); do
+    # The first file's first test would start while the rest are still being required (seconds of
+    # blocked event loop under its timers): a first test waits until every file is loaded.
+    printf '%s\n' "const t = require('tap');" "let loaded; const ready = new Promise((r) => (loaded = r));" \
+      "t.test('unit batch $b of $n: files loaded before any test runs', async (t) => { await ready; t.pass('loaded'); });" > "$batches/unit-$b-of-$n.test.js"
+  done
+  for i in "${!units[@]}"; do echo "require('../../${units[$i]}');" >> "$batches/unit-$((i % n + 1))-of-$n.test.js"; done
+  for ((b = 1; b <= n; b++)); do echo "loaded();" >> "$batches/unit-$b-of-$n.test.js"; done
+  run "unit tests (${#units[@]} files in $n processes)" --jobs="$n" "$batches"/*.test.js
   if [ -n "${DRACHTIO_HOST:-}" ]; then
     # Parity mode: suites written against test/helpers/engine-under-test.ts (or that check
     # DRACHTIO_HOST themselves) aim at the external drachtio-server; suites that start no trunkwise
