@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# The project's test command (npm test): set-up, type check, unit tests, integration tests
-# (serially: they use real SIPp processes and loopback ports). Extra arguments name test files.
-# Ends with one line "N passed, N failed" (assertions) and a non-zero exit on any failure.
+# The project's test command (npm test): set-up, type check, unit tests, integration tests in two
+# lanes (PARALLEL_LANE below two at a time, every other file alone: they use real SIPp processes and
+# loopback ports). Extra arguments name test files (run one at a time). Prints each phase's seconds;
+# ends with one line "N passed, N failed" (assertions) and a non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh media ui redis || exit 1
 
 echo "== type check (tsc --noEmit)"
+t0=$SECONDS
 npx tsc -p tsconfig.json --noEmit || { echo "0 passed, 1 failed"; exit 1; }
+echo "== type check: $((SECONDS - t0)) s"
 
 log=$(mktemp)
 status=0
@@ -20,14 +23,46 @@ if [ $# -eq 0 ] && [ -z "${DRACHTIO_HOST:-}" ]; then
   export NODE_V8_COVERAGE="$covdir/v8"
 fi
 run() { # label, tap args…
-  echo "== $1"; shift
+  local label=$1 t0=$SECONDS; shift
+  echo "== $label"
   npx tap -R terse "$@" 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  echo "== $label: $((SECONDS - t0)) s"
 }
+# Integration files that may run two at a time: every port they use is allocated on the fly (no
+# fixed port, network namespace, iptables rule or shared /tmp path), nothing they assert is a
+# latency, rate or jitter bound that a busy second core would move, and most of their time is
+# spent waiting (RFC 3261 timer D/J windows, rings, holds). Longest first, so the two lanes end
+# together. Everything else — load, health and failover timing, floods, fuzzing, Redis outages,
+# the 30 s drain limit, RTP jitter — runs alone. A file added to test/integration runs alone
+# until someone checks it against the list above and adds it here.
+PARALLEL_LANE=(
+  baresip-carrier baresip-sim engine-session-timers engine-b2bua prometheus-grafana call-cancel
+  engine-carrier-failures engine-uac-dialogs build-smoke sim first-run-cleanup first-run-help
+  engine-local-link first-run-demo engine-malformed call-max-forwards first-run-ivr engine-100rel
+  engine-uas-dialogs call-error-catalogue config-reload-signal engine-cli fuzz-replay srf-port
+  media-rtcp-mux prometheus-rules coverage-transpiler
+)
 if [ $# -gt 0 ]; then
   run "selected tests" --jobs=1 "$@"
 else
-  run "unit tests" test/unit
+  # A tap test process spends ~3 s of CPU starting (its TypeScript, mock and process-info loaders),
+  # more than most unit files take to run; so the unit files run in one process per core, each
+  # requiring its share of them in turn (a failure's stack names the file). `npm test -- file` and
+  # `npx tap test/unit/x.test.ts` still run a file on its own.
+  batches=.tap/unit-batches
+  rm -rf "$batches" && mkdir -p "$batches"
+  n=$(nproc 2>/dev/null || echo 2)
+  units=(test/unit/*.test.ts)
+  for ((b = 1; b <= n; b++)); do
+    # The first file's first test would start while the rest are still being required (seconds of
+    # blocked event loop under its timers): a first test waits until every file is loaded.
+    printf '%s\n' "const t = require('tap');" "let loaded; const ready = new Promise((r) => (loaded = r));" \
+      "t.test('unit batch $b of $n: files loaded before any test runs', async (t) => { await ready; t.pass('loaded'); });" > "$batches/unit-$b-of-$n.test.js"
+  done
+  for i in "${!units[@]}"; do echo "require('../../${units[$i]}');" >> "$batches/unit-$((i % n + 1))-of-$n.test.js"; done
+  for ((b = 1; b <= n; b++)); do echo "loaded();" >> "$batches/unit-$b-of-$n.test.js"; done
+  run "unit tests (${#units[@]} files in $n processes)" --jobs="$n" "$batches"/*.test.js
   if [ -n "${DRACHTIO_HOST:-}" ]; then
     # Parity mode: suites written against test/helpers/engine-under-test.ts (or that check
     # DRACHTIO_HOST themselves) aim at the external drachtio-server; suites that start no trunkwise
@@ -40,7 +75,13 @@ else
       else echo "== skipped in parity mode: $f (starts trunkwise with its embedded engine; no traffic reaches $DRACHTIO_HOST)"; fi
     done
     run "integration tests against drachtio-server at $DRACHTIO_HOST" --jobs=1 "${parity[@]}"
-  elif ls test/integration/*.test.ts >/dev/null 2>&1; then run "integration tests" --jobs=1 test/integration; fi
+  elif ls test/integration/*.test.ts >/dev/null 2>&1; then
+    two=() alone=()
+    for name in "${PARALLEL_LANE[@]}"; do [ -f "test/integration/$name.test.ts" ] && two+=("test/integration/$name.test.ts"); done
+    for f in test/integration/*.test.ts; do [[ " ${two[*]} " == *" $f "* ]] || alone+=("$f"); done
+    [ ${#two[@]} -eq 0 ] || run "integration tests, two at a time (${#two[@]} files)" --jobs=2 "${two[@]}"
+    [ ${#alone[@]} -eq 0 ] || run "integration tests, one at a time (${#alone[@]} files)" --jobs=1 "${alone[@]}"
+  fi
 fi
 pass=0; fail=0
 while read -r line; do
@@ -51,7 +92,10 @@ rm -f "$log"
 [ "$fail" -gt 0 ] && status=1
 if [ -n "$covdir" ]; then
   unset NODE_V8_COVERAGE
+  t0=$SECONDS
+  echo "== coverage data: $(find "$covdir/v8" -type f 2>/dev/null | wc -l) process files, $(du -sm "$covdir/v8" 2>/dev/null | cut -f1) MB"
   bash scripts/coverage.sh "$covdir/v8" || status=1
+  echo "== coverage report: $((SECONDS - t0)) s"
   rm -rf "$covdir"
 fi
 echo "${pass} passed, ${fail} failed"

@@ -28,6 +28,8 @@ export interface SippOptions {
   service?: string;
   extraArgs?: string[];
   timeoutMs: number;
+  /** runSipp: aborting it ends the run early as the time limit does (no new calls; calls up finish). */
+  signal?: AbortSignal;
 }
 
 export interface SippResult {
@@ -120,12 +122,15 @@ export async function runSipp(o: SippOptions): Promise<SippResult> {
   const localPort = o.localPort ?? (await freePorts(1))[0]!;
   const l = launch(o, localPort);
   const done = finished(l);
-  const timer = setTimeout(() => {
+  const quit = (): void => {
     l.child.kill('SIGUSR1');
     setTimeout(() => l.child.kill('SIGKILL'), 3000).unref();
-  }, o.timeoutMs);
+  };
+  const timer = setTimeout(quit, o.timeoutMs);
+  o.signal?.addEventListener('abort', quit, { once: true });
   const r = await done;
   clearTimeout(timer);
+  o.signal?.removeEventListener('abort', quit);
   return r;
 }
 

@@ -83,12 +83,17 @@ export async function startTrunkwise(opts: {
     setTimeout(() => reject(new Error(`trunkwise not ready in 30 s: ${stderr}`)), 30_000).unref();
   });
   const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
-  /** Idempotent: a second call (or one after the process died by a signal) resolves at once; the work dir goes with it. */
+  /**
+   * Idempotent: a second call (or one after the process died by a signal) resolves at once; the work dir goes with it.
+   * SIGTERM drains; calls still up after 2.5 s are ended by a second SIGTERM (BYE both legs), so trunkwise
+   * exits by itself and writes its V8 coverage (NODE_V8_COVERAGE) — a SIGKILL, the last resort, loses it.
+   */
   const stop = (): Promise<void> => new Promise<void>((resolve) => {
     if (exited()) return resolve();
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    setTimeout(() => !exited() && child.kill('SIGTERM'), 2500).unref();
+    setTimeout(() => !exited() && child.kill('SIGKILL'), 8000).unref();
   }).then(() => rmSync(dir, { recursive: true, force: true }));
   try {
     await ready;

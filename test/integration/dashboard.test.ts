@@ -61,8 +61,10 @@ t.test('dashboard: history, incident, controls', { skip: existsSync(CHROMIUM) ? 
   let browser: Browser | undefined;
   const shots = shotsDir(t);
   try {
-    // Steady traffic the whole time, so calls/s, ASR and setup time have something to show.
-    const load = runSipp({ scenario: path.join(SCENARIOS, 'uac-basic-call.xml'), remote: `127.0.0.1:${hs.tw.sipPort}`, rate: 10, calls: DOCS ? 2600 : 550, duration: 2000, service: '15550001', timeoutMs: DOCS ? 300_000 : 80_000 });
+    // Steady traffic the whole time, so calls/s, ASR and setup time have something to show; it is
+    // stopped (no new calls, the ones up finish) once the page has been checked.
+    const loadDone = new AbortController();
+    const load = runSipp({ scenario: path.join(SCENARIOS, 'uac-basic-call.xml'), remote: `127.0.0.1:${hs.tw.sipPort}`, rate: 10, calls: DOCS ? 2600 : 550, duration: 2000, service: '15550001', timeoutMs: DOCS ? 300_000 : 80_000, signal: loadDone.signal });
     browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     const page = await browser.newPage();
     await page.setViewport({ width: 1440, height: 1000 });
@@ -161,6 +163,7 @@ t.test('dashboard: history, incident, controls', { skip: existsSync(CHROMIUM) ? 
     for (const f of ['dashboard-healthy.png', 'dashboard-incident.png']) t.ok(statSync(path.join(shots, f)).size > 20_000, `${f} written`);
     // Let the RTP calls end with their BYE (stopping the IVR would leave them up in trunkwise).
     rtpRunning = false;
+    loadDone.abort();
     await rtpCalls;
     await ivr.stop();
     const r = await load;

@@ -149,33 +149,9 @@ async function childrenGone(t: Test, pids: number[]): Promise<void> {
   t.same(pids.filter(alive), [], `none of npm's ${pids.length} child processes is left`);
 }
 
-for (const how of ['SIGTERM to npm', 'Ctrl-C (SIGINT to the process group)'] as const) {
-  t.test(`npm start, 4 calls up, ${how}: trunkwise drains, then the simulator stops, nothing is left`, async (t) => {
-    const { dir } = await project(t);
-    const s = await npmStart(t, dir);
-    t.match(s.out.stderr, /Dashboard \(NOC\)\s+http:\/\/127\.0\.0\.1:\d+\/dashboard\//, 'the banner shows the dashboard');
-    const kids = descendants(s.npm.pid!);
-    t.ok(kids.length >= 3, `npm's children: ${kids.length} (shell script, trunkwise, simulator)`);
-    const ivr = await startIvr({ target: `127.0.0.1:${s.sip}`, localAddress: '127.0.0.1', seed: 3 });
-    t.teardown(() => ivr.stop());
-    await sleep(2500); // carriers probed once
-    const calls: Promise<IvrCallResult>[] = Array.from({ length: 4 }, () => ivr.call({ to: '+4930123456', holdMs: 5000 }));
-    const until = Date.now() + 5000;
-    while (ivr.active < 4 && Date.now() < until) await sleep(50);
-    await sleep(500);
-    const signalledAt = Date.now();
-    const r = await stopAndWatch(s, () => (how === 'SIGTERM to npm' ? process.kill(s.npm.pid!, 'SIGTERM') : process.kill(-s.npm.pid!, 'SIGINT')));
-    const results = await Promise.all(calls);
-    t.equal(r.code, 0, `npm exited 0 after ${r.ms} ms`);
-    t.match(s.out.stderr, /draining 4 calls, up to 30 s/, 'says it is draining 4 calls');
-    t.same(results.map((x) => `${x.status} ${x.endedBy} ${x.byeStatus}`), Array(4).fill('200 ivr-bye 200'), 'the 4 calls finished normally, answered BYE');
-    t.ok(results.every((x) => x.rtpReceived > 150), `RTP kept coming back until the end (min ${Math.min(...results.map((x) => x.rtpReceived))} packets)`);
-    t.ok(r.simLast >= r.twLast, `the simulator answered until after trunkwise had stopped (trunkwise last ${r.twLast - signalledAt} ms, simulator last ${r.simLast - signalledAt} ms after the signal)`);
-    noFalseAlarms(t, s, signalledAt);
-    t.ok(logs(s).some((l) => l.msg === 'trunkwise stopped'), 'trunkwise logged its stop');
-    await childrenGone(t, kids);
-  });
-}
+// Two tests at a time, each with its own project folder, ports and process group: the drain-limit
+// test, which mostly waits out the 30 s limit, goes first and the others run beside it.
+t.jobs = 2;
 
 t.test('calls still up at the 30 s drain limit: BYE on both legs, then everything stops', async (t) => {
   const { dir } = await project(t);
@@ -216,6 +192,34 @@ t.test('calls still up at the 30 s drain limit: BYE on both legs, then everythin
   noFalseAlarms(t, s, signalledAt);
   await childrenGone(t, kids);
 });
+
+for (const how of ['SIGTERM to npm', 'Ctrl-C (SIGINT to the process group)'] as const) {
+  t.test(`npm start, 4 calls up, ${how}: trunkwise drains, then the simulator stops, nothing is left`, async (t) => {
+    const { dir } = await project(t);
+    const s = await npmStart(t, dir);
+    t.match(s.out.stderr, /Dashboard \(NOC\)\s+http:\/\/127\.0\.0\.1:\d+\/dashboard\//, 'the banner shows the dashboard');
+    const kids = descendants(s.npm.pid!);
+    t.ok(kids.length >= 3, `npm's children: ${kids.length} (shell script, trunkwise, simulator)`);
+    const ivr = await startIvr({ target: `127.0.0.1:${s.sip}`, localAddress: '127.0.0.1', seed: 3 });
+    t.teardown(() => ivr.stop());
+    await sleep(2500); // carriers probed once
+    const calls: Promise<IvrCallResult>[] = Array.from({ length: 4 }, () => ivr.call({ to: '+4930123456', holdMs: 5000 }));
+    const until = Date.now() + 5000;
+    while (ivr.active < 4 && Date.now() < until) await sleep(50);
+    await sleep(500);
+    const signalledAt = Date.now();
+    const r = await stopAndWatch(s, () => (how === 'SIGTERM to npm' ? process.kill(s.npm.pid!, 'SIGTERM') : process.kill(-s.npm.pid!, 'SIGINT')));
+    const results = await Promise.all(calls);
+    t.equal(r.code, 0, `npm exited 0 after ${r.ms} ms`);
+    t.match(s.out.stderr, /draining 4 calls, up to 30 s/, 'says it is draining 4 calls');
+    t.same(results.map((x) => `${x.status} ${x.endedBy} ${x.byeStatus}`), Array(4).fill('200 ivr-bye 200'), 'the 4 calls finished normally, answered BYE');
+    t.ok(results.every((x) => x.rtpReceived > 150), `RTP kept coming back until the end (min ${Math.min(...results.map((x) => x.rtpReceived))} packets)`);
+    t.ok(r.simLast >= r.twLast, `the simulator answered until after trunkwise had stopped (trunkwise last ${r.twLast - signalledAt} ms, simulator last ${r.simLast - signalledAt} ms after the signal)`);
+    noFalseAlarms(t, s, signalledAt);
+    t.ok(logs(s).some((l) => l.msg === 'trunkwise stopped'), 'trunkwise logged its stop');
+    await childrenGone(t, kids);
+  });
+}
 
 t.test('npm start -- --carriers FILE: no simulator', async (t) => {
   const { dir } = await project(t);

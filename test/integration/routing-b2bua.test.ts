@@ -34,15 +34,15 @@ async function carriers(scenarios: Array<string | undefined>): Promise<{ specs: 
   const ports = await freePorts(5);
   const servers: SippServer[] = [];
   const sinks: dgram.Socket[] = [];
-  for (let i = 0; i < 5; i++) {
-    const sc = scenarios[i];
+  // The five start side by side (each waits until its port listens).
+  await Promise.all(Array.from({ length: 5 }, (_, i) => scenarios[i]).map(async (sc, i) => {
     if (sc) servers.push(await startSippServer({ scenario: SC(sc), localPort: ports[i]!, timeoutMs: 600_000 }));
     else {
       const s = dgram.createSocket('udp4');
       await new Promise<void>((r) => s.bind(ports[i]!, '127.0.0.1', () => r()));
       sinks.push(s);
     }
-  }
+  }));
   return {
     specs: IDS.map((id, i) => ({ id, port: ports[i]!, weight: WEIGHTS[i]! })),
     stop: async () => {
