@@ -5,6 +5,7 @@
  * up may finish for 30 s, then BYE on both legs) and stop.
  */
 import Srf from 'drachtio-srf';
+import pino from 'pino';
 import pretty from 'pino-pretty';
 import { SipEngine } from './engine';
 import { HELP, loadSettings, wantsHelp } from './app/settings';
@@ -47,14 +48,19 @@ import { workerLink } from './workers/worker-link';
 async function main(): Promise<void> {
   if (wantsHelp(process.argv.slice(2))) return void process.stdout.write(`${HELP}\n`);
   const { settings, secrets } = loadSettings(process.argv.slice(2), process.env);
-  // A person at a terminal reads lines; anything else (journald, files, tests) gets JSON lines.
-  const root = createLogger({ level: settings.logLevel, ...(process.stdout.isTTY && { destination: pretty({ singleLine: true, translateTime: 'UTC:yyyy-mm-dd HH:MM:ss.l"Z"', ignore: 'pid,hostname,app' }) }) });
   // --workers N: this process runs the engine and N app processes (src/workers); each worker is this
   // file again, told its index, and exits if the supervisor goes away.
   const worker = workerLink(process.env, () => {
     root.error({ event: 'worker' }, 'supervisor gone: this worker stops');
     process.exit(1);
   });
+  // A person at a terminal reads lines; anything else (journald, files, tests) gets JSON lines. The
+  // supervisor and its workers share one stdout: each line is then one write (atomic on a pipe up to
+  // 4 KiB), so two processes' lines never interleave — an async logger's batched writes can.
+  const destination = process.stdout.isTTY
+    ? pretty({ singleLine: true, translateTime: 'UTC:yyyy-mm-dd HH:MM:ss.l"Z"', ignore: 'pid,hostname,app' })
+    : worker || settings.workers > 1 ? pino.destination({ sync: true }) : undefined;
+  const root = createLogger({ level: settings.logLevel, ...(destination && { destination }) });
   const logger = worker ? root.child({ worker: worker.index }) : root;
   const config = ConfigHolder.load(settings, logger);
   if (settings.workers > 1) return runSupervisor({ settings, secrets, argv: process.argv.slice(2), config, logger: logger.child({ role: 'supervisor' }) });

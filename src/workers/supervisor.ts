@@ -117,8 +117,8 @@ export async function runSupervisor(d: SupervisorDeps): Promise<void> {
         if (stopping) return;
         const wasReady = slot.ready;
         slot.ready = false;
-        if (readyCount < n && !wasReady) return startupFailed?.(new Error(`worker ${slot.index} exited during start-up (${signal ?? `exit ${code}`})`));
-        readyCount--;
+        if (startupFailed) return startupFailed(new Error(`worker ${slot.index} exited during start-up (${signal ?? `exit ${code}`})`));
+        if (wasReady) readyCount--;
         const now = Date.now();
         slot.crashes = [...slot.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
         const giveUp = slot.crashes.length > CRASH_LIMIT;
