@@ -149,6 +149,7 @@ export class ServerSide {
     }
     const rejection = requestRejection(req);
     if (rejection) return this.engineFinal(entry, rejection.status, rejection.reason, rejection.headers);
+    if (req.method === 'INVITE' && this.dialogIdTaken(entry)) return this.engineFinal(entry, 482, 'Loop Detected');
     if (req.method === 'INVITE' && this.sessionIntervalTooSmall(entry)) return;
     const { text, bytes } = encode(req);
     client.send(sipToApp(metaFor('network', m.source, bytes), entry.wireTxnId, '', text, { address: m.local.address, port: m.local.port }));
@@ -319,6 +320,24 @@ export class ServerSide {
     this.byKey.set(key, entry);
     this.byWireId.set(wireTxnId, entry);
     return entry;
+  }
+
+  /**
+   * A new INVITE (no To tag) whose Call-ID and From tag belong to a dialog we hold, or to another
+   * INVITE still waiting for its answer: a merged request (RFC 3261 §8.2.2.2: 482), and in any case
+   * one the drachtio dialog id (`Call-ID;from-tag`) cannot tell apart from the first — passed up, the
+   * app would get a second call under the same id, and neither would end cleanly (findings #8).
+   */
+  private dialogIdTaken(entry: ServerEntry): boolean {
+    const req = entry.request;
+    if (this.ctx.dialogs.get(uasDialogId(req))) return true;
+    const callId = getCallId(req);
+    const fromTag = getFromTag(req);
+    for (const e of this.byKey.values()) {
+      if (e === entry || e.finalStatus || e.request.method !== 'INVITE' || getToTag(e.request)) continue;
+      if (getCallId(e.request) === callId && getFromTag(e.request) === fromTag) return true;
+    }
+    return false;
   }
 
   /** RFC 4028 §9 / drachtio: Session-Expires below our Min-SE → 422 with Min-SE. true when answered. */
