@@ -204,6 +204,9 @@ export class ServerSide {
       d.awaitingAckTxn = undefined;
       awaiting?.txn.receiveAck(req);
       this.ctx.dialogs.remove(d); // drachtio clears the dialog on receipt of BYE
+      // RFC 3261 §15.1.2: requests of the dialog still unanswered (a re-INVITE the app was relaying)
+      // get 487 — the app may never answer them once the call is over (findings #8).
+      for (const e of this.byKey.values()) if (e !== entry && e.dialog === d && !e.finalStatus) this.engineFinal(e, 487, 'Request Terminated');
     }
     const { text, bytes } = encode(req);
     if (!d.client?.alive) {
