@@ -65,7 +65,9 @@ const UNREADABLE_ANSWER = /not available in SIP message|error creating dialog/i;
 /** A carrier's 2xx srf could not turn into a dialog becomes the 502 it is; anything else passes unchanged. */
 export function answerError(err: unknown): unknown {
   if (!(err instanceof Error) || typeof (err as { status?: unknown }).status === 'number') return err;
-  if (!UNREADABLE_ANSWER.test(err.message)) return err;
+  // srf's own header parser throws a TypeError on some values (`Contact: ;` → "Cannot read properties
+  // of undefined"): after the INVITE was sent, that too is the carrier's answer srf could not read.
+  if (!UNREADABLE_ANSWER.test(err.message) && !(err instanceof TypeError)) return err;
   return Object.assign(new Error(`carrier's answer unusable: ${err.message}`), { status: 502, reason: 'Bad Gateway (unusable answer)' });
 }
 

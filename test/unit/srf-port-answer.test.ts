@@ -8,6 +8,10 @@ t.test("srf's Dialog failure on a 200 with an empty Contact becomes 502 Bad Gate
   t.match(e, { status: 502, message: /unusable/ });
 });
 
+t.test("srf's header parser crashing on the 200's `Contact: ;` (a TypeError) becomes 502 too", async (t) => {
+  t.match(answerError(new TypeError("Cannot read properties of undefined (reading '1')")), { status: 502, message: /unusable/ });
+});
+
 t.test('errors with a SIP status, and statusless errors of another kind, pass unchanged', async (t) => {
   const sipError = Object.assign(new Error('Busy Here'), { status: 486 });
   t.equal(answerError(sipError), sipError);

@@ -149,6 +149,7 @@ export class ServerSide {
     }
     const rejection = requestRejection(req);
     if (rejection) return this.engineFinal(entry, rejection.status, rejection.reason, rejection.headers);
+    if (req.method === 'INVITE' && this.dialogIdTaken(entry)) return this.engineFinal(entry, 482, 'Loop Detected');
     if (req.method === 'INVITE' && this.sessionIntervalTooSmall(entry)) return;
     const { text, bytes } = encode(req);
     client.send(sipToApp(metaFor('network', m.source, bytes), entry.wireTxnId, '', text, { address: m.local.address, port: m.local.port }));
@@ -203,6 +204,9 @@ export class ServerSide {
       d.awaitingAckTxn = undefined;
       awaiting?.txn.receiveAck(req);
       this.ctx.dialogs.remove(d); // drachtio clears the dialog on receipt of BYE
+      // RFC 3261 §15.1.2: requests of the dialog still unanswered (a re-INVITE the app was relaying)
+      // get 487 — the app may never answer them once the call is over (findings #8).
+      for (const e of this.byKey.values()) if (e !== entry && e.dialog === d && !e.finalStatus) this.engineFinal(e, 487, 'Request Terminated');
     }
     const { text, bytes } = encode(req);
     if (!d.client?.alive) {
@@ -319,6 +323,24 @@ export class ServerSide {
     this.byKey.set(key, entry);
     this.byWireId.set(wireTxnId, entry);
     return entry;
+  }
+
+  /**
+   * A new INVITE (no To tag) whose Call-ID and From tag belong to a dialog we hold, or to another
+   * INVITE still waiting for its answer: a merged request (RFC 3261 §8.2.2.2: 482), and in any case
+   * one the drachtio dialog id (`Call-ID;from-tag`) cannot tell apart from the first — passed up, the
+   * app would get a second call under the same id, and neither would end cleanly (findings #8).
+   */
+  private dialogIdTaken(entry: ServerEntry): boolean {
+    const req = entry.request;
+    if (this.ctx.dialogs.get(uasDialogId(req))) return true;
+    const callId = getCallId(req);
+    const fromTag = getFromTag(req);
+    for (const e of this.byKey.values()) {
+      if (e === entry || e.finalStatus || e.request.method !== 'INVITE' || getToTag(e.request)) continue;
+      if (getCallId(e.request) === callId && getFromTag(e.request) === fromTag) return true;
+    }
+    return false;
   }
 
   /** RFC 4028 §9 / drachtio: Session-Expires below our Min-SE → 422 with Min-SE. true when answered. */
