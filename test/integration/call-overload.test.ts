@@ -4,10 +4,13 @@
  * so timers fire late and the carriers' responses wait in the socket buffers behind them — the
  * attempts' "no response" timers must not charge the carriers: none leaves service, every call ends
  * with a final response. (A SIGSTOP does not show it: on SIGCONT Node reads the sockets first.)
+ * After the stall the edge works through its backlog (60 INVITEs at once): every carrier's answers
+ * wait behind it, late and "silent" at once — carrier health blames the edge for that
+ * (src/health/blame.ts), not the carriers.
  */
 import t from 'tap';
 import path from 'node:path';
-import { runSipp, killAll } from '../helpers/sipp';
+import { runSipp, killAll, sippErrors } from '../helpers/sipp';
 import { startWithFiveSippCarriers, cdrs, FIVE_CARRIER_IDS as IDS } from '../helpers/trunkwise-process';
 
 const SC = (n: string): string => path.join(__dirname, '..', 'scenarios', n);
@@ -24,15 +27,18 @@ t.test('the edge stalls for 1.5 s mid-traffic: no carrier charged, every call an
   const r = await calls;
   // 0 failed in quiet runs; 23 of 200 failed once on a loaded machine (not yet investigated).
   t.equal(r.successful, 200, `every call answered (${r.failed} failed)`, r.failed === 0 ? {} : { todo: 'calls lost after a stall on a loaded machine: not yet investigated' });
+  if (r.failed > 0) {
+    t.comment(`SIPp errors:\n${sippErrors(r.dir)}`);
+    t.comment(`CDRs not answered: ${JSON.stringify(cdrs(tw.logs).filter((c) => c.outcome !== 'answered'))}`);
+  }
   await new Promise((res) => setTimeout(res, 1500)); // a health evaluation tick after the stall
 
   const view = (await tw.admin('GET', '/carriers')).body as CarriersBody;
-  // Not yet: after the stall the edge works through its backlog (60 INVITEs at once) and health's
-  // silence check and callLate / PDD signals read that catch-up as every carrier being slow at once.
-  const TODO = 'health does not yet recognise "all carriers slow at once" after a stall as local (call layer part done)';
-  t.same(view.carriers.map((c) => [c.id, c.health?.state]), IDS.map((id) => [id, 'active']), 'every carrier still active', { todo: TODO });
-  const events = ((await tw.admin('GET', '/events')).body as { events: Array<{ carrier?: string; to?: string; reason?: string }> }).events;
-  t.same(events.filter((e) => /no response/i.test(e.reason ?? '')), [], 'no "INVITE with no response" charged to any carrier', { todo: TODO });
+  t.same(view.carriers.map((c) => [c.id, c.health?.state]), IDS.map((id) => [id, 'active']), 'every carrier still active');
+  const events = ((await tw.admin('GET', '/events')).body as { events: Array<{ kind: string; carrier?: string; to?: string; reason?: string }> }).events;
+  t.comment(`health events: ${JSON.stringify(events.map((e) => [e.kind, e.carrier, e.to, e.reason]))}`);
+  t.same(events.filter((e) => e.kind === 'state'), [], 'no carrier changed state');
+  t.same(events.filter((e) => /no response/i.test(e.reason ?? '')), [], 'no "INVITE with no response" charged to any carrier');
   t.same(events.filter((e) => /hard failures/i.test(e.reason ?? '')), [], 'no attempt timeout counted as a carrier hard failure');
   const charged = cdrs(tw.logs).flatMap((c) => (c as { attempts: Array<{ carrier: string; outcome: string; fault?: string }> }).attempts).filter((a) => a.outcome === 'timeout' && a.fault !== 'local');
   t.same(charged, [], 'no attempt timeout blamed on a carrier');
