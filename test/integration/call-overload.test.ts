@@ -27,8 +27,9 @@ t.test('the edge stalls for 1.5 s mid-traffic: no carrier charged, every call an
   await new Promise((r) => setTimeout(r, 2000));
   t.ok(tw.signal('SIGUSR2'), 'trunkwise busy for 1.5 s (test hook: its event loop blocked)');
   const r = await calls;
-  // 0 failed in quiet runs; 23 of 200 failed once on a loaded machine (not yet investigated).
-  t.equal(r.successful, 200, `every call answered (${r.failed} failed)`, r.failed === 0 ? {} : { todo: 'calls lost after a stall on a loaded machine: not yet investigated' });
+  // 23 of 200 failed once on a loaded machine before health took the blame off the carriers; 0 failed
+  // since in 14 runs (3 with a busy loop hogging one core). Should it fail, SIPp's errors and the CDRs say why.
+  t.equal(r.successful, 200, `every call answered (${r.failed} failed)`);
   if (r.failed > 0) {
     t.comment(`SIPp errors:\n${sippErrors(r.dir)}`);
     t.comment(`CDRs not answered: ${JSON.stringify(cdrs(tw.logs).filter((c) => c.outcome !== 'answered'))}`);
