@@ -28,7 +28,7 @@ t.test('the edge stalls for 1.5 s mid-traffic: no carrier charged, every call an
   t.ok(tw.signal('SIGUSR2'), 'trunkwise busy for 1.5 s (test hook: its event loop blocked)');
   const r = await calls;
   // 23 of 200 failed once on a loaded machine before health took the blame off the carriers; 0 failed
-  // since in 14 runs (3 with a busy loop hogging one core). Should it fail, SIPp's errors and the CDRs say why.
+  // since in 11 runs (3 with a busy loop hogging one core). Should it fail, SIPp's errors and the CDRs say why.
   t.equal(r.successful, 200, `every call answered (${r.failed} failed)`);
   if (r.failed > 0) {
     t.comment(`SIPp errors:\n${sippErrors(r.dir)}`);
