@@ -2,6 +2,8 @@
  * Carrier health for the whole edge: per carrier a probe window, a call window and a state machine;
  * a tick that runs the reactive silence check (every tickMs) and the scored evaluation (every
  * evaluateMs); the local-fault guard over all carriers; every change logged, counted and kept.
+ * A carrier's silence, late answer or unanswered INVITE is charged to it only when the other carriers
+ * show the edge was prompt meanwhile (src/health/blame.ts); otherwise the edge takes the blame.
  * Routing reads `snapshot()`; the admin API reads `view()` and `events()`.
  */
 import type { HealthConfig, TrunkwiseConfig } from '../config/types';

@@ -5,7 +5,7 @@
  * TCP connection), or lost. A round is good when at least one probe came back alive. Rounds start
  * at a random offset per carrier so five carriers do not probe in lockstep.
  */
-import type { CarrierConfig, TrunkwiseConfig } from '../config/types';
+import type { CarrierConfig } from '../config/types';
 import type { Logger } from '../observability/logger';
 import type { HealthMonitor } from './monitor';
 import type { ProbeResult } from './types';
@@ -24,6 +24,9 @@ export interface ProbeTransport {
   request(uri: string, opts: { method: string; headers: Record<string, string> }, cb: (err: Error | null, req?: SentProbe) => void): void;
 }
 
+/** What the prober reads of a carrier's configuration. */
+export type ProbedCarrier = Pick<CarrierConfig, 'id' | 'enabled' | 'probe' | 'target'>;
+
 /** Where probe results go: the health monitor, or the shared-state layer that also reports them to the site. */
 export type ProbeSink = Pick<HealthMonitor, 'probe' | 'probeRound'>;
 
@@ -33,7 +36,7 @@ export class Prober {
   constructor(private readonly sip: ProbeTransport, private readonly health: ProbeSink, private readonly logger: Logger) {}
 
   /** (Re)start probing for the carriers in `config`; a reload calls this again. */
-  sync(config: TrunkwiseConfig): void {
+  sync(config: { readonly carriers: readonly ProbedCarrier[] }): void {
     this.clear();
     for (const c of config.carriers) {
       if (!c.enabled || !c.probe.enabled) continue;
@@ -53,7 +56,7 @@ export class Prober {
     this.timers.clear();
   }
 
-  private loop(c: CarrierConfig): void {
+  private loop(c: ProbedCarrier): void {
     if (this.stopped) return;
     void this.round(c);
     const t = setTimeout(() => this.loop(c), c.probe.intervalMs);
@@ -61,7 +64,7 @@ export class Prober {
     this.timers.set(c.id, t);
   }
 
-  private async round(c: CarrierConfig): Promise<void> {
+  private async round(c: ProbedCarrier): Promise<void> {
     const probes: Promise<ProbeResult>[] = [];
     for (let i = 0; i < c.probe.burst; i++) probes.push(this.one(c));
     const results = await Promise.all(probes);
@@ -70,7 +73,7 @@ export class Prober {
     this.health.probeRound(c.id, results.some((r) => r.kind === 'alive'), Date.now());
   }
 
-  private one(c: CarrierConfig): Promise<ProbeResult> {
+  private one(c: ProbedCarrier): Promise<ProbeResult> {
     const sentAt = Date.now();
     const uri = `sip:${c.target.host.includes(':') ? `[${c.target.host}]` : c.target.host}:${c.target.port};transport=${c.target.transport}`;
     return new Promise((resolve) => {
