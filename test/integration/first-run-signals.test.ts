@@ -150,10 +150,12 @@ async function childrenGone(t: Test, pids: number[]): Promise<void> {
 }
 
 // Two tests at a time, each with its own project folder, ports and process group: the drain-limit
-// test, which mostly waits out the 30 s limit, goes first and the others run beside it.
-t.jobs = 2;
+// test, which mostly waits out the 30 s limit, goes first and the others run beside it. (tap runs a
+// file's top-level tests one by one; a parent test with `jobs` runs its children side by side.)
+const tests: Array<[string, (t: Test) => Promise<void>]> = [];
+const test = (name: string, fn: (t: Test) => Promise<void>): void => void tests.push([name, fn]);
 
-t.test('calls still up at the 30 s drain limit: BYE on both legs, then everything stops', async (t) => {
+test('calls still up at the 30 s drain limit: BYE on both legs, then everything stops', async (t) => {
   const { dir } = await project(t);
   const s = await npmStart(t, dir);
   const kids = descendants(s.npm.pid!);
@@ -194,7 +196,7 @@ t.test('calls still up at the 30 s drain limit: BYE on both legs, then everythin
 });
 
 for (const how of ['SIGTERM to npm', 'Ctrl-C (SIGINT to the process group)'] as const) {
-  t.test(`npm start, 4 calls up, ${how}: trunkwise drains, then the simulator stops, nothing is left`, async (t) => {
+  test(`npm start, 4 calls up, ${how}: trunkwise drains, then the simulator stops, nothing is left`, async (t) => {
     const { dir } = await project(t);
     const s = await npmStart(t, dir);
     t.match(s.out.stderr, /Dashboard \(NOC\)\s+http:\/\/127\.0\.0\.1:\d+\/dashboard\//, 'the banner shows the dashboard');
@@ -221,7 +223,7 @@ for (const how of ['SIGTERM to npm', 'Ctrl-C (SIGINT to the process group)'] as 
   });
 }
 
-t.test('npm start -- --carriers FILE: no simulator', async (t) => {
+test('npm start -- --carriers FILE: no simulator', async (t) => {
   const { dir } = await project(t);
   const file = path.join(dir, 'real-carriers.yaml');
   copyFileSync(path.join(dir, 'carriers.yaml'), file);
@@ -235,7 +237,7 @@ t.test('npm start -- --carriers FILE: no simulator', async (t) => {
   t.equal(await s.exited, 0, 'stops with exit 0');
 });
 
-t.test('a YAML typo in carriers.yaml: trunkwise reports it once with file and line; the simulator\'s copy is not printed', async (t) => {
+test('a YAML typo in carriers.yaml: trunkwise reports it once with file and line; the simulator\'s copy is not printed', async (t) => {
   const { dir } = await project(t);
   const file = path.join(dir, 'carriers.yaml');
   writeFileSync(file, readFileSync(file, 'utf8').replace(/^ {4}weight: 25$/m, '    weight 25'));
@@ -252,4 +254,8 @@ t.test('a YAML typo in carriers.yaml: trunkwise reports it once with file and li
   t.match(out, /carriers\.yaml:\d+: YAML syntax/, 'trunkwise names file and line');
   t.equal(out.match(/YAML/g)?.length, 1, `the error is printed once:\n${out}`);
   t.notMatch(out, /\[sim\]|simulator stopped/, 'nothing from the simulator');
+});
+
+t.test('npm start, stopped the ways a user stops it', { jobs: 2 }, async (t) => {
+  for (const [name, fn] of tests) void t.test(name, fn);
 });
