@@ -19,6 +19,8 @@ import { startIvr, type IvrCallResult } from '../../src/sim/ivr';
 const ROOT = path.join(__dirname, '..', '..');
 const IDS = ['carrier-a', 'carrier-b', 'carrier-c', 'carrier-d', 'carrier-e'];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A time limit raced against an outcome: unref'd, so a limit that was not needed does not keep the test process alive. */
+const limit = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 interface Started {
   npm: ChildProcess;
@@ -132,7 +134,7 @@ async function stopAndWatch(s: Started, stop: () => void): Promise<{ code: numbe
   })();
   const t0 = Date.now();
   stop();
-  const code = await Promise.race([s.exited, sleep(60_000).then(() => -1)]);
+  const code = await Promise.race([s.exited, limit(60_000).then(() => -1)]);
   done = true;
   await watch;
   return { code, twLast, simLast, ms: Date.now() - t0 };
@@ -182,7 +184,7 @@ test('calls still up at the 30 s drain limit: BYE on both legs, then everything 
   process.kill(s.npm.pid!, 'SIGTERM');
   const results = await Promise.all(calls);
   const endedAfter = Date.now() - signalledAt;
-  const code = await Promise.race([s.exited, sleep(20_000).then(() => -1)]);
+  const code = await Promise.race([s.exited, limit(20_000).then(() => -1)]);
   polling = false;
   await poll;
   t.equal(code, 0, 'npm exited 0');
