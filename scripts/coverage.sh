@@ -9,8 +9,13 @@ cd "$(dirname "$0")/.."
 dir=$1
 [ -d "$dir" ] && [ -n "$(ls -A "$dir" 2>/dev/null)" ] || { echo "coverage: no data in $dir"; exit 0; }
 out="$dir/../c8-report"
-npx c8 report --temp-directory "$dir" --reports-dir "$out" --reporter json-summary \
-  --all --src src --include 'src/**' --exclude-after-remap --merge-async >/dev/null 2>&1
+# Each process's src/ scripts only, and per file only the processes that ran the same JavaScript
+# (scripts/coverage-prepare.cjs says why and prints what it left out).
+node scripts/coverage-prepare.cjs "$dir" "$dir/../v8-src" || { echo "coverage: preparing the data failed"; exit 1; }
+# Every process loads src/*.ts itself (tsx), so a script's URL already is its source file: --include
+# filters before the merge (no --exclude-after-remap needed).
+npx c8 report --temp-directory "$dir/../v8-src" --reports-dir "$out" --reporter json-summary \
+  --all --src src --include 'src/**' --merge-async >/dev/null 2>&1
 [ -f "$out/coverage-summary.json" ] || { echo "coverage: c8 produced no summary"; exit 1; }
 echo "== coverage (lines / branches per area; floors in .ci/coverage-floors)"
 node -e '

@@ -19,6 +19,8 @@ import { startIvr, type IvrCallResult } from '../../src/sim/ivr';
 const ROOT = path.join(__dirname, '..', '..');
 const IDS = ['carrier-a', 'carrier-b', 'carrier-c', 'carrier-d', 'carrier-e'];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A time limit raced against an outcome: unref'd, so a limit that was not needed does not keep the test process alive. */
+const limit = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 interface Started {
   npm: ChildProcess;
@@ -132,7 +134,7 @@ async function stopAndWatch(s: Started, stop: () => void): Promise<{ code: numbe
   })();
   const t0 = Date.now();
   stop();
-  const code = await Promise.race([s.exited, sleep(60_000).then(() => -1)]);
+  const code = await Promise.race([s.exited, limit(60_000).then(() => -1)]);
   done = true;
   await watch;
   return { code, twLast, simLast, ms: Date.now() - t0 };
@@ -150,10 +152,12 @@ async function childrenGone(t: Test, pids: number[]): Promise<void> {
 }
 
 // Two tests at a time, each with its own project folder, ports and process group: the drain-limit
-// test, which mostly waits out the 30 s limit, goes first and the others run beside it.
-t.jobs = 2;
+// test, which mostly waits out the 30 s limit, goes first and the others run beside it. (tap runs a
+// file's top-level tests one by one; a parent test with `jobs` runs its children side by side.)
+const tests: Array<[string, (t: Test) => Promise<void>]> = [];
+const test = (name: string, fn: (t: Test) => Promise<void>): void => void tests.push([name, fn]);
 
-t.test('calls still up at the 30 s drain limit: BYE on both legs, then everything stops', async (t) => {
+test('calls still up at the 30 s drain limit: BYE on both legs, then everything stops', async (t) => {
   const { dir } = await project(t);
   const s = await npmStart(t, dir);
   const kids = descendants(s.npm.pid!);
@@ -180,7 +184,7 @@ t.test('calls still up at the 30 s drain limit: BYE on both legs, then everythin
   process.kill(s.npm.pid!, 'SIGTERM');
   const results = await Promise.all(calls);
   const endedAfter = Date.now() - signalledAt;
-  const code = await Promise.race([s.exited, sleep(20_000).then(() => -1)]);
+  const code = await Promise.race([s.exited, limit(20_000).then(() => -1)]);
   polling = false;
   await poll;
   t.equal(code, 0, 'npm exited 0');
@@ -194,7 +198,7 @@ t.test('calls still up at the 30 s drain limit: BYE on both legs, then everythin
 });
 
 for (const how of ['SIGTERM to npm', 'Ctrl-C (SIGINT to the process group)'] as const) {
-  t.test(`npm start, 4 calls up, ${how}: trunkwise drains, then the simulator stops, nothing is left`, async (t) => {
+  test(`npm start, 4 calls up, ${how}: trunkwise drains, then the simulator stops, nothing is left`, async (t) => {
     const { dir } = await project(t);
     const s = await npmStart(t, dir);
     t.match(s.out.stderr, /Dashboard \(NOC\)\s+http:\/\/127\.0\.0\.1:\d+\/dashboard\//, 'the banner shows the dashboard');
@@ -221,7 +225,7 @@ for (const how of ['SIGTERM to npm', 'Ctrl-C (SIGINT to the process group)'] as 
   });
 }
 
-t.test('npm start -- --carriers FILE: no simulator', async (t) => {
+test('npm start -- --carriers FILE: no simulator', async (t) => {
   const { dir } = await project(t);
   const file = path.join(dir, 'real-carriers.yaml');
   copyFileSync(path.join(dir, 'carriers.yaml'), file);
@@ -235,7 +239,7 @@ t.test('npm start -- --carriers FILE: no simulator', async (t) => {
   t.equal(await s.exited, 0, 'stops with exit 0');
 });
 
-t.test('a YAML typo in carriers.yaml: trunkwise reports it once with file and line; the simulator\'s copy is not printed', async (t) => {
+test('a YAML typo in carriers.yaml: trunkwise reports it once with file and line; the simulator\'s copy is not printed', async (t) => {
   const { dir } = await project(t);
   const file = path.join(dir, 'carriers.yaml');
   writeFileSync(file, readFileSync(file, 'utf8').replace(/^ {4}weight: 25$/m, '    weight 25'));
@@ -252,4 +256,8 @@ t.test('a YAML typo in carriers.yaml: trunkwise reports it once with file and li
   t.match(out, /carriers\.yaml:\d+: YAML syntax/, 'trunkwise names file and line');
   t.equal(out.match(/YAML/g)?.length, 1, `the error is printed once:\n${out}`);
   t.notMatch(out, /\[sim\]|simulator stopped/, 'nothing from the simulator');
+});
+
+t.test('npm start, stopped the ways a user stops it', { jobs: 2 }, async (t) => {
+  for (const [name, fn] of tests) void t.test(name, fn);
 });
