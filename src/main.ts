@@ -7,9 +7,10 @@
 import Srf from 'drachtio-srf';
 import pino from 'pino';
 import pretty from 'pino-pretty';
-import { SipEngine } from './engine';
+import type { SipEngine } from './engine';
 import { HELP, loadSettings, wantsHelp } from './app/settings';
 import { ConfigHolder } from './app/config-holder';
+import { startEngineIfEmbedded } from './app/embedded-engine';
 import { connectSrf } from './app/srf-connect';
 import { SrfPort } from './app/srf-port';
 import { sendError } from './app/reply';
@@ -95,30 +96,9 @@ async function main(): Promise<void> {
   const anchors = new MediaAnchors(settings.media, logger.child({ component: 'media' }));
   const sampler = startMediaSampler(mediaTracker, shared, metrics, logger.child({ component: 'media' }));
 
-  let engine: SipEngine | undefined;
-  let wire = { host: settings.drachtio.host, port: settings.drachtio.port, secret: secrets.drachtioSecret };
-  if (settings.engine === 'embedded') {
-    // Admission before cost: only the IVR's CIDRs and the carriers' addresses may send requests;
-    // the engine refuses everyone else before a transaction exists. Refreshed on every reload.
-    const admitted = (c: typeof config.config): string[] => [...settings.allow, ...c.carriers.map((x) => x.target.host)];
-    const e = new SipEngine({
-      sip: [{ protocol: 'udp', address: settings.sip.host, port: settings.sip.port }, { protocol: 'tcp', address: settings.sip.host, port: settings.sip.port }],
-      wire: { host: '127.0.0.1', port: 0, secret: secrets.drachtioSecret },
-      logger: logger.child({ layer: 'engine' }),
-      behaviour: { userAgentOptionsAutoRespond: undefined },
-      admission: { allow: admitted(config.config), foreign: settings.foreign },
-    });
-    config.onChange((c) => {
-      try {
-        e.setAllowlist(admitted(c));
-      } catch (err) {
-        logger.error({ err: (err as Error).message }, 'engine allowlist not updated; the previous one stays in force');
-      }
-    });
-    engine = e;
-    const a = await engine.start();
-    wire = { host: '127.0.0.1', port: a.wire.port, secret: secrets.drachtioSecret };
-  }
+  const started = await startEngineIfEmbedded(settings, secrets, config, logger);
+  const engine: SipEngine | undefined = started.engine;
+  const wire = started.wire;
 
   const srf = new Srf();
   let draining = false;

@@ -17,8 +17,9 @@
  * themselves if this process is killed outright (worker-link.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { SipEngine } from '../engine';
+import type { SipEngine } from '../engine';
 import type { ConfigHolder } from '../app/config-holder';
+import { startEngineIfEmbedded } from '../app/embedded-engine';
 import type { Secrets, Settings } from '../app/settings';
 import type { Logger } from '../observability/logger';
 import { startLocalRedis, type LocalRedis } from './local-redis';
@@ -63,27 +64,9 @@ export async function runSupervisor(d: SupervisorDeps): Promise<void> {
       redis = await startLocalRedis();
       logger.info({ event: 'local-redis', url: redis.url, pid: redis.pid }, `${n} workers share state through a local redis-server (no --redis given)`);
     }
-    let wire = { host: settings.drachtio.host, port: settings.drachtio.port, secret: secrets.drachtioSecret };
-    if (settings.engine === 'embedded') {
-      const admitted = (c: typeof config.config): string[] => [...settings.allow, ...c.carriers.map((x) => x.target.host)];
-      const e = new SipEngine({
-        sip: [{ protocol: 'udp', address: settings.sip.host, port: settings.sip.port }, { protocol: 'tcp', address: settings.sip.host, port: settings.sip.port }],
-        wire: { host: '127.0.0.1', port: 0, secret: secrets.drachtioSecret },
-        logger: logger.child({ layer: 'engine' }),
-        behaviour: { userAgentOptionsAutoRespond: undefined },
-        admission: { allow: admitted(config.config), foreign: settings.foreign },
-      });
-      config.onChange((c) => {
-        try {
-          e.setAllowlist(admitted(c));
-        } catch (err) {
-          logger.error({ err: (err as Error).message }, 'engine allowlist not updated; the previous one stays in force');
-        }
-      });
-      engine = e;
-      const a = await e.start();
-      wire = { host: '127.0.0.1', port: a.wire.port, secret: secrets.drachtioSecret };
-    }
+    const engineStart = await startEngineIfEmbedded(settings, secrets, config, logger);
+    engine = engineStart.engine;
+    const wire = engineStart.wire;
     const redisUrl = settings.redis ?? redis!.url;
     const plan = (index: number): WorkerPlan => ({
       index, count: n, argv: d.argv, http: workerHttp(settings.http, index), redisUrl, rtpPorts: rtpSlice(settings.media.portRange, index, n), wire,
