@@ -5,7 +5,7 @@
  * unanswered), `restore` = SIGCONT.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePorts, waitUdpBound } from './ports';
@@ -63,6 +63,7 @@ async function startOnce(): Promise<Carriers> {
   for (const c of list) {
     if (!(await waitUdpBound(c.port, 5000)) || exited(c.child)) {
       await Promise.all(list.map((x) => stop(x.child, 1000)));
+      for (const x of list) rmSync(x.dir, { recursive: true, force: true });
       throw new Error(`${c.id}: SIPp did not bind 127.0.0.1:${c.port}`);
     }
   }
@@ -90,7 +91,9 @@ async function startOnce(): Promise<Carriers> {
     stop: async () => {
       await Promise.all(list.map((c) => stop(c.child, 3000)));
       await new Promise((r) => setTimeout(r, 100));
-      return totals();
+      const t = totals();
+      for (const c of list) rmSync(c.dir, { recursive: true, force: true });
+      return t;
     },
   };
 }

@@ -1,6 +1,6 @@
 /** Running SIPp for benchmarks: every instance bounded in time, counters read from its -trace_stat CSV. */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { start, stop } from './procs';
@@ -74,7 +74,11 @@ export function startUac(o: UacOptions): UacRun {
     child.on('exit', () => {
       clearTimeout(timer);
       // SIPp writes its last statistics line on exit; give the file system a moment.
-      setTimeout(() => resolve({ ...readSippStats(dir), wallMs: Date.now() - t0, bounded }), 100);
+      setTimeout(() => {
+        const stats = readSippStats(dir);
+        rmSync(dir, { recursive: true, force: true });
+        resolve({ ...stats, wallMs: Date.now() - t0, bounded });
+      }, 100);
     });
   });
   return { pid: child.pid ?? 0, dir, progress: () => readSippStats(dir), done };
