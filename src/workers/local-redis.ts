@@ -41,7 +41,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-function pong(port: number): Promise<boolean> {
+/** A redis-server on 127.0.0.1:`port` answers PING with +PONG (within 500 ms). */
+export function redisAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     let buf = '';
@@ -100,7 +101,7 @@ export async function startLocalRedis(waitMs = 10_000): Promise<LocalRedis> {
       await stop();
       throw new Error(`redis-server did not answer on 127.0.0.1:${port}: ${stderr.trim() || 'no output'}`);
     }
-    if (await pong(port)) break;
+    if (await redisAnswers(port)) break;
   }
   return { url: `redis://127.0.0.1:${port}/0`, pid: child.pid!, stop };
 }

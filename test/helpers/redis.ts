@@ -5,10 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePorts } from './sipp';
+import { alive } from './procs';
+import { redisAnswers } from '../../src/workers/local-redis';
 
 export interface RedisServer {
   port: number;
@@ -26,34 +27,6 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    let buf = '';
-    s.on('connect', () => s.write('PING\r\n'));
-    s.on('data', (d) => {
-      buf += d.toString();
-      if (buf.includes('\r\n')) {
-        s.destroy();
-        resolve(buf.startsWith('+PONG'));
-      }
-    });
-    s.on('error', () => resolve(false));
-    s.setTimeout(500, () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
-}
 
 export async function startRedis(): Promise<RedisServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-redis-'));
@@ -68,7 +41,7 @@ export async function startRedis(): Promise<RedisServer> {
     c.on('exit', () => live.delete(c));
     child = c;
     const until = Date.now() + 10_000;
-    while (!(await answers(port!))) {
+    while (!(await redisAnswers(port!))) {
       if (c.exitCode !== null || Date.now() > until) throw new Error(`redis-server did not start on ${port}`);
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -10,11 +10,12 @@
  */
 import t, { type Test } from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePorts } from '../helpers/sipp';
 import { startIvr, type IvrCallResult } from '../../src/sim/ivr';
+import { descendants } from '../helpers/procs';
 
 const ROOT = path.join(__dirname, '..', '..');
 const IDS = ['carrier-a', 'carrier-b', 'carrier-c', 'carrier-d', 'carrier-e'];
@@ -70,26 +71,6 @@ async function npmStart(t: Test, dir: string, args: string[] = []): Promise<Star
   return { npm, sip: sip!, http: http!, simHttp: simHttp!, out, exited };
 }
 
-/** Every process below `pid` (from /proc), the simulator in its own session included. */
-function descendants(pid: number): number[] {
-  const parent = new Map<number, number>();
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch { /* exited meanwhile */ }
-  }
-  const out: number[] = [];
-  const walk = (p: number): void => {
-    for (const [c, pp] of parent) if (pp === p) {
-      out.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return out;
-}
 
 function alive(pid: number): boolean {
   try {

@@ -8,12 +8,13 @@
  *  - SIGTERM: every process trunkwise started (workers, redis-server) is gone.
  */
 import t from 'tap';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startSimulator } from '../../src/sim';
 import { runSipp, killAll, sippErrors, type SippResult } from '../helpers/sipp';
 import { startTrunkwise, cdrs, type LogLine } from '../helpers/trunkwise-process';
+import { alive, descendants } from '../helpers/procs';
 
 const SC = path.join(__dirname, '..', 'scenarios', 'uac-basic-call.xml');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -31,38 +32,7 @@ const ROUTE = `routes:
 
 t.teardown(killAll);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-/** Every process below `pid` now (workers, redis-server, anything they started). */
-function descendants(pid: number): number[] {
-  const parent = new Map<number, number>();
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number): void => {
-    for (const [c, pp] of parent) {
-      if (pp !== p) continue;
-      out.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return out;
-}
 
 type Cdr = ReturnType<typeof cdrs>[number] & { startedAt: number };
 const workerCdrs = (logs: LogLine[], w: number): Cdr[] => logs.filter((l) => l.msg === 'cdr' && l.worker === w).map((l) => l.cdr as Cdr);
