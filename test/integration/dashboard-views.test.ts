@@ -12,20 +12,12 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { startHealthSystem, routeYaml } from '../helpers/health-system';
 import { runSipp, killAll } from '../helpers/sipp';
 import type { DrillRecord } from '../../src/drills/registry';
+import { waitFor } from '../helpers/wait';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCENARIOS = path.join(__dirname, '..', 'scenarios');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 t.teardown(killAll);
-
-async function waitFor(what: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await what().catch(() => false)) return true;
-    await sleep(250);
-  }
-  return false;
-}
 
 const attr = (page: Page, sel: string, name: string): Promise<string> => page.$eval(sel, (el, n) => el.getAttribute(n) ?? '', name);
 const text = (page: Page, sel: string): Promise<string> => page.$eval(sel, (el) => el.textContent ?? '');

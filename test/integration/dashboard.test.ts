@@ -15,6 +15,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { startHealthSystem } from '../helpers/health-system';
 import { runSipp } from '../helpers/sipp';
 import { startIvr } from '../../src/sim/ivr';
+import { waitFor } from '../helpers/wait';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCENARIOS = path.join(__dirname, '..', 'scenarios');
@@ -28,15 +29,6 @@ async function textOf(page: Page, testId: string): Promise<string> {
 
 async function attr(page: Page, testId: string, name: string): Promise<string> {
   return page.$eval(`[data-testid="${testId}"]`, (el, n) => el.getAttribute(n) ?? '', name);
-}
-
-async function waitFor(what: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await what().catch(() => false)) return true;
-    await sleep(250);
-  }
-  return false;
 }
 
 async function click(page: Page, testId: string): Promise<void> {

@@ -7,7 +7,7 @@
  * Then, on the same edge, the early restore: while carrier-a is drained every other carrier starts
  * rejecting — the first failed call makes the drill put carrier-a back at once, and it says so.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import path from 'node:path';
 import { rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -29,11 +29,16 @@ t.teardown(async () => {
   if (hs) rmSync(path.dirname(hs.tw.carriersFile), { recursive: true, force: true });
 });
 
-t.test('drill "drain carrier-a" under 50 calls/s: its share moves, 0 calls fail, it is restored', async (t) => {
-  const tw = hs.tw;
+/** Every carrier active before a drill starts (each asserted). */
+async function allActive(t: Test): Promise<void> {
   for (const id of ['carrier-a', 'carrier-b', 'carrier-c', 'carrier-d', 'carrier-e']) {
     t.ok(await hs.waitFor(id, (c) => c.health.state === 'active', 20_000), `${id} active before the drill`);
   }
+}
+
+t.test('drill "drain carrier-a" under 50 calls/s: its share moves, 0 calls fail, it is restored', async (t) => {
+  const tw = hs.tw;
+  await allActive(t);
   const calls = runSipp({
     scenario: SC('uac-basic-call.xml'), remote: `127.0.0.1:${tw.sipPort}`, service: '15550001',
     rate: 50, calls: 50 * 23, concurrent: 2000, duration: 500, timeoutMs: 100_000,
@@ -86,9 +91,7 @@ t.test('drill "drain carrier-a" under 50 calls/s: its share moves, 0 calls fail,
 
 t.test('a drill restores the carrier at once when a call fails while it is drained', async (t) => {
   const tw = hs.tw;
-  for (const id of ['carrier-a', 'carrier-b', 'carrier-c', 'carrier-d', 'carrier-e']) {
-    t.ok(await hs.waitFor(id, (c) => c.health.state === 'active', 20_000), `${id} active before the drill`);
-  }
+  await allActive(t);
   const calls = runSipp({
     scenario: SC('uac-basic-call.xml'), remote: `127.0.0.1:${tw.sipPort}`, service: '15550001',
     rate: 20, calls: 20 * 11, concurrent: 500, duration: 300, timeoutMs: 60_000,
