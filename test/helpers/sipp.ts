@@ -163,24 +163,31 @@ export async function startSippServer(o: SippOptions): Promise<SippServer> {
   };
 }
 
-/** Ports free for both UDP and TCP on 127.0.0.1. */
+/**
+ * Ports free for both UDP and TCP on 127.0.0.1, drawn at random from 10000–19999: below the kernel's ephemeral range
+ * (ip_local_port_range, 32768–60999 by default). A port the kernel hands out for bind(0) comes from
+ * that range, where any outgoing socket (SIPp's, srf's, Chromium's) — in this process or in the test
+ * lane running beside it — may take it between this check and the bind that uses it (seen: trunkwise
+ * "EADDRINUSE 127.0.0.1:42999" in a two-lane run). Below it only an explicit bind can, and the RTP pools (rtpengine 20000–31999, the IVR simulator 26000–29999, the relay 40000+) stay clear of it.
+ */
 export async function freePorts(n: number): Promise<number[]> {
   const out: number[] = [];
-  while (out.length < n) {
-    const p = await new Promise<number>((resolve, reject) => {
+  for (let tries = 0; out.length < n; tries++) {
+    if (tries > 1000) throw new Error('freePorts: no free port in 10000–19999 after 1000 tries');
+    const p = 10_000 + Math.floor(Math.random() * 10_000);
+    if (out.includes(p)) continue;
+    const tcpFree = await new Promise<boolean>((resolve) => {
       const s = net.createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const port = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(port));
-      });
+      s.once('error', () => resolve(false));
+      s.listen(p, '127.0.0.1', () => s.close(() => resolve(true)));
     });
+    if (!tcpFree) continue;
     const udpFree = await new Promise<boolean>((resolve) => {
       const u = dgram.createSocket('udp4');
       u.once('error', () => resolve(false));
       u.bind(p, '127.0.0.1', () => u.close(() => resolve(true)));
     });
-    if (udpFree && !out.includes(p)) out.push(p);
+    if (udpFree) out.push(p);
   }
   return out;
 }
