@@ -41,7 +41,7 @@ const ROUTES = `routes:
     default: true
     carriers: [{ id: carrier-a }]
     maxAttempts: 1
-    timers: { attemptNoProvisionalMs: 2000, attemptNoAnswerMs: NO_ANSWER_MS, setupDeadlineMs: 25000 }
+    timers: { attemptNoProvisionalMs: 2000, attemptNoAnswerMs: ${NO_ANSWER_MS}, setupDeadlineMs: 25000 }
     media: relay
 `;
 
