@@ -13,7 +13,7 @@ import { buildUpstream } from './upstream';
 import { deepFreeze } from './freeze';
 import { buildRoutes, type RouteFileInput } from './routes';
 import type { CarrierConfig, ConfigError, ConfigResult, LoadOptions, TrunkwiseConfig } from './types';
-import { checkCarriersFile, checkRoutesFile } from './validate';
+import { checkCarriersFile, checkRoutesFile, insideAny } from './validate';
 import { readYaml } from './yaml-source';
 
 const ROUTE_FILE = /\.ya?ml$/i;
@@ -28,12 +28,14 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
   if (!cr.ok) errors.push(...cr.errors);
   else {
     const checked = checkCarriersFile(cr.source);
-    if (!checked.ok) errors.push(...checked.errors);
-    else {
+    errors.push(...checked.errors);
+    // Also past unknown keys (checked.value is then the file without them): every error in one report.
+    const more = (found: ConfigError[]): void => void errors.push(...found.filter((e) => !insideAny(e.path, checked.skip)));
+    if (checked.value) {
       carriersResult = buildCarriers(cr.source, checked.value, opts.env);
-      if (!carriersResult.ok) errors.push(...carriersResult.errors);
+      if (!carriersResult.ok) more(carriersResult.errors);
       healthResult = buildHealth(cr.source, checked.value.health);
-      if (!healthResult.ok) errors.push(...healthResult.errors);
+      if (!healthResult.ok) more(healthResult.errors);
       upstream = buildUpstream(checked.value.upstream);
     }
   }
@@ -57,7 +59,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
       continue;
     }
     const checked = checkRoutesFile(r.source);
-    if (!checked.ok) {
+    if (!checked.ok || !checked.value) {
       errors.push(...checked.errors);
       allRouteFilesValid = false;
       continue;

@@ -18,29 +18,64 @@ const INLINE_SECRET_KEYS = new Set(['password', 'username', 'secret', 'pass', 'u
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; errors: ConfigError[] };
 
-export function checkCarriersFile(src: YamlSource): Checked<RawCarriersFile> {
+/**
+ * A file that fails the schema only by unknown keys (misspelt settings) is still worth checking
+ * further, so one run reports all its errors: `value` is the file without those keys, `skip` the
+ * paths of the objects they were in — the loader reports nothing more about those (a misspelt
+ * `wieght` must not add "no weight" on top).
+ */
+export interface SchemaChecked<T> {
+  ok: boolean;
+  value?: T;
+  errors: ConfigError[];
+  skip: string[];
+}
+
+export function checkCarriersFile(src: YamlSource): SchemaChecked<RawCarriersFile> {
   return check(src, validateCarriers, 'carriers');
 }
 
-export function checkRoutesFile(src: YamlSource): Checked<RawRoutesFile> {
+export function checkRoutesFile(src: YamlSource): SchemaChecked<RawRoutesFile> {
   return check(src, validateRoutes, 'routes');
 }
 
-function check<T>(src: YamlSource, validate: ValidateFunction<T>, topKey: string): Checked<T> {
+/** Is `path` (formatted, e.g. `carriers[1].probe`) at or inside one of `objects`? */
+export function insideAny(path: string, objects: readonly string[]): boolean {
+  return objects.some((o) => path === o || path.startsWith(`${o}.`) || path.startsWith(`${o}[`));
+}
+
+function check<T>(src: YamlSource, validate: ValidateFunction<T>, topKey: string): SchemaChecked<T> {
   if (src.data === null || src.data === undefined) {
-    return { ok: false, errors: [{ file: src.file, path: '', line: 1, message: 'file is empty', fix: `start the file with "${topKey}:" and a list` }] };
+    return { ok: false, errors: [{ file: src.file, path: '', line: 1, message: 'file is empty', fix: `start the file with "${topKey}:" and a list` }], skip: [] };
   }
-  if (validate(src.data)) return { ok: true, value: src.data };
+  if (validate(src.data)) return { ok: true, value: src.data, errors: [], skip: [] };
+  const found = validate.errors ?? [];
   const seen = new Set<string>();
   const errors: ConfigError[] = [];
-  for (const e of validate.errors ?? []) {
+  for (const e of found) {
     const ce = toConfigError(src, e);
     const key = `${ce.path}\u0000${ce.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
     errors.push(ce);
   }
-  return { ok: false, errors };
+  return { ok: false, errors, ...withoutUnknownKeys(src.data, found, validate) };
+}
+
+/** The data without the unknown keys ajv found, when that is all that was wrong with it. */
+function withoutUnknownKeys<T>(data: unknown, found: readonly ErrorObject[], validate: ValidateFunction<T>): { value?: T; skip: string[] } {
+  if (found.length === 0 || !found.every((e) => e.keyword === 'additionalProperties')) return { skip: [] };
+  const copy: unknown = structuredClone(data);
+  const skip = new Set<string>();
+  for (const e of found) {
+    const segs = pointerToSegments(e.instancePath);
+    let obj: unknown = copy;
+    for (const s of segs) obj = (obj as Record<string | number, unknown> | undefined)?.[s];
+    if (obj && typeof obj === 'object') delete (obj as Record<string, unknown>)[String((e.params as { additionalProperty?: unknown }).additionalProperty)];
+    // A top-level key's absence cascades into nothing the schema allows; an object's key (a carrier's) might.
+    if (segs.length > 0) skip.add(formatPath(segs));
+  }
+  return validate(copy) ? { value: copy, skip: [...skip] } : { skip: [] };
 }
 
 /** `/carriers/2/uri` → ['carriers', 2, 'uri'] */

@@ -11,8 +11,9 @@
  *  - hang-up from the carrier and from the IVR: relay sessions, ports and engine dialogs back to 0;
  *  - a 183 with SDP before the 200 (the anchor answers twice), RFC 4733 DTMF from the IVR reaching
  *    the carrier, and a hold / resume started by the carrier;
- *  - the caller's CANCEL reaching the carrier (it stops ringing), and a ring-then-reject giving the
- *    caller exactly one final response.
+ *  - the caller's CANCEL reaching the carrier (it stops ringing), the no-answer timer doing the
+ *    same (the caller gets one 480), and a ring-then-reject giving the caller exactly one final
+ *    response.
  */
 import t, { type Test } from 'tap';
 import { rmSync } from 'node:fs';
@@ -28,6 +29,8 @@ const A_HZ = 1336;
 const B_HZ = 1477;
 const NUMBER_A = '15550001';
 const NUMBER_B = '25550001';
+/** The default route's no-answer timer: long enough for the tests that ring for 1 s, short enough to wait out. */
+const NO_ANSWER_MS = 4000;
 const ROUTES = `routes:
   - id: carrier-b
     match: { prefix: '2' }
@@ -38,7 +41,7 @@ const ROUTES = `routes:
     default: true
     carriers: [{ id: carrier-a }]
     maxAttempts: 1
-    timers: { attemptNoProvisionalMs: 2000, attemptNoAnswerMs: 20000, setupDeadlineMs: 25000 }
+    timers: { attemptNoProvisionalMs: 2000, attemptNoAnswerMs: ${NO_ANSWER_MS}, setupDeadlineMs: 25000 }
     media: relay
 `;
 
@@ -203,6 +206,24 @@ t.test('baresip IVR → trunkwise → baresip carriers (auto-answer)', { skip: b
       if (!stopped) await carrierA.command('hangup'); // stop it ringing for the next test
       await released(t);
     });
+
+  await t.test('carrier A rings and nobody answers: the no-answer timer CANCELs it (it stops ringing), the caller gets one 480', async (t) => {
+    await carrierA.command('answermode', 'manual');
+    const finalsBefore = finalResponses(ivr.output()).length;
+    const start = Date.now();
+    t.ok((await dial(NUMBER_A)).ok, 'dialled');
+    const ringing = await carrierA.waitEvent('CALL_INCOMING', 5000, undefined, start);
+    const stopped = await carrierA.waitEvent('CALL_CLOSED', NO_ANSWER_MS + 4000, undefined, start).then((e) => e, () => undefined);
+    t.ok(stopped, `the carrier stopped ringing ${stopped ? stopped.at - ringing.at : '—'} ms after it started (no-answer timer ${NO_ANSWER_MS} ms)`);
+    if (!stopped) await carrierA.command('hangup'); // stop it ringing for the next test
+    else t.ok(stopped.at - ringing.at >= NO_ANSWER_MS - 500, 'not before the timer');
+    const closed = await ivr.waitEvent('CALL_CLOSED', 5000, undefined, start);
+    t.match(closed.param, /^480/, `the IVR's call ended with ${closed.param}`);
+    await sleep(4000); // a re-sent final response would come at +0.5, +1.5 and +3.5 s
+    const finals = finalResponses(ivr.output()).slice(finalsBefore);
+    t.same(finals.map((f) => f.slice(0, 11)), ['SIP/2.0 480'], `exactly one final response reached the IVR (got ${finals.length}: ${finals.join(', ')})`);
+    await released(t);
+  });
 
   await t.test('carrier A rings, then rejects (486): the caller gets exactly one final response, nothing is left', async (t) => {
       await carrierA.command('answermode', 'manual');

@@ -89,7 +89,7 @@ t.test('dashboard: history, incident, controls', { skip: existsSync(CHROMIUM) ? 
     // History fills at 5 s steps: wait for a few points with traffic on them.
     t.ok(await waitFor(async () => (await attr(page, 'chart-cps-carrier-a', 'data-values')).split(',').filter((v) => Number(v) > 0).length >= 2, 25_000), 'calls/s history drawn');
     t.ok((await attr(page, 'chart-asr-carrier-a', 'data-values')).split(',').some((v) => Number(v) > 0.9), 'ASR history drawn');
-    t.ok((await attr(page, 'chart-setup-carrier-a', 'data-values')).length > 0, 'setup p95 history drawn');
+    t.ok((await attr(page, 'chart-setup-carrier-a', 'data-values')).split(',').some((v) => Number(v) > 0), 'setup p95 history drawn (a time above 0 ms)');
     t.ok((await attr(page, 'chart-rtt-carrier-a', 'data-values')).length > 0, 'probe RTT history drawn');
     t.ok(await waitFor(async () => {
       for (const id of ['carrier-a', 'carrier-b', 'carrier-c', 'carrier-d', 'carrier-e']) if ((await attr(page, `chart-rtp-${id}`, 'data-values')).length > 0) return true;
@@ -140,8 +140,33 @@ t.test('dashboard: history, incident, controls', { skip: existsSync(CHROMIUM) ? 
     if (DOCS) await sleep(40_000);
     await page.screenshot({ path: path.join(shots, 'dashboard-incident.png'), fullPage: true });
 
-    // The operator drains carrier-d from the page: the button asks for the token.
+    // The same incident through the API the page is built on: GET /carriers/:id/history (5 s steps,
+    // the score's drop and the state band) and /events (ISO time, no score contradicting the change).
+    const hist = await hs.tw.admin('GET', '/carriers/carrier-c/history?minutes=5');
+    t.equal(hist.status, 200, 'GET /carriers/carrier-c/history');
+    const h = (typeof hist.body === 'string' ? JSON.parse(hist.body) : hist.body) as { id: string; stepMs: number; minutes: number; points: { at: string; state: string; score: number }[] };
+    t.same([h.id, h.stepMs, h.minutes], ['carrier-c', 5000, 5], 'its own series, 5 s steps, the window asked for');
+    t.ok(h.points.length >= 3 && h.points.every((p) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(p.at)), `${h.points.length} points with ISO times`);
+    const steps = h.points.slice(1).map((p, i) => Date.parse(p.at) - Date.parse(h.points[i]!.at));
+    t.ok(steps.every((d) => d >= 4000 && d <= 7000), `one point per ~5 s (${steps.join(', ')} ms)`);
+    t.ok(h.points.some((p) => p.state === 'active' && p.score > 0.9) && h.points.some((p) => p.state === 'down' && p.score < 0.5), 'the series holds the healthy score and the drop to down');
+    t.equal((await hs.tw.admin('GET', '/carriers/carrier-z/history')).status, 404, 'an unknown carrier: 404');
+    t.equal((await hs.tw.admin('GET', '/carriers/carrier-c/history?minutes=61')).status, 400, 'more than the hour kept: 400');
+    const evs = ((await hs.tw.admin('GET', '/events?carrier=carrier-c')).body as { events: { at: string; atMs: number; carrier?: string; to?: string; score?: number | null; scoreAtChange?: number; reason?: string }[] }).events;
+    const downEv = evs.filter((e) => e.to === 'down').at(-1);
+    t.ok(downEv, `/events?carrier=carrier-c lists the change to down (${downEv?.reason})`);
+    t.ok(evs.every((e) => e.carrier === 'carrier-c' || e.carrier === undefined), 'and only carrier-c\'s events');
+    t.equal(downEv?.at, new Date(downEv?.atMs ?? 0).toISOString(), 'ISO time (UTC) beside the epoch ms');
+    t.ok(downEv?.score === null || (typeof downEv?.score === 'number' && downEv.score < 0.7), `its score is the one that caused it, or null when something else did (score ${downEv?.score}, at the change ${downEv?.scoreAtChange})`);
+
+    // The operator drains carrier-d from the page: the button asks for the token; a wrong one is refused.
     await click(page, 'drain-carrier-d'); // the cards re-render every second: click in one step
+    await page.waitForSelector('[data-testid="token-dialog"][open]', { timeout: 5000 });
+    await page.type('[data-testid="token-input"]', 'not-the-token');
+    await page.click('[data-testid="token-ok"]');
+    t.ok(await waitFor(async () => /refused/.test(await page.$eval('#flash', (el) => el.textContent ?? '')), 5000), `a wrong token is refused: ${await page.$eval('#flash', (el) => el.textContent ?? '')}`);
+    t.equal((await hs.carrier('carrier-d') as unknown as { manual: string }).manual, 'in-service', 'and carrier-d is not drained');
+    await click(page, 'drain-carrier-d');
     await page.waitForSelector('[data-testid="token-dialog"][open]', { timeout: 5000 });
     await page.type('[data-testid="token-input"]', 'test-token');
     await page.click('[data-testid="token-ok"]');
@@ -150,6 +175,12 @@ t.test('dashboard: history, incident, controls', { skip: existsSync(CHROMIUM) ? 
     t.ok(await waitFor(async () => (await page.$$eval('#events tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''))).some((r) => r.includes('operator: drain')), 5000), 'the operator action is in the events');
     await click(page, 'undrain-carrier-d');
     t.ok(await waitFor(async () => (await textOf(page, 'state-carrier-d')) === 'active', 5000), 'undrain with the remembered token');
+    // Disable asks for confirmation (accepted by the dialog handler above), then takes the carrier out.
+    await click(page, 'disable-carrier-d');
+    t.ok(await waitFor(async () => (await textOf(page, 'state-carrier-d')) === 'disabled', 5000), 'the disable button disables the carrier');
+    t.equal((await hs.carrier('carrier-d') as unknown as { manual: string }).manual, 'disabled', 'trunkwise agrees');
+    await click(page, 'enable-carrier-d');
+    t.ok(await waitFor(async () => (await textOf(page, 'state-carrier-d')) === 'active', 5000), 'and enable brings it back');
     t.same(errors, [], 'no script errors on the page');
 
     for (const f of ['dashboard-healthy.png', 'dashboard-incident.png']) t.ok(statSync(path.join(shots, f)).size > 20_000, `${f} written`);

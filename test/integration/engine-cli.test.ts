@@ -7,7 +7,7 @@
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Srf from 'drachtio-srf';
@@ -16,6 +16,7 @@ import { startMinimalB2bua } from '../apps/minimal-b2bua';
 import { connectSrf } from '../../src/app/srf-connect';
 
 let child: ChildProcess;
+let confDir: string | undefined;
 let sipPort: number;
 let adminPort: number;
 
@@ -60,6 +61,7 @@ t.before(async () => {
   if (process.env.DRACHTIO_HOST) return;
   [sipPort, adminPort] = (await freePorts(2)) as [number, number];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-cli-'));
+  confDir = dir;
   const conf = path.join(dir, 'drachtio.conf.xml');
   writeFileSync(conf, `<drachtio>
   <admin port="${adminPort}" secret="cymru">127.0.0.1</admin>
@@ -83,6 +85,7 @@ t.before(async () => {
 t.teardown(() => {
   killAll();
   child?.kill('SIGTERM');
+  if (confDir) rmSync(confDir, { recursive: true, force: true }); // its drachtio.conf.xml: one folder left in /tmp per run before
 });
 
 t.test('DRACHTIO_* environment as drachtio-server reads it; a ws contact is refused in the log, not fatal', async (t) => {
