@@ -57,7 +57,8 @@ export class ServerSide {
   stale(olderThanMs: number): TransactionSummary[] {
     return staleTransactions(this.byKey.values(), this.ctx.clock.now(), olderThanMs, (e) => ({
       side: 'server', method: e.request.method, state: e.txn.state, timers: e.txn.armedTimers, callId: getCallId(e.request) ?? '',
-      detail: `final=${e.finalStatus} app=${e.client ? 'yes' : 'none'} from=${e.txn.source.protocol}:${e.txn.source.address}:${e.txn.source.port}`,
+      detail: `final=${e.finalStatus} app=${e.client ? 'yes' : 'none'} from=${e.txn.source.protocol}:${e.txn.source.address}:${e.txn.source.port}`
+        + ` toTag=${getToTag(e.request) ? 'yes' : 'no'} dialog=${!e.dialog ? 'none' : this.ctx.dialogs.get(e.dialog.id) === e.dialog ? 'live' : 'gone'}`,
     }));
   }
 
