@@ -79,7 +79,9 @@ export class Actors {
     const [status, reason, withSdp] = this.rng.pick(CARRIER_FINALS);
     if (this.rng.chance(0.5)) this.sendOn(link, serialize(responseTo(d, 180, 'Ringing', toTag, link.me, false)), [], 'carrier');
     this.sendOn(link, serialize(responseTo(d, status, reason, toTag, link.me, withSdp)), [], 'carrier');
-    if (status === 200) {
+    // Only an initial INVITE makes a new dialog; a 200 to the edge's re-INVITE keeps the one we hold
+    // (re-keeping it here put a fresh tag in it, so its in-dialog requests and its BYE all got 481).
+    if (status === 200 && !tagOf(header(d, 'To'))) {
       const callId = header(d, 'Call-ID') ?? '';
       this.keep({ side: 'carrier', link, callId, fromTag: toTag, toTag: tagOf(header(d, 'From')), cseq: 1, target: uriOf(header(d, 'Contact')) ?? this.edgeUri,
         fromUri: uriOf(header(d, 'To')) ?? this.edgeUri, toUri: uriOf(header(d, 'From')) ?? this.edgeUri, bornAt: Date.now() });
@@ -124,9 +126,13 @@ export class Actors {
     if (this.dialogs.size > this.maxDialogs) this.hangup(this.dialogs.values().next().value!);
   }
 
-  /** A clean BYE for a dialog we hold, and forget it. */
+  /**
+   * A clean BYE for a dialog we hold, and forget it. Its CSeq is above every one we sent in the call,
+   * mutated ones included (RFC 3261 §12.2.2: a lower one is refused 500 and the call would stay up).
+   */
   hangup(dlg: LiveDialog): void {
     this.dialogs.delete(dlg.callId);
+    dlg.cseq = Math.max(dlg.cseq, Math.min(this.log.maxSeq(dlg.callId) + 1, 2 ** 31 - 1));
     const bye: Draft = { start: `BYE ${dlg.target} SIP/2.0`, headers: [['Via', via(dlg.link.me, `z9hG4bK-${this.rng.token(12)}`)], ['Max-Forwards', '70'],
       ['From', `<${dlg.fromUri}>;tag=${dlg.fromTag}`], ['To', `<${dlg.toUri}>${dlg.toTag ? `;tag=${dlg.toTag}` : ''}`], ['Call-ID', dlg.callId], ['CSeq', `${dlg.cseq++} BYE`]], body: '' };
     this.sendOn(dlg.link, serialize(bye), [], dlg.side);
