@@ -45,6 +45,13 @@ export class Actors {
   /** Where ACKs for non-2xx go (the edge's SIP address). */
   edgeUri = 'sip:127.0.0.1';
 
+  /**
+   * A UDP source for a hang-up whose TCP connection the edge has closed meanwhile: the BYE would be
+   * dropped and the call left up for ever; the edge matches it to the dialog by its tags whatever
+   * the transport.
+   */
+  fallback: Link | undefined;
+
   constructor(private readonly rng: Rng, private readonly log: SentLog, private readonly maxDialogs: number,
     private readonly onServerError: (response: string, link: Link) => void) {}
 
@@ -133,9 +140,10 @@ export class Actors {
   hangup(dlg: LiveDialog): void {
     this.dialogs.delete(dlg.callId);
     dlg.cseq = Math.max(dlg.cseq, Math.min(this.log.maxSeq(dlg.callId) + 1, 2 ** 31 - 1));
-    const bye: Draft = { start: `BYE ${dlg.target} SIP/2.0`, headers: [['Via', via(dlg.link.me, `z9hG4bK-${this.rng.token(12)}`)], ['Max-Forwards', '70'],
+    const link = dlg.link.up?.() === false && this.fallback ? this.fallback : dlg.link;
+    const bye: Draft = { start: `BYE ${dlg.target} SIP/2.0`, headers: [['Via', via(link.me, `z9hG4bK-${this.rng.token(12)}`)], ['Max-Forwards', '70'],
       ['From', `<${dlg.fromUri}>;tag=${dlg.fromTag}`], ['To', `<${dlg.toUri}>${dlg.toTag ? `;tag=${dlg.toTag}` : ''}`], ['Call-ID', dlg.callId], ['CSeq', `${dlg.cseq++} BYE`]], body: '' };
-    this.sendOn(dlg.link, serialize(bye), [], dlg.side);
+    this.sendOn(link, serialize(bye), [], dlg.side);
   }
 
   private answer(req: Draft, link: Link, status: number, reason: string, toTag = this.rng.token(8)): void {

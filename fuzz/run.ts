@@ -120,6 +120,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const udp = await Promise.all(SOURCES_UDP.map((h) => new UdpSource(h, target, actors.onCaller, c).open()));
   const tcp = SOURCES_TCP.map((h) => new TcpSource(h, target, actors.onCaller, c));
   for (const t of tcp) t.ready();
+  actors.fallback = udp[0];
 
   const legitCalls = Math.max(1, Math.round(o.legitRate * o.seconds));
   const [uacPort] = (await freePorts(1)) as [number];
