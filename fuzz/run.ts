@@ -212,7 +212,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   if (after && !zero) {
     const stale = after.engine.staleTransactions ?? [];
     const calls = [...new Set(stale.map((s) => String(s['callId'] ?? '')))].filter(Boolean);
-    save('leftover', `left after the settle: ${JSON.stringify(leftovers(after))}`, calls.flatMap((id) => log.forCall(id)), { stale });
+    save('leftover', `left after the settle: ${JSON.stringify(leftovers(after))}`, calls.flatMap((id) => log.forCall(id)), { stale, dialogs: after.engine.dialogSample ?? [] });
   }
   const rssAfter = edge.rssMiB();
   for (const s of udp) s.close();
