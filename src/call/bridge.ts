@@ -21,6 +21,9 @@ export type EndedBy = 'caller' | 'carrier' | 'system';
 
 type Relayed = { ok: true; sdp: string } | { ok: false; status: 488 | 491 };
 
+/** srf's Dialog#connected (lib/dialog.js; not in its type file): false once a BYE ended it. */
+const gone = (d: Srf.Dialog): boolean => Reflect.get(d, 'connected') === false;
+
 export function bridge(a: Srf.Dialog, b: Srf.Dialog, media: CallMediaSession, onEnd: (by: EndedBy) => void): { hangup(): void } {
   let ended = false;
   /** The re-INVITE whose offer is crossing the bridge now (one at a time). */
@@ -41,6 +44,10 @@ export function bridge(a: Srf.Dialog, b: Srf.Dialog, media: CallMediaSession, on
   };
   a.on('destroy', () => end('caller', b));
   b.on('destroy', () => end('carrier', a));
+  // srf emits 'destroy' once, when the BYE arrives: a leg hung up while the call was still being
+  // answered (the carrier's BYE right after its 200) ended before anyone listened (findings #8).
+  if (gone(b)) queueMicrotask(() => end('carrier', a));
+  else if (gone(a)) queueMicrotask(() => end('caller', b));
 
   const pass = async (to: Srf.Dialog, leg: MediaLeg, sdp: string): Promise<Relayed> => {
     const offer = await media.reoffer(leg, sdp);
