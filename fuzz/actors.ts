@@ -72,7 +72,7 @@ export class Actors {
       return;
     }
     const method = d.start.split(' ')[0]!;
-    if (method === 'ACK') return;
+    if (method === 'ACK') return this.learnTag(d);
     const toTag = this.rng.token(8);
     // Zero to two mutated responses first: they hit the edge's own client transaction.
     for (let k = this.calm ? 0 : this.rng.pick([0, 0, 1, 1, 2]); k > 0; k--) {
@@ -94,6 +94,17 @@ export class Actors {
         fromUri: uriOf(header(d, 'To')) ?? this.edgeUri, toUri: uriOf(header(d, 'From')) ?? this.edgeUri, bornAt: Date.now() });
     }
   };
+
+  /**
+   * The edge's ACK names the answer it took: one of our mutated 2xx may have carried another To tag
+   * than the final we meant. Our in-dialog requests and BYE must use that tag, or they all get 481
+   * and the call is never hung up from this side.
+   */
+  private learnTag(ack: Draft): void {
+    const dlg = this.dialogs.get(header(ack, 'Call-ID') ?? '');
+    const tag = tagOf(header(ack, 'To'));
+    if (dlg && dlg.side === 'carrier' && tag) dlg.fromTag = tag;
+  }
 
   private count(d: Draft): void {
     const status = d.start.split(' ')[1] ?? '?';
