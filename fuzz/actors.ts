@@ -72,7 +72,7 @@ export class Actors {
       return;
     }
     const method = d.start.split(' ')[0]!;
-    if (method === 'ACK') return this.learnTag(d);
+    if (method === 'ACK') return this.learnTag(d, link);
     const toTag = this.rng.token(8);
     // Zero to two mutated responses first: they hit the edge's own client transaction.
     for (let k = this.calm ? 0 : this.rng.pick([0, 0, 1, 1, 2]); k > 0; k--) {
@@ -96,14 +96,24 @@ export class Actors {
   };
 
   /**
-   * The edge's ACK names the answer it took: one of our mutated 2xx may have carried another To tag
-   * than the final we meant. Our in-dialog requests and BYE must use that tag, or they all get 481
-   * and the call is never hung up from this side.
+   * The edge's ACK for a 2xx (sent to our Contact, `sip:carrier@…`) names the answer it took: one of
+   * our mutated 2xx may have carried another To tag than the final we meant, or come before a final
+   * that was not a 2xx at all (the edge keeps the dialog the first 2xx made). We hold that dialog, with
+   * that tag, so our in-dialog requests reach it and our hang-up ends it.
    */
-  private learnTag(ack: Draft): void {
-    const dlg = this.dialogs.get(header(ack, 'Call-ID') ?? '');
+  private learnTag(ack: Draft, link: Link): void {
+    if (!/^ACK sip:carrier@/.test(ack.start)) return; // the ACK of a non-2xx: no dialog
+    const callId = header(ack, 'Call-ID') ?? '';
     const tag = tagOf(header(ack, 'To'));
-    if (dlg && dlg.side === 'carrier' && tag) dlg.fromTag = tag;
+    if (!tag) return;
+    const dlg = this.dialogs.get(callId);
+    if (dlg?.side === 'carrier') {
+      dlg.fromTag = tag;
+      return;
+    }
+    if (dlg) return;
+    this.keep({ side: 'carrier', link, callId, fromTag: tag, toTag: tagOf(header(ack, 'From')), cseq: 1, target: this.edgeUri,
+      fromUri: uriOf(header(ack, 'To')) ?? this.edgeUri, toUri: uriOf(header(ack, 'From')) ?? this.edgeUri, bornAt: Date.now() });
   }
 
   private count(d: Draft): void {
@@ -151,7 +161,10 @@ export class Actors {
   hangup(dlg: LiveDialog): void {
     this.dialogs.delete(dlg.callId);
     dlg.cseq = Math.max(dlg.cseq, Math.min(this.log.maxSeq(dlg.callId) + 1, 2 ** 31 - 1));
-    const link = dlg.link.up?.() === false && this.fallback ? this.fallback : dlg.link;
+    // A TCP connection may be closing under us (the edge closes idle and junk-fed ones): once the run
+    // is over, and whenever it is down, the hang-up goes over UDP, where it cannot be lost that way.
+    const overUdp = this.fallback && dlg.link.me.transport === 'TCP' && (this.calm || dlg.link.up?.() === false);
+    const link = overUdp && this.fallback ? this.fallback : dlg.link;
     const bye: Draft = { start: `BYE ${dlg.target} SIP/2.0`, headers: [['Via', via(link.me, `z9hG4bK-${this.rng.token(12)}`)], ['Max-Forwards', '70'],
       ['From', `<${dlg.fromUri}>;tag=${dlg.fromTag}`], ['To', `<${dlg.toUri}>${dlg.toTag ? `;tag=${dlg.toTag}` : ''}`], ['Call-ID', dlg.callId], ['CSeq', `${dlg.cseq++} BYE`]], body: '' };
     this.sendOn(link, serialize(bye), [], dlg.side);

@@ -115,7 +115,7 @@ export class TcpSource implements Link {
   }
 
   up(): boolean {
-    return this.ready();
+    return this.ready() && this.sock!.writable;
   }
 
   send(bytes: Buffer): void {
