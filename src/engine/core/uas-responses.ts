@@ -63,9 +63,12 @@ export function newUasDialog(e: UasExchange, res: SipResponse): Dialog | undefin
   const from = parseNameAddr(req.headers.get('from') ?? '');
   const to = parseNameAddr(req.headers.get('to') ?? '');
   const contact = parseNameAddr(req.headers.get('contact') ?? '');
-  if (!from?.tag || !to) return undefined;
+  if (!from || !to) return undefined;
+  // RFC 3261 §12.1.1: a From without a tag (RFC 2543) gives a null remote tag — the dialog is still
+  // held, under the id the app was given (uasDialogId), or its BYE would get 481 (findings #8).
+  const remoteTag = from.tag ?? '';
   return createDialog({
-    id: dialogId(callId, from.tag), role: 'uas', callId, localTag: e.toTag, remoteTag: from.tag,
+    id: dialogId(callId, remoteTag), role: 'uas', callId, localTag: e.toTag, remoteTag,
     localUri: stripTag(req.headers.get('to') ?? ''), remoteUri: stripTag(req.headers.get('from') ?? ''),
     localSeq: Math.floor(Math.random() * 10_000) + 1, remoteSeq: getCSeq(req)?.seq,
     remoteTarget: contact?.uri ?? to.uri, routeSet: req.headers.getAll('record-route'),
