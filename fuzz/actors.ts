@@ -166,7 +166,7 @@ export class Actors {
     const overUdp = this.fallback && dlg.link.me.transport === 'TCP' && (this.calm || dlg.link.up?.() === false);
     const link = overUdp && this.fallback ? this.fallback : dlg.link;
     const bye: Draft = { start: `BYE ${dlg.target} SIP/2.0`, headers: [['Via', via(link.me, `z9hG4bK-${this.rng.token(12)}`)], ['Max-Forwards', '70'],
-      ['From', `<${dlg.fromUri}>;tag=${dlg.fromTag}`], ['To', `<${dlg.toUri}>${dlg.toTag ? `;tag=${dlg.toTag}` : ''}`], ['Call-ID', dlg.callId], ['CSeq', `${dlg.cseq++} BYE`]], body: '' };
+      ['From', `<${dlg.fromUri}>${dlg.fromTag ? `;tag=${dlg.fromTag}` : ''}`], ['To', `<${dlg.toUri}>${dlg.toTag ? `;tag=${dlg.toTag}` : ''}`], ['Call-ID', dlg.callId], ['CSeq', `${dlg.cseq++} BYE`]], body: '' };
     this.sendOn(link, serialize(bye), [], dlg.side);
   }
 
