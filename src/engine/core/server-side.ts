@@ -329,6 +329,8 @@ export class ServerSide {
       onTerminated: () => {
         entry.reliable?.stop();
         entry.guard?.cancel();
+        // Ended with no final response (the caller's connection failed): its early dialog ends too.
+        if (!entry.finalStatus && entry.dialog?.state === 'early' && !getToTag(req)) endEarlyDialog(this.ctx.dialogs, entry.dialog);
         this.byKey.delete(key);
         this.byWireId.delete(wireTxnId);
       },
