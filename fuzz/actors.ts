@@ -161,9 +161,9 @@ export class Actors {
   hangup(dlg: LiveDialog): void {
     this.dialogs.delete(dlg.callId);
     dlg.cseq = Math.max(dlg.cseq, Math.min(this.log.maxSeq(dlg.callId) + 1, 2 ** 31 - 1));
-    // A TCP connection may be closing under us (the edge closes idle and junk-fed ones): once the run
-    // is over, and whenever it is down, the hang-up goes over UDP, where it cannot be lost that way.
-    const overUdp = this.fallback && dlg.link.me.transport === 'TCP' && (this.calm || dlg.link.up?.() === false);
+    // A BYE written into a TCP stream can be lost with it: the edge closes connections fed junk (the
+    // mutated messages before it in the same stream). The hang-up of a TCP dialog goes over UDP.
+    const overUdp = this.fallback && dlg.link.me.transport === 'TCP';
     const link = overUdp && this.fallback ? this.fallback : dlg.link;
     const bye: Draft = { start: `BYE ${dlg.target} SIP/2.0`, headers: [['Via', via(link.me, `z9hG4bK-${this.rng.token(12)}`)], ['Max-Forwards', '70'],
       ['From', `<${dlg.fromUri}>${dlg.fromTag ? `;tag=${dlg.fromTag}` : ''}`], ['To', `<${dlg.toUri}>${dlg.toTag ? `;tag=${dlg.toTag}` : ''}`], ['Call-ID', dlg.callId], ['CSeq', `${dlg.cseq++} BYE`]], body: '' };
