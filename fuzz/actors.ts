@@ -45,6 +45,13 @@ export class Actors {
   /** Where ACKs for non-2xx go (the edge's SIP address). */
   edgeUri = 'sip:127.0.0.1';
 
+  /**
+   * A UDP source for a hang-up whose TCP connection the edge has closed meanwhile: the BYE would be
+   * dropped and the call left up for ever; the edge matches it to the dialog by its tags whatever
+   * the transport.
+   */
+  fallback: Link | undefined;
+
   constructor(private readonly rng: Rng, private readonly log: SentLog, private readonly maxDialogs: number,
     private readonly onServerError: (response: string, link: Link) => void) {}
 
@@ -65,7 +72,7 @@ export class Actors {
       return;
     }
     const method = d.start.split(' ')[0]!;
-    if (method === 'ACK') return;
+    if (method === 'ACK') return this.learnTag(d, link);
     const toTag = this.rng.token(8);
     // Zero to two mutated responses first: they hit the edge's own client transaction.
     for (let k = this.calm ? 0 : this.rng.pick([0, 0, 1, 1, 2]); k > 0; k--) {
@@ -79,12 +86,35 @@ export class Actors {
     const [status, reason, withSdp] = this.rng.pick(CARRIER_FINALS);
     if (this.rng.chance(0.5)) this.sendOn(link, serialize(responseTo(d, 180, 'Ringing', toTag, link.me, false)), [], 'carrier');
     this.sendOn(link, serialize(responseTo(d, status, reason, toTag, link.me, withSdp)), [], 'carrier');
-    if (status === 200) {
+    // Only an initial INVITE makes a new dialog; a 200 to the edge's re-INVITE keeps the one we hold
+    // (re-keeping it here put a fresh tag in it, so its in-dialog requests and its BYE all got 481).
+    if (status === 200 && !tagOf(header(d, 'To'))) {
       const callId = header(d, 'Call-ID') ?? '';
       this.keep({ side: 'carrier', link, callId, fromTag: toTag, toTag: tagOf(header(d, 'From')), cseq: 1, target: uriOf(header(d, 'Contact')) ?? this.edgeUri,
         fromUri: uriOf(header(d, 'To')) ?? this.edgeUri, toUri: uriOf(header(d, 'From')) ?? this.edgeUri, bornAt: Date.now() });
     }
   };
+
+  /**
+   * The edge's ACK for a 2xx (sent to our Contact, `sip:carrier@…`) names the answer it took: one of
+   * our mutated 2xx may have carried another To tag than the final we meant, or come before a final
+   * that was not a 2xx at all (the edge keeps the dialog the first 2xx made). We hold that dialog, with
+   * that tag, so our in-dialog requests reach it and our hang-up ends it.
+   */
+  private learnTag(ack: Draft, link: Link): void {
+    if (!/^ACK sip:carrier@/.test(ack.start)) return; // the ACK of a non-2xx: no dialog
+    const callId = header(ack, 'Call-ID') ?? '';
+    const tag = tagOf(header(ack, 'To'));
+    if (!tag) return;
+    const dlg = this.dialogs.get(callId);
+    if (dlg?.side === 'carrier') {
+      dlg.fromTag = tag;
+      return;
+    }
+    if (dlg) return;
+    this.keep({ side: 'carrier', link, callId, fromTag: tag, toTag: tagOf(header(ack, 'From')), cseq: 1, target: this.edgeUri,
+      fromUri: uriOf(header(ack, 'To')) ?? this.edgeUri, toUri: uriOf(header(ack, 'From')) ?? this.edgeUri, bornAt: Date.now() });
+  }
 
   private count(d: Draft): void {
     const status = d.start.split(' ')[1] ?? '?';
@@ -124,12 +154,20 @@ export class Actors {
     if (this.dialogs.size > this.maxDialogs) this.hangup(this.dialogs.values().next().value!);
   }
 
-  /** A clean BYE for a dialog we hold, and forget it. */
+  /**
+   * A clean BYE for a dialog we hold, and forget it. Its CSeq is above every one we sent in the call,
+   * mutated ones included (RFC 3261 §12.2.2: a lower one is refused 500 and the call would stay up).
+   */
   hangup(dlg: LiveDialog): void {
     this.dialogs.delete(dlg.callId);
-    const bye: Draft = { start: `BYE ${dlg.target} SIP/2.0`, headers: [['Via', via(dlg.link.me, `z9hG4bK-${this.rng.token(12)}`)], ['Max-Forwards', '70'],
-      ['From', `<${dlg.fromUri}>;tag=${dlg.fromTag}`], ['To', `<${dlg.toUri}>${dlg.toTag ? `;tag=${dlg.toTag}` : ''}`], ['Call-ID', dlg.callId], ['CSeq', `${dlg.cseq++} BYE`]], body: '' };
-    this.sendOn(dlg.link, serialize(bye), [], dlg.side);
+    dlg.cseq = Math.max(dlg.cseq, Math.min(this.log.maxSeq(dlg.callId) + 1, 2 ** 31 - 1));
+    // A BYE written into a TCP stream can be lost with it: the edge closes connections fed junk (the
+    // mutated messages before it in the same stream). The hang-up of a TCP dialog goes over UDP.
+    const overUdp = this.fallback && dlg.link.me.transport === 'TCP';
+    const link = overUdp && this.fallback ? this.fallback : dlg.link;
+    const bye: Draft = { start: `BYE ${dlg.target} SIP/2.0`, headers: [['Via', via(link.me, `z9hG4bK-${this.rng.token(12)}`)], ['Max-Forwards', '70'],
+      ['From', `<${dlg.fromUri}>${dlg.fromTag ? `;tag=${dlg.fromTag}` : ''}`], ['To', `<${dlg.toUri}>${dlg.toTag ? `;tag=${dlg.toTag}` : ''}`], ['Call-ID', dlg.callId], ['CSeq', `${dlg.cseq++} BYE`]], body: '' };
+    this.sendOn(link, serialize(bye), [], dlg.side);
   }
 
   private answer(req: Draft, link: Link, status: number, reason: string, toTag = this.rng.token(8)): void {

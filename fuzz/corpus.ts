@@ -80,7 +80,7 @@ export function inDialogRequest(rng: Rng, me: Endpoint, d: DialogIds, fromUri: s
   const headers: Array<[string, string]> = [
     ['Via', via(me, `z9hG4bK-${rng.token(12)}`)],
     ['Max-Forwards', '70'],
-    ['From', `<${fromUri}>;tag=${d.fromTag}`],
+    ['From', `<${fromUri}>${d.fromTag ? `;tag=${d.fromTag}` : ''}`],
     ['To', `<${toUri}>${d.toTag ? `;tag=${d.toTag}` : ''}`],
     ['Call-ID', d.callId],
     ['CSeq', `${seq} ${method}`],

@@ -19,6 +19,8 @@ export interface EdgeHealth {
     clientOptionsTransactions?: number;
     /** Transactions open longer than 64·T1, with state and armed timers. */
     staleTransactions?: Array<Record<string, unknown>>;
+    /** Up to 10 dialogs still held. */
+    dialogSample?: Array<Record<string, unknown>>;
   };
   media: { tracked: number; [k: string]: number };
   activeCalls: number;

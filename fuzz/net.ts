@@ -11,6 +11,8 @@ import type { Endpoint } from './corpus';
 export interface Link {
   me: Endpoint;
   send(bytes: Buffer): void;
+  /** A TCP source: whether its connection is up (what is sent while it is down is dropped). */
+  up?(): boolean;
 }
 
 export type OnMessage = (text: string, link: Link) => void;
@@ -110,6 +112,10 @@ export class TcpSource implements Link {
   ready(): boolean {
     if (!this.sock) this.connect();
     return this.sock !== undefined;
+  }
+
+  up(): boolean {
+    return this.ready() && this.sock!.writable;
   }
 
   send(bytes: Buffer): void {

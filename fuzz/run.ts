@@ -31,7 +31,7 @@ export interface FuzzOptions {
 }
 
 export interface Finding {
-  kind: 'exit' | '500';
+  kind: 'exit' | '500' | 'leftover';
   at: number;
   detail: string;
   file: string;
@@ -120,6 +120,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const udp = await Promise.all(SOURCES_UDP.map((h) => new UdpSource(h, target, actors.onCaller, c).open()));
   const tcp = SOURCES_TCP.map((h) => new TcpSource(h, target, actors.onCaller, c));
   for (const t of tcp) t.ready();
+  actors.fallback = udp[0];
 
   const legitCalls = Math.max(1, Math.round(o.legitRate * o.seconds));
   const [uacPort] = (await freePorts(1)) as [number];
@@ -207,6 +208,12 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     await sleep(500);
   }
   const settledMs = Date.now() - settleStart;
+  // What is left, with what we last sent in each call that still holds a transaction (findings #8).
+  if (after && !zero) {
+    const stale = after.engine.staleTransactions ?? [];
+    const calls = [...new Set(stale.map((s) => String(s['callId'] ?? '')))].filter(Boolean);
+    save('leftover', `left after the settle: ${JSON.stringify(leftovers(after))}`, calls.flatMap((id) => log.forCall(id)), { stale, dialogs: after.engine.dialogSample ?? [] });
+  }
   const rssAfter = edge.rssMiB();
   for (const s of udp) s.close();
   for (const t of tcp) t.close();

@@ -18,7 +18,7 @@ export class SentLog {
   private next = 0;
   private readonly byCallId = new Map<string, SentEntry[]>();
   /** Highest CSeq number sent per Call-ID (requests other than ACK/CANCEL), and the requests sent below it. */
-  private readonly maxSeq = new Map<string, number>();
+  private readonly highestSeq = new Map<string, number>();
   private readonly outOfOrder = new Set<string>();
 
   constructor(private readonly size = 400, private readonly maxCalls = 20_000) {}
@@ -44,21 +44,26 @@ export class SentLog {
     const cseq = /\r\ncseq[ \t]*:[ \t]*(\d+)[ \t]+(\S+)/i.exec(text);
     if (!cseq || text.startsWith('SIP/') || cseq[2] === 'ACK' || cseq[2] === 'CANCEL') return;
     const seq = Number(cseq[1]);
-    const max = this.maxSeq.get(callId);
+    const max = this.highestSeq.get(callId);
     if (max !== undefined && seq <= max) {
       this.outOfOrder.add(`${callId} ${cseq[1]} ${cseq[2]}`);
       if (this.outOfOrder.size > this.maxCalls) this.outOfOrder.delete(this.outOfOrder.values().next().value!);
     }
     if (max === undefined || seq > max) {
-      this.maxSeq.delete(callId);
-      this.maxSeq.set(callId, seq);
-      if (this.maxSeq.size > this.maxCalls) this.maxSeq.delete(this.maxSeq.keys().next().value!);
+      this.highestSeq.delete(callId);
+      this.highestSeq.set(callId, seq);
+      if (this.highestSeq.size > this.maxCalls) this.highestSeq.delete(this.highestSeq.keys().next().value!);
     }
   }
 
   /** Whether we sent this request (Call-ID, CSeq number, method) with a CSeq not above an earlier one in its call. */
   wasOutOfOrder(callId: string, seq: string, method: string): boolean {
     return this.outOfOrder.has(`${callId} ${seq} ${method}`);
+  }
+
+  /** The highest CSeq number sent in this call so far (0: none known). */
+  maxSeq(callId: string): number {
+    return this.highestSeq.get(callId) ?? 0;
   }
 
   /** The ring, oldest first. */

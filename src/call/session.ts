@@ -267,9 +267,19 @@ async function answer(
   deps: CallDeps, log: Logger, req: Srf.SrfRequest, res: Srf.SrfResponse, uac: Srf.Dialog, carrier: string,
   cdr: CdrRecord, media: CallMedia, finish: (status: number, outcome: CdrRecord['outcome']) => void,
 ): Promise<void> {
+  const localSdp = await media.answer(uac.remote.sdp, carrier);
+  if (localSdp && !localSdp.startsWith('v=0')) {
+    // A body that is not a session description cannot answer the caller: srf would send it without a
+    // Content-Type, the stack refuses such a response, srf never answers twice, and the caller's
+    // INVITE would stay unanswered (fuzz/findings.md #8). The carrier's answer is unusable: 502.
+    log.warn({ carrier }, "carrier's 2xx carries no session description: leg released, caller gets 502");
+    uac.destroy({ headers: {} }, () => undefined);
+    if (!res.finalResponseSent) res.send(502);
+    return finish(502, 'failed');
+  }
   let uas: Srf.Dialog;
   try {
-    uas = await deps.sip.createUas(req, res, { localSdp: await media.answer(uac.remote.sdp, carrier) });
+    uas = await deps.sip.createUas(req, res, { localSdp });
   } catch (err) {
     // The caller went away (CANCEL crossed our answer): release the carrier leg.
     log.info({ err: (err as Error).message }, 'caller leg could not be answered');

@@ -110,6 +110,8 @@ export function parseMessage(buf: Buffer): ParseResult {
     if (bad) return fail(bad);
   }
   if (!parseNameAddr(headers.get('from') ?? '') || !parseNameAddr(headers.get('to') ?? '')) return fail('invalid From or To header');
+  // Two tags: we would take one and the peer the other, and its in-dialog requests would never match.
+  if (tagCount(headers.get('from') ?? '') > 1 || tagCount(headers.get('to') ?? '') > 1) return fail('invalid From or To header (more than one tag)');
 
   const bodyStart = end.index + end.length;
   const available = buf.length - bodyStart;
@@ -134,6 +136,13 @@ export function parseMessage(buf: Buffer): ParseResult {
  * closed, no spaces inside <>, display names tokens or quoted), Max-Forwards 0–255. Responses are
  * not held to these: a carrier's odd header must not lose us its answer.
  */
+/** How many `tag` parameters a From/To carries as header parameters (after the `>` of a name-addr). */
+function tagCount(value: string): number {
+  const close = value.lastIndexOf('>');
+  const params = value.includes('<') ? value.slice(close + 1) : value;
+  return params.match(/;\s*tag\s*=/gi)?.length ?? 0;
+}
+
 function requestHeaderError(headers: SipHeaders, counts: ReadonlyMap<string, number>): string | undefined {
   for (const h of SINGLE) if ((counts.get(h) ?? 0) > 1) return `more than one ${displayName(h)} header`;
   for (const v of headers.getAll('via')) {

@@ -10,10 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Actors } from '../../fuzz/actors';
 import { Edge, scanLog, type EdgeHealth } from '../../fuzz/edge';
-import { CarrierServer, counters, UdpSource } from '../../fuzz/net';
+import { CarrierServer, counters, UdpSource, type OnMessage } from '../../fuzz/net';
 import { Rng } from '../../fuzz/prng';
 import { fill, loadCases, scriptedCarrier, type ReplayCase } from '../../fuzz/replay';
 import { SentLog } from '../../fuzz/sent-log';
+import { dialogRaces, type RaceWorld } from '../helpers/dialog-races';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-fuzz-replay-'));
@@ -24,13 +25,18 @@ let carrier: CarrierServer;
 let edge: Edge;
 let caller: UdpSource;
 const seen: string[] = [];
+/** While a dialog-race test runs, its scripted peers take the caller's and the carrier's messages. */
+let callerOverride: OnMessage | undefined;
+let carrierOverride: OnMessage | undefined;
 
 t.before(async () => {
-  carrier = await new CarrierServer('127.0.0.1', scriptedCarrier(() => current?.carrier), c).open();
+  const scripted = scriptedCarrier(() => current?.carrier);
+  carrier = await new CarrierServer('127.0.0.1', (text, link) => (carrierOverride ?? scripted)(text, link), c).open();
   edge = new Edge({ dir, legit: [], fuzzCarrierPort: carrier.port, allow: '127.0.0.0/28', probeFuzzCarriers: false });
   await edge.start();
   actors.edgeUri = `sip:127.0.0.1:${edge.sipPort}`;
   caller = await new UdpSource('127.0.0.2', { host: '127.0.0.1', port: edge.sipPort }, (text, link) => {
+    if (callerOverride) return callerOverride(text, link);
     seen.push(text.split('\r\n')[0]!);
     actors.onCaller(text, link);
   }, c).open();
@@ -63,6 +69,16 @@ for (const k of cases) {
     for (const d of [...actors.dialogs.values()]) actors.hangup(d);
   });
 }
+
+// fuzz/findings.md #8: re-INVITEs relayed across the bridge while the far leg refuses or hangs up.
+const world: RaceWorld = {
+  caller: () => caller, edgePort: () => edge.sipPort,
+  listen: (onCaller, onCarrier) => {
+    callerOverride = onCaller;
+    carrierOverride = onCarrier;
+  },
+};
+dialogRaces(world);
 
 t.test('afterwards: nothing unhandled in the log', async (t) => {
   const scan = scanLog(edge.logFile);

@@ -154,7 +154,11 @@ export class ClientSide {
       if (d.lastRSeq === undefined) throw new Error('Server error: unable to find IIP when sending PRACK');
       app.headers.append('RAck', `${d.lastRSeq} ${d.lastInviteSeq} INVITE`);
     }
-    const target = await resolveDialogTarget(d);
+    const target = await resolveDialogTarget(d).catch((err: unknown) => {
+      // srf forgets its Dialog when its BYE fails: the engine must too, or nothing ends it (findings #8).
+      if (method === 'BYE') this.ctx.dialogs.remove(d);
+      throw err;
+    });
     d.localSeq += 1;
     // srf writes the INVITE's Request-URI into its PRACK; like sofia's nta_outgoing_prack, the PRACK
     // goes to the early dialog's remote target instead.

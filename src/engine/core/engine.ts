@@ -54,6 +54,8 @@ export interface EngineStats {
   clientOptionsTransactions: number;
   /** Up to 10 of each side open longer than 64·T1 (leak diagnostics; empty when healthy). */
   staleTransactions: TransactionSummary[];
+  /** Up to 10 of the dialogs held (leak diagnostics: which calls are still up). */
+  dialogSample: ReturnType<SipEngine['dialogSummaries']>;
 }
 
 export class SipEngine {
@@ -128,8 +130,13 @@ export class SipEngine {
   }
 
   /** The dialogs held now (for the admin API and leak diagnostics). */
-  dialogSummaries(): Array<{ id: string; role: string; state: string; protocol: string; remoteTarget: string }> {
-    return [...this.ctx.dialogs.all()].map((d) => ({ id: d.id, role: d.role, state: d.state, protocol: d.protocol, remoteTarget: d.remoteTarget }));
+  dialogSummaries(limit = Infinity): Array<{ id: string; role: string; state: string; protocol: string; remoteTarget: string }> {
+    const out: Array<{ id: string; role: string; state: string; protocol: string; remoteTarget: string }> = [];
+    for (const d of this.ctx.dialogs.all()) {
+      if (out.length >= limit) break;
+      out.push({ id: d.id, role: d.role, state: d.state, protocol: d.protocol, remoteTarget: d.remoteTarget });
+    }
+    return out;
   }
 
   stats(): EngineStats {
@@ -141,6 +148,7 @@ export class SipEngine {
       applications: this.wire.clientCount,
       transport: this.transport.stats,
       staleTransactions: [...this.server.stale(64 * this.ctx.timers.T1), ...this.client.stale(64 * this.ctx.timers.T1)],
+      dialogSample: this.dialogSummaries(10),
     };
   }
 }

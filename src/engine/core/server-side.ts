@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { SipRequest, SipResponse } from '../../sip/message';
 import { buildResponse } from '../../sip/response-builder';
 import { getBranch, getCallId, getCSeq, getFromTag, getToTag, generateTag, parseNameAddr } from '../../sip/headers';
-import type { ServerTransaction } from '../transaction/types';
+import type { ServerTransaction, TimerHandle } from '../transaction/types';
 import { isRfc3261Branch, requestServerKey } from '../transaction/keys';
 import type { InboundMessage } from '../transport/layer';
 import { responseTarget } from '../transport/layer';
@@ -19,13 +19,14 @@ import type { Dialog } from '../dialog/dialog';
 import { parseAppMessage } from './app-message';
 import { encode, metaFor, safeSend, type CoreContext } from './context';
 import { createServerTxn } from './txn-factory';
-import { buildAppResponse, newUasDialog, rememberLocalSdp, uasDialogId, type UasExchange } from './uas-responses';
+import { buildAppResponse, endEarlyDialog, rememberLocalSdp, trackUasDialog, uasDialogId, type UasExchange } from './uas-responses';
 import { offers100rel, parseRAck, ReliableProvisionals, wantsReliable } from './prack';
 import { rejectTooSmall, type SessionTimers } from './session-timer';
 import { handledAsSpam } from './spammers';
 import { buildEngineBye } from './request-builder';
 import { methodRejection, requestRejection } from './request-checks';
 import { staleTransactions, type TransactionSummary } from './txn-summary';
+import { armGuard } from './answer-guard';
 
 interface ServerEntry extends UasExchange {
   key: string;
@@ -37,6 +38,8 @@ interface ServerEntry extends UasExchange {
   finalStatus: number;
   /** RFC 3262 reliable provisionals of this INVITE, once the app sent one. */
   reliable: ReliableProvisionals | undefined;
+  /** INVITE handed to an app: the engine answers if the app never does (answer-guard.ts). */
+  guard: TimerHandle | undefined;
 }
 
 export interface ServerSideHooks {
@@ -57,7 +60,8 @@ export class ServerSide {
   stale(olderThanMs: number): TransactionSummary[] {
     return staleTransactions(this.byKey.values(), this.ctx.clock.now(), olderThanMs, (e) => ({
       side: 'server', method: e.request.method, state: e.txn.state, timers: e.txn.armedTimers, callId: getCallId(e.request) ?? '',
-      detail: `final=${e.finalStatus} app=${e.client ? 'yes' : 'none'} from=${e.txn.source.protocol}:${e.txn.source.address}:${e.txn.source.port}`,
+      detail: `final=${e.finalStatus} app=${e.client ? 'yes' : 'none'} from=${e.txn.source.protocol}:${e.txn.source.address}:${e.txn.source.port}`
+        + ` toTag=${getToTag(e.request) ? 'yes' : 'no'} dialog=${!e.dialog ? 'none' : this.ctx.dialogs.get(e.dialog.id) === e.dialog ? 'live' : 'gone'}`,
     }));
   }
 
@@ -101,12 +105,15 @@ export class ServerSide {
       client.send(sipNok(msgId, 'missing content-type'));
       return;
     }
-    const dialog = this.trackDialog(entry, res);
+    const dialog = trackUasDialog(this.ctx.dialogs, entry, res);
     if (dialog && status >= 200 && status < 300 && (isInvite || entry.request.method === 'UPDATE')) {
       this.timers.onUas2xx(dialog, entry.request, res);
     }
     if (dialog && status > 100 && status < 300 && (isInvite || entry.request.method === 'UPDATE')) rememberLocalSdp(dialog, res);
-    if (status >= 200) entry.finalStatus = status;
+    if (status >= 200) {
+      entry.finalStatus = status;
+      entry.guard?.cancel();
+    } else if (isInvite && status > 100 && !getToTag(entry.request)) this.guardAnswer(entry); // timer C restarts on a provisional
     this.transmit(entry, res);
     const { text, bytes } = encode(res);
     const echoDialog = dialog?.id ?? (isInvite && !getToTag(entry.request) && status > 100 ? uasDialogId(entry.request) : '');
@@ -153,7 +160,10 @@ export class ServerSide {
     if (req.method === 'INVITE' && this.sessionIntervalTooSmall(entry)) return;
     const { text, bytes } = encode(req);
     client.send(sipToApp(metaFor('network', m.source, bytes), entry.wireTxnId, '', text, { address: m.local.address, port: m.local.port }));
-    if (req.method === 'INVITE') this.ctx.cdr.attempt('network', text);
+    if (req.method === 'INVITE') {
+      this.guardAnswer(entry);
+      this.ctx.cdr.attempt('network', text);
+    }
   }
 
   private onInDialog(req: SipRequest, m: InboundMessage, key: string): void {
@@ -215,6 +225,7 @@ export class ServerSide {
       return;
     }
     d.client.send(sipToApp(metaFor('network', m.source, bytes), entry.wireTxnId, d.id, text));
+    if (req.method === 'INVITE') this.guardAnswer(entry);
     if (req.method === 'BYE') this.ctx.cdr.stop('network', 'normal-release', text);
   }
 
@@ -277,11 +288,22 @@ export class ServerSide {
     e.txn.respond(res);
   }
 
-  /** A final response the engine itself sends (CANCEL, 481/491/500, app gone, reliable timeout). */
+  /** The app has this INVITE: if it never answers, the engine will (answer-guard.ts), and log it. */
+  private guardAnswer(e: ServerEntry): void {
+    e.guard = armGuard(this.ctx, e.guard, !!getToTag(e.request), (v, ms) => {
+      if (e.finalStatus) return;
+      this.ctx.logger.warn({ callId: getCallId(e.request), method: e.request.method, reinvite: !!getToTag(e.request), afterMs: ms, status: v.status },
+        'the application never answered the INVITE: the engine answers it');
+      this.engineFinal(e, v.status, v.reason, v.headers);
+    });
+  }
+
+  /** A final response the engine itself sends (CANCEL, 481/491/500, app gone, reliable timeout, answer guard). */
   private engineFinal(e: ServerEntry, status: number, reason: string, headers: Array<{ name: string; value: string }> = []): void {
     const res = buildResponse(e.request, status, reason, { toTag: status > 100 ? e.toTag : undefined, headers });
     e.reliable?.stop();
-    if (e.request.method === 'INVITE' && !getToTag(e.request) && e.dialog && status >= 300) this.endEarlyDialog(e.dialog);
+    e.guard?.cancel();
+    if (e.request.method === 'INVITE' && !getToTag(e.request) && e.dialog && status >= 300) endEarlyDialog(this.ctx.dialogs, e.dialog);
     if (e.dialog && e.request.method === 'INVITE' && getToTag(e.request)) e.dialog.inviteInProgressIn = false;
     e.finalStatus = status;
     e.txn.respond(res);
@@ -299,11 +321,6 @@ export class ServerSide {
     safeSend(d.client, sipToApp(metaFor('application', { protocol: d.protocol, address: '', port: 0 }, bytes), 'unsolicited', d.id, text));
   }
 
-  private endEarlyDialog(d: Dialog): void {
-    d.initialInviteTxn = undefined;
-    if (d.state === 'early') this.ctx.dialogs.remove(d);
-  }
-
   private createEntry(req: SipRequest, m: InboundMessage, key: string, client: WireClient | undefined, dialog: Dialog | undefined): ServerEntry {
     const wireTxnId = randomUUID();
     const replyTo = responseTarget(req, m.source);
@@ -311,6 +328,9 @@ export class ServerSide {
     const txn = createServerTxn(this.ctx, req, replyTo, {
       onTerminated: () => {
         entry.reliable?.stop();
+        entry.guard?.cancel();
+        // Ended with no final response (the caller's connection failed): its early dialog ends too.
+        if (!entry.finalStatus && entry.dialog?.state === 'early' && !getToTag(req)) endEarlyDialog(this.ctx.dialogs, entry.dialog);
         this.byKey.delete(key);
         this.byWireId.delete(wireTxnId);
       },
@@ -319,7 +339,7 @@ export class ServerSide {
       },
       onTransportError: () => this.ctx.logger.warn({ target: replyTo, method: req.method }, 'could not send response'),
     });
-    Object.assign(entry, { wireTxnId, key, createdAt: this.ctx.clock.now(), txn, request: req, replyTo, local: m.local, client, toTag: generateTag(), dialog, finalStatus: 0, reliable: undefined });
+    Object.assign(entry, { wireTxnId, key, createdAt: this.ctx.clock.now(), txn, request: req, replyTo, local: m.local, client, toTag: generateTag(), dialog, finalStatus: 0, reliable: undefined, guard: undefined });
     this.byKey.set(key, entry);
     this.byWireId.set(wireTxnId, entry);
     return entry;
@@ -356,42 +376,6 @@ export class ServerSide {
     const inv = d.initialInviteTxn ? this.byWireId.get(d.initialInviteTxn) : undefined;
     const rack = parseRAck(prack.headers.get('rack'));
     return !!inv?.reliable && !!rack && inv.reliable.prack(rack);
-  }
-
-  /** Create the UAS dialog on a 1xx/2xx to an initial INVITE; end it on a non-2xx; re-INVITE bookkeeping. */
-  private trackDialog(e: ServerEntry, res: SipResponse): Dialog | undefined {
-    const req = e.request;
-    if (req.method !== 'INVITE') return e.dialog;
-    const d = e.dialog;
-    if (d && getToTag(req)) {
-      // re-INVITE inside the dialog
-      if (res.status >= 200) d.inviteInProgressIn = false;
-      if (res.status >= 200 && res.status < 300) d.awaitingAckTxn = e.wireTxnId;
-      return d;
-    }
-    if (d) {
-      if (res.status >= 300) {
-        this.endEarlyDialog(d);
-        return undefined;
-      }
-      if (res.status >= 200) {
-        // initialInviteTxn stays: a PRACK may still be due for a reliable provisional (and may release this 2xx).
-        d.state = 'confirmed';
-        d.inviteInProgressIn = false;
-        d.awaitingAckTxn = e.wireTxnId;
-      }
-      return d;
-    }
-    if (res.status <= 100 || res.status >= 300) return undefined;
-    const created = newUasDialog(e, res);
-    if (!created) return undefined;
-    this.ctx.dialogs.add(created);
-    e.dialog = created;
-    if (res.status >= 200) {
-      created.inviteInProgressIn = false;
-      created.awaitingAckTxn = e.wireTxnId;
-    }
-    return created;
   }
 }
 

@@ -7,7 +7,7 @@ import { buildResponse } from '../../sip/response-builder';
 import { getCSeq, getCallId, getToTag, parseNameAddr, stripTag } from '../../sip/headers';
 import type { LocalPoint } from '../transport/layer';
 import type { WireClient } from '../wire/server';
-import { createDialog, dialogId, type Dialog } from '../dialog/dialog';
+import { createDialog, dialogId, type Dialog, type DialogStore } from '../dialog/dialog';
 import { appHeadersForResponse, ensureContentType, LOCALHOST_HEADERS, replaceLocalhost } from './app-message';
 import { contactFor, hostport } from './context';
 
@@ -63,9 +63,12 @@ export function newUasDialog(e: UasExchange, res: SipResponse): Dialog | undefin
   const from = parseNameAddr(req.headers.get('from') ?? '');
   const to = parseNameAddr(req.headers.get('to') ?? '');
   const contact = parseNameAddr(req.headers.get('contact') ?? '');
-  if (!from?.tag || !to) return undefined;
+  if (!from || !to) return undefined;
+  // RFC 3261 §12.1.1: a From without a tag (RFC 2543) gives a null remote tag — the dialog is still
+  // held, under the id the app was given (uasDialogId), or its BYE would get 481 (findings #8).
+  const remoteTag = from.tag ?? '';
   return createDialog({
-    id: dialogId(callId, from.tag), role: 'uas', callId, localTag: e.toTag, remoteTag: from.tag,
+    id: dialogId(callId, remoteTag), role: 'uas', callId, localTag: e.toTag, remoteTag,
     localUri: stripTag(req.headers.get('to') ?? ''), remoteUri: stripTag(req.headers.get('from') ?? ''),
     localSeq: Math.floor(Math.random() * 10_000) + 1, remoteSeq: getCSeq(req)?.seq,
     remoteTarget: contact?.uri ?? to.uri, routeSet: req.headers.getAll('record-route'),
@@ -79,4 +82,46 @@ export function newUasDialog(e: UasExchange, res: SipResponse): Dialog | undefin
 export function rememberLocalSdp(d: Dialog, msg: { headers: SipHeaders; body: Buffer }): void {
   const type = msg.headers.get('content-type') ?? '';
   if (msg.body.length > 0 && /^application\/sdp/i.test(type)) d.localSdp = { body: msg.body, contentType: type };
+}
+
+/** An early dialog ends with its INVITE's non-2xx final (a confirmed one stays). */
+export function endEarlyDialog(dialogs: DialogStore, d: Dialog): void {
+  d.initialInviteTxn = undefined;
+  if (d.state === 'early') dialogs.remove(d);
+}
+
+/** Create the UAS dialog on a 1xx/2xx to an initial INVITE; end it on a non-2xx; re-INVITE bookkeeping. */
+export function trackUasDialog(dialogs: DialogStore, e: UasExchange, res: SipResponse): Dialog | undefined {
+  const req = e.request;
+  if (req.method !== 'INVITE') return e.dialog;
+  const d = e.dialog;
+  if (d && getToTag(req)) {
+    // re-INVITE inside the dialog
+    if (res.status >= 200) d.inviteInProgressIn = false;
+    if (res.status >= 200 && res.status < 300) d.awaitingAckTxn = e.wireTxnId;
+    return d;
+  }
+  if (d) {
+    if (res.status >= 300) {
+      endEarlyDialog(dialogs, d);
+      return undefined;
+    }
+    if (res.status >= 200) {
+      // initialInviteTxn stays: a PRACK may still be due for a reliable provisional (and may release this 2xx).
+      d.state = 'confirmed';
+      d.inviteInProgressIn = false;
+      d.awaitingAckTxn = e.wireTxnId;
+    }
+    return d;
+  }
+  if (res.status <= 100 || res.status >= 300) return undefined;
+  const created = newUasDialog(e, res);
+  if (!created) return undefined;
+  dialogs.add(created);
+  e.dialog = created;
+  if (res.status >= 200) {
+    created.inviteInProgressIn = false;
+    created.awaitingAckTxn = e.wireTxnId;
+  }
+  return created;
 }
