@@ -17,9 +17,11 @@ import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { EngineLogger } from '../logger';
 import type { AdmissionOptions, ForeignAction } from './admission';
-import { GATE_SLOTS, type DropReason, type GateVerdict } from './gate';
+import type { DropReason, GateVerdict } from './gate';
 import type { TransportLimits } from './limits';
 import { isValidPort } from './response-target';
+import { OverloadShedder, PRESSURE, SHARED_SLOTS, shedResponse } from './shed';
+import { serializeMessage } from '../../sip/serializer';
 
 export interface WorkerInit {
   address: string;
@@ -43,6 +45,8 @@ export interface InItem {
   data: Uint8Array;
   address: string;
   port: number;
+  /** 1: a new call (first sighting of an out-of-dialog INVITE), which the main thread sheds if the batch is late. */
+  f?: 1;
 }
 
 export type ToWorker =
@@ -52,7 +56,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { t: 'listening'; port: number }
-  | { t: 'in'; items: InItem[] }
+  | { t: 'in'; seq: number; at: number; items: InItem[] }
   | { t: 'drop'; reason: DropReason; address: string; port: number }
   | { t: 'sendfail'; id: number; message: string }
   | { t: 'log'; level: 'info' | 'warn' | 'error'; obj: object; msg: string }
@@ -86,9 +90,13 @@ export class UdpThreadTransport {
   private nextId = 1;
   private readonly pending = new Map<number, { at: number; onFail: (err: Error) => void }>();
   private outbox: SendItem[] = [];
+  /** Gate counters, then the backpressure slots (shed.ts PRESSURE), in memory shared with the worker. */
   readonly counters: Float64Array;
   private readonly shared: SharedArrayBuffer;
   private admission: AdmissionOptions | undefined;
+  /** This side of the shedding: late batches' new INVITEs, and retransmissions of those. */
+  private readonly shedder: OverloadShedder;
+  private lastTakenAt = 0;
 
   constructor(
     private readonly address: string,
@@ -101,8 +109,14 @@ export class UdpThreadTransport {
   ) {
     this.boundPort = port;
     this.admission = admission;
-    this.shared = new SharedArrayBuffer(GATE_SLOTS * Float64Array.BYTES_PER_ELEMENT);
+    this.shared = new SharedArrayBuffer(SHARED_SLOTS * Float64Array.BYTES_PER_ELEMENT);
     this.counters = new Float64Array(this.shared);
+    this.shedder = new OverloadShedder(limits, this.counters);
+  }
+
+  /** How far behind the main thread is: the age of the last batch it took (0 when none for a second), and what waits. */
+  pressure(now = Date.now()): { lagMs: number; backlog: number } {
+    return { lagMs: now - this.lastTakenAt < 1000 ? this.counters[PRESSURE.lagMs]! : 0, backlog: this.counters[PRESSURE.backlog]! };
   }
 
   listen(): Promise<{ address: string; port: number }> {
@@ -199,7 +213,7 @@ export class UdpThreadTransport {
   private onMessage(m: FromWorker): void {
     switch (m.t) {
       case 'in':
-        for (const d of m.items) this.onDatagram({ data: Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength), address: d.address, port: d.port, verdict: d.v });
+        this.take(m);
         break;
       case 'drop':
         this.onDrop(m.reason, m.address, m.port);
@@ -216,6 +230,28 @@ export class UdpThreadTransport {
       default:
         break;
     }
+  }
+
+  /** A batch from the worker: report it taken, then shed its new calls if it came too late. */
+  private take(m: { seq: number; at: number; items: InItem[] }): void {
+    const now = Date.now();
+    const lag = now - m.at;
+    this.counters[PRESSURE.consumedSeq] = m.seq;
+    this.counters[PRESSURE.lagMs] = lag;
+    this.lastTakenAt = now;
+    const late = lag > this.limits.ingressMaxLagMs;
+    for (const d of m.items) {
+      if ((late && d.f === 1) || this.shedder.isShed(d.data, now)) this.shed(d, now);
+      else this.onDatagram({ data: Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength), address: d.address, port: d.port, verdict: d.v });
+    }
+  }
+
+  private shed(d: InItem, now: number): void {
+    this.shedder.remember(d.data, now);
+    this.onDrop('overload', d.address, d.port);
+    if (!this.shedder.take(now)) return;
+    const r = shedResponse(d.data, { protocol: 'udp', address: d.address, port: d.port }, this.limits.shedRetryAfterS);
+    if (r) this.send(serializeMessage(r.res, true), r.target.port, r.target.address, () => undefined);
   }
 
   private failPending(err: Error): void {
