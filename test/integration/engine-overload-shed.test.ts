@@ -16,7 +16,8 @@ import { silentLogger } from '../../src/engine/logger';
 import { freePorts } from '../helpers/sipp';
 
 const STALL_MS = 1500;
-const MAX_LAG = DEFAULT_LIMITS.ingressMaxLagMs;
+const MAX_LAG = 150;
+const RETRY_AFTER_S = 1;
 
 interface Planned { at: number; name: string; text: string }
 interface SenderResult { sent: Array<{ name: string; at: number }>; got: Array<{ at: number; text: string }> }
@@ -63,7 +64,7 @@ t.test('main thread stalled: new INVITEs get 503, admitted calls\' traffic passe
   const [port] = (await freePorts(1)) as [number];
   const delivered: Array<{ what: string; callId: string; age: number }> = [];
   let stalled = false;
-  const layer = new TransportLayer([{ protocol: 'udp', address: '127.0.0.1', port }], { ...DEFAULT_LIMITS }, silentLogger, (m: InboundMessage) => {
+  const layer = new TransportLayer([{ protocol: 'udp', address: '127.0.0.1', port }], { ...DEFAULT_LIMITS, ingressMaxLagMs: MAX_LAG, shedRetryAfterS: RETRY_AFTER_S }, silentLogger, (m: InboundMessage) => {
     const msg = m.message;
     const sentAt = Number(/sent=(\d+)/.exec(msg.headers.get('subject') ?? '')?.[1]);
     delivered.push({ what: msg.kind === 'request' ? msg.method : String(msg.status), callId: msg.headers.get('call-id') ?? '', age: Date.now() - sentAt });
@@ -109,7 +110,7 @@ t.test('main thread stalled: new INVITEs get 503, admitted calls\' traffic passe
   const got = (what: string, callId: string): number => delivered.filter((d) => d.what === what && d.callId === callId).length;
 
   t.ok(stalled, 'the main thread was stalled');
-  t.ok(answers.every((a) => a.status === 503 && a.retryAfter === String(DEFAULT_LIMITS.shedRetryAfterS) && a.toTag), 'every answer is a 503 with Retry-After and a To tag');
+  t.ok(answers.length > 0 && answers.every((a) => a.status === 503 && a.retryAfter === String(RETRY_AFTER_S) && a.toTag), 'every answer is a 503 with Retry-After and a To tag');
   let shed = 0;
   for (let i = 0; i < 25; i++) {
     const r = refused(`n-${i}`);
@@ -119,7 +120,7 @@ t.test('main thread stalled: new INVITEs get 503, admitted calls\' traffic passe
   }
   t.ok(shed >= 20, `new INVITEs offered during the stall were shed (${shed} of 25)`);
   const late = delivered.filter((d) => d.callId.startsWith('n-') && d.age > MAX_LAG + 250);
-  t.same(late, [], `no new INVITE served later than ${MAX_LAG} ms (+ slack) after it was sent`);
+  t.equal(late.length, 0, `no new INVITE served later than ${MAX_LAG} ms (+ slack) after it was sent: ${JSON.stringify(late.slice(0, 3))}`);
 
   t.equal(refused('a'), 0, 'the admitted INVITE\'s retransmissions got no 503');
   t.equal(got('INVITE', 'a'), 3, 'the admitted INVITE and its two retransmissions reached the main thread (its transaction absorbs them)');
