@@ -1,7 +1,6 @@
 /** The shedding decision of the UDP ingress thread (src/engine/transport/shed.ts), without sockets. */
 import t from 'tap';
 import { OverloadShedder, PRESSURE, RecentKeys, SHARED_SLOTS, scanInvite, shedResponse } from '../../src/engine/transport/shed';
-import { GATE } from '../../src/engine/transport/gate';
 import { DEFAULT_LIMITS } from '../../src/engine/transport/limits';
 import { parseMessage } from '../../src/sip/parser';
 import { serializeMessage } from '../../src/sip/serializer';
@@ -60,8 +59,8 @@ t.test('OverloadShedder: new INVITEs shed only while the main thread is behind; 
   t.equal(s.take(now), true);
   t.equal(s.take(now), true);
   t.equal(s.take(now), false, 'beyond the 503 budget: dropped');
-  t.equal(shared[GATE.shed], 3, 'every shed counted');
-  t.equal(shared[GATE.shedAnswered503], 2, 'answered ones counted');
+  t.equal(shared[PRESSURE.shed], 3, 'every shed counted');
+  t.equal(shared[PRESSURE.shedAnswered503], 2, 'answered ones counted');
 
   s.remember(invite('z9hG4bK-g'), now);
   t.equal(s.isShed(invite('z9hG4bK-g'), now + 1), true, 'the main thread remembers what it shed');

@@ -14,8 +14,8 @@ import type { SourceAdmission } from './admission';
 export type GateVerdict = 'pass' | 'foreign' | 'drop';
 
 /** Slots of the counter array (each a monotonic counter). */
-export const GATE = { received: 0, rateLimited: 1, refusedForeign: 2, oversize: 3, shed: 4, shedAnswered503: 5 } as const;
-export const GATE_SLOTS = 6;
+export const GATE = { received: 0, rateLimited: 1, refusedForeign: 2, oversize: 3 } as const;
+export const GATE_SLOTS = 4;
 
 /** 'overload': a new INVITE shed while the main thread is behind (shed.ts), counted there, not here. */
 export type DropReason = 'foreign' | 'rate-limit' | 'oversize' | 'overload';

@@ -86,10 +86,10 @@ export class TransportLayer {
     s.rateLimited = sum[GATE.rateLimited]!;
     s.refusedForeign = sum[GATE.refusedForeign]!;
     s.oversize = sum[GATE.oversize]!;
-    s.shed = sum[GATE.shed]!;
-    s.shedAnswered503 = sum[GATE.shedAnswered503]!;
     for (const t of this.threads) {
       const p = t.pressure();
+      s.shed += p.shed;
+      s.shedAnswered503 += p.shedAnswered503;
       s.ingressLagMs = Math.max(s.ingressLagMs, p.lagMs);
       s.ingressBacklog += p.backlog;
     }

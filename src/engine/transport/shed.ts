@@ -22,21 +22,25 @@ import type { SipResponse } from '../../sip/message';
 import { parseMessage } from '../../sip/parser';
 import { buildResponse } from '../../sip/response-builder';
 import { generateTag } from '../../sip/headers';
-import { GATE, GATE_SLOTS } from './gate';
+import { GATE_SLOTS } from './gate';
 import type { TransportLimits } from './limits';
 import { TokenBucket } from './rate-limit';
 import { responseTarget } from './response-target';
 
-/** Shared slots after the gate counters: written by one side, read by the other. */
+/** Shared slots after the gate counters: counters (both sides add), and what one side tells the other. */
 export const PRESSURE = {
+  /** Counter: new INVITEs shed (answered or dropped), by either thread. */
+  shed: GATE_SLOTS,
+  /** Counter: of those, answered 503. */
+  shedAnswered503: GATE_SLOTS + 1,
   /** Main thread: sequence number of the last batch it took. */
-  consumedSeq: GATE_SLOTS,
+  consumedSeq: GATE_SLOTS + 2,
   /** Main thread: age (ms) of that batch when taken. */
-  lagMs: GATE_SLOTS + 1,
+  lagMs: GATE_SLOTS + 3,
   /** Ingress thread: datagrams posted and not yet taken, as last computed. */
-  backlog: GATE_SLOTS + 2,
+  backlog: GATE_SLOTS + 4,
 } as const;
-export const SHARED_SLOTS = GATE_SLOTS + 3;
+export const SHARED_SLOTS = GATE_SLOTS + 5;
 
 /** How long an INVITE's branch is remembered: its server transaction lives at most 64·T1 (32 s). */
 export const REMEMBER_MS = 32_000;
@@ -175,9 +179,9 @@ export class OverloadShedder {
 
   /** Count a shed INVITE; true when a 503 may be sent for it (within the budget). */
   take(now: number): boolean {
-    this.shared[GATE.shed]!++;
+    this.shared[PRESSURE.shed]!++;
     if (!this.budget.take(now)) return false;
-    this.shared[GATE.shedAnswered503]!++;
+    this.shared[PRESSURE.shedAnswered503]!++;
     return true;
   }
 

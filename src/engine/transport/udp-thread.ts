@@ -114,9 +114,13 @@ export class UdpThreadTransport {
     this.shedder = new OverloadShedder(limits, this.counters);
   }
 
-  /** How far behind the main thread is: the age of the last batch it took (0 when none for a second), and what waits. */
-  pressure(now = Date.now()): { lagMs: number; backlog: number } {
-    return { lagMs: now - this.lastTakenAt < 1000 ? this.counters[PRESSURE.lagMs]! : 0, backlog: this.counters[PRESSURE.backlog]! };
+  /**
+   * How far behind the main thread is — the age of the last batch it took (0 when none for a second)
+   * and what waits — and what was shed for it.
+   */
+  pressure(now = Date.now()): { lagMs: number; backlog: number; shed: number; shedAnswered503: number } {
+    const c = this.counters;
+    return { lagMs: now - this.lastTakenAt < 1000 ? c[PRESSURE.lagMs]! : 0, backlog: c[PRESSURE.backlog]!, shed: c[PRESSURE.shed]!, shedAnswered503: c[PRESSURE.shedAnswered503]! };
   }
 
   listen(): Promise<{ address: string; port: number }> {
