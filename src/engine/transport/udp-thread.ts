@@ -125,6 +125,7 @@ export class UdpThreadTransport {
 
   listen(): Promise<{ address: string; port: number }> {
     const init: WorkerInit = { address: this.address, port: this.boundPort, limits: this.limits, admission: this.admission, counters: this.shared };
+    this.counters[PRESSURE.consumedSeq] = 0; // a restarted worker numbers its batches from 1 again
     const worker = workerFor(init);
     this.worker = worker;
     return new Promise((resolve, reject) => {
