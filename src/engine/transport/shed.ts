@@ -148,6 +148,7 @@ export class OverloadShedder {
   posted(seq: number, at: number, datagrams: number): void {
     this.queue.push([seq, at, datagrams]);
     this.waiting += datagrams;
+    this.lagMs(at); // forget what was taken also while no new INVITE asks (the queue stays bounded)
   }
 
   /** Age (ms) of the oldest batch the main thread has not taken yet; 0 when it is caught up. */
