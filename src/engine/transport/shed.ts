@@ -37,10 +37,12 @@ export const PRESSURE = {
   consumedSeq: GATE_SLOTS + 2,
   /** Main thread: age (ms) of that batch when taken. */
   lagMs: GATE_SLOTS + 3,
-  /** Ingress thread: datagrams posted and not yet taken, as last computed. */
-  backlog: GATE_SLOTS + 4,
+  /** Ingress thread: datagrams posted to the main thread, in all. */
+  posted: GATE_SLOTS + 4,
+  /** Main thread: datagrams taken, in all (posted − taken: what waits). */
+  taken: GATE_SLOTS + 5,
 } as const;
-export const SHARED_SLOTS = GATE_SLOTS + 5;
+export const SHARED_SLOTS = GATE_SLOTS + 6;
 
 /** How long an INVITE's branch is remembered: its server transaction lives at most 64·T1 (32 s). */
 export const REMEMBER_MS = 32_000;
@@ -148,6 +150,7 @@ export class OverloadShedder {
   posted(seq: number, at: number, datagrams: number): void {
     this.queue.push([seq, at, datagrams]);
     this.waiting += datagrams;
+    this.shared[PRESSURE.posted]! += datagrams;
     this.lagMs(at); // forget what was taken also while no new INVITE asks (the queue stays bounded)
   }
 
@@ -156,7 +159,6 @@ export class OverloadShedder {
     const taken = this.shared[PRESSURE.consumedSeq]!;
     while (this.head < this.queue.length && this.queue[this.head]![0] <= taken) this.waiting -= this.queue[this.head++]![2];
     if (this.head > 1024 && this.head * 2 > this.queue.length) this.queue.splice(0, this.head), (this.head = 0);
-    this.shared[PRESSURE.backlog] = this.waiting;
     return this.head < this.queue.length ? now - this.queue[this.head]![1] : 0;
   }
 

@@ -120,12 +120,14 @@ export class UdpThreadTransport {
    */
   pressure(now = Date.now()): { lagMs: number; backlog: number; shed: number; shedAnswered503: number } {
     const c = this.counters;
-    return { lagMs: now - this.lastTakenAt < 1000 ? c[PRESSURE.lagMs]! : 0, backlog: c[PRESSURE.backlog]!, shed: c[PRESSURE.shed]!, shedAnswered503: c[PRESSURE.shedAnswered503]! };
+    return { lagMs: now - this.lastTakenAt < 1000 ? c[PRESSURE.lagMs]! : 0, backlog: Math.max(0, c[PRESSURE.posted]! - c[PRESSURE.taken]!), shed: c[PRESSURE.shed]!, shedAnswered503: c[PRESSURE.shedAnswered503]! };
   }
 
   listen(): Promise<{ address: string; port: number }> {
     const init: WorkerInit = { address: this.address, port: this.boundPort, limits: this.limits, admission: this.admission, counters: this.shared };
-    this.counters[PRESSURE.consumedSeq] = 0; // a restarted worker numbers its batches from 1 again
+    // A restarted worker numbers its batches from 1 again and has posted nothing yet.
+    this.counters[PRESSURE.consumedSeq] = 0;
+    this.counters[PRESSURE.taken] = this.counters[PRESSURE.posted]!;
     const worker = workerFor(init);
     this.worker = worker;
     return new Promise((resolve, reject) => {
@@ -243,6 +245,7 @@ export class UdpThreadTransport {
     const lag = now - m.at;
     this.counters[PRESSURE.consumedSeq] = m.seq;
     this.counters[PRESSURE.lagMs] = lag;
+    this.counters[PRESSURE.taken]! += m.items.length;
     this.lastTakenAt = now;
     const late = lag > this.limits.ingressMaxLagMs;
     for (const d of m.items) {
