@@ -17,8 +17,7 @@
  * The main thread applies the same rule to a batch that reaches it older than the threshold anyway
  * (posted before the lag was seen): its first-seen INVITEs are shed there, not served late.
  */
-import type { Target } from '../../sip/message';
-import type { SipResponse } from '../../sip/message';
+import type { SipResponse, Target } from '../../sip/message';
 import { parseMessage } from '../../sip/parser';
 import { buildResponse } from '../../sip/response-builder';
 import { generateTag } from '../../sip/headers';
@@ -158,7 +157,10 @@ export class OverloadShedder {
   lagMs(now: number): number {
     const taken = this.shared[PRESSURE.consumedSeq]!;
     while (this.head < this.queue.length && this.queue[this.head]![0] <= taken) this.waiting -= this.queue[this.head++]![2];
-    if (this.head > 1024 && this.head * 2 > this.queue.length) this.queue.splice(0, this.head), (this.head = 0);
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
     return this.head < this.queue.length ? now - this.queue[this.head]![1] : 0;
   }
 
