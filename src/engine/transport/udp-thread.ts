@@ -11,6 +11,8 @@
  *
  * Gate counters are in shared memory (read by engine stats without messages); drop notices come back
  * at most once a second per reason; the worker is restarted on the same port if it ever dies.
+ * Backpressure: each batch is numbered and stamped; the main thread marks in shared memory the batch
+ * it took, and while it is behind the worker sheds new calls (shed.ts).
  */
 import path from 'node:path';
 import net from 'node:net';
