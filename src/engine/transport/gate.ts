@@ -17,7 +17,8 @@ export type GateVerdict = 'pass' | 'foreign' | 'drop';
 export const GATE = { received: 0, rateLimited: 1, refusedForeign: 2, oversize: 3 } as const;
 export const GATE_SLOTS = 4;
 
-export type DropReason = 'foreign' | 'rate-limit' | 'oversize';
+/** 'overload': a new INVITE shed while the main thread is behind (shed.ts), counted there, not here. */
+export type DropReason = 'foreign' | 'rate-limit' | 'oversize' | 'overload';
 
 /** "SIP/" starts every response and no request (a method token cannot contain "/"). */
 export const isResponseBytes = (d: Uint8Array): boolean => d.length > 4 && d[0] === 0x53 && d[1] === 0x49 && d[2] === 0x50 && d[3] === 0x2f;

@@ -86,6 +86,13 @@ export class TransportLayer {
     s.rateLimited = sum[GATE.rateLimited]!;
     s.refusedForeign = sum[GATE.refusedForeign]!;
     s.oversize = sum[GATE.oversize]!;
+    for (const t of this.threads) {
+      const p = t.pressure();
+      s.shed += p.shed;
+      s.shedAnswered503 += p.shedAnswered503;
+      s.ingressLagMs = Math.max(s.ingressLagMs, p.lagMs);
+      s.ingressBacklog += p.backlog;
+    }
     return s;
   }
 
@@ -256,7 +263,8 @@ export class TransportLayer {
 
   private logGateDrop(reason: DropReason, source: Target): void {
     const text = reason === 'foreign' ? 'request from a source outside the allowlist dropped'
-      : reason === 'rate-limit' ? 'per-source rate limit exceeded' : 'oversize message dropped';
+      : reason === 'rate-limit' ? 'per-source rate limit exceeded'
+      : reason === 'overload' ? 'main thread behind: new INVITE shed (503 Retry-After, or dropped beyond the 503 budget)' : 'oversize message dropped';
     this.logDrop(reason, text, { source });
   }
 

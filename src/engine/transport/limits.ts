@@ -30,6 +30,17 @@ export interface TransportLimits {
   tcpIdleTimeoutMs: number;
   /** Bytes of an incomplete message buffered per TCP connection before it is closed. */
   tcpMaxPendingBytes: number;
+  /**
+   * Overload shedding in the UDP ingress thread (shed.ts): when the oldest datagram handed to the main
+   * thread and not yet taken is older than this, new calls (out-of-dialog INVITEs) are refused there.
+   */
+  ingressMaxLagMs: number;
+  /** The same, by count: datagrams handed to the main thread and not yet taken. */
+  ingressMaxBacklog: number;
+  /** 503s per second for shed INVITEs (all sources together); beyond it they are dropped. */
+  shedRejectRate: number;
+  /** Retry-After (seconds) in those 503s. */
+  shedRetryAfterS: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<TransportLimits> = Object.freeze({
@@ -52,6 +63,15 @@ export const DEFAULT_LIMITS: Readonly<TransportLimits> = Object.freeze({
   tcpMaxConnectionsPerForeignSource: 4,
   tcpIdleTimeoutMs: 60_000,
   tcpMaxPendingBytes: 64 * 1024,
+  // Without a bound every call, old and new, waits behind the queue (800 calls/s offered to a
+  // 400 calls/s edge: setup p99 12–20 s, thousands of dialogs still open 45 s later). 500 ms, not
+  // less: at 150 ms the bench's 600 calls/s step (which completes every call unshed, p99 ~1–1.7 s)
+  // lost 689–1,884 calls to 503s and got slower, and 400 calls/s lost 47 in one run of four to
+  // pauses; the rest of the delay at that load is not in this queue (engine ↔ app wire).
+  ingressMaxLagMs: 500,
+  ingressMaxBacklog: 4_096,
+  shedRejectRate: 2_000,
+  shedRetryAfterS: 1,
 });
 
 /** Why a limit is not usable, or undefined. Limits come from code (EngineOptions), checked at start. */

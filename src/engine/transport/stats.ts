@@ -37,6 +37,14 @@ export interface TransportStats {
   foreignAnswered403: number;
   /** Requests whose top Via had an unusable sent-by port or rport (answered 400). */
   badVia: number;
+  /** New calls (out-of-dialog INVITEs, and their retransmissions) refused while the main thread was behind (UDP ingress thread). */
+  shed: number;
+  /** Of shed: how many were answered 503 + Retry-After (the rest were dropped: 503 budget spent). */
+  shedAnswered503: number;
+  /** Gauge: age (ms) of the last batch of datagrams the main thread took from the ingress thread (0 when idle). */
+  ingressLagMs: number;
+  /** Gauge: datagrams handed to the main thread and not yet taken. */
+  ingressBacklog: number;
   /** Exceptions thrown by the layers above while handling a message (caught here; the message is lost). */
   internalErrors: number;
   tcp: TcpStats;
@@ -45,7 +53,7 @@ export interface TransportStats {
 export function createTransportStats(): TransportStats {
   return {
     received: 0, sent: 0, sendErrors: 0, malformed: 0, oversize: 0, rateLimited: 0, refusedForeign: 0,
-    foreignAnswered403: 0, badVia: 0, internalErrors: 0,
+    foreignAnswered403: 0, badVia: 0, shed: 0, shedAnswered503: 0, ingressLagMs: 0, ingressBacklog: 0, internalErrors: 0,
     tcp: { open: 0, accepted: 0, connected: 0, closedIdle: 0, closedCap: 0, closedForeign: 0, closedBuffer: 0 },
   };
 }

@@ -11,15 +11,19 @@
  *
  * Gate counters are in shared memory (read by engine stats without messages); drop notices come back
  * at most once a second per reason; the worker is restarted on the same port if it ever dies.
+ * Backpressure: each batch is numbered and stamped; the main thread marks in shared memory the batch
+ * it took, and while it is behind the worker sheds new calls (shed.ts).
  */
 import path from 'node:path';
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { EngineLogger } from '../logger';
 import type { AdmissionOptions, ForeignAction } from './admission';
-import { GATE_SLOTS, type DropReason, type GateVerdict } from './gate';
+import type { DropReason, GateVerdict } from './gate';
 import type { TransportLimits } from './limits';
 import { isValidPort } from './response-target';
+import { OverloadShedder, PRESSURE, SHARED_SLOTS, shedResponse } from './shed';
+import { serializeMessage } from '../../sip/serializer';
 
 export interface WorkerInit {
   address: string;
@@ -43,6 +47,8 @@ export interface InItem {
   data: Uint8Array;
   address: string;
   port: number;
+  /** 1: a new call (first sighting of an out-of-dialog INVITE), which the main thread sheds if the batch is late. */
+  f?: 1;
 }
 
 export type ToWorker =
@@ -52,7 +58,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { t: 'listening'; port: number }
-  | { t: 'in'; items: InItem[] }
+  | { t: 'in'; seq: number; at: number; items: InItem[] }
   | { t: 'drop'; reason: DropReason; address: string; port: number }
   | { t: 'sendfail'; id: number; message: string }
   | { t: 'log'; level: 'info' | 'warn' | 'error'; obj: object; msg: string }
@@ -86,9 +92,13 @@ export class UdpThreadTransport {
   private nextId = 1;
   private readonly pending = new Map<number, { at: number; onFail: (err: Error) => void }>();
   private outbox: SendItem[] = [];
+  /** Gate counters, then the backpressure slots (shed.ts PRESSURE), in memory shared with the worker. */
   readonly counters: Float64Array;
   private readonly shared: SharedArrayBuffer;
   private admission: AdmissionOptions | undefined;
+  /** This side of the shedding: late batches' new INVITEs, and retransmissions of those. */
+  private readonly shedder: OverloadShedder;
+  private lastTakenAt = 0;
 
   constructor(
     private readonly address: string,
@@ -101,12 +111,25 @@ export class UdpThreadTransport {
   ) {
     this.boundPort = port;
     this.admission = admission;
-    this.shared = new SharedArrayBuffer(GATE_SLOTS * Float64Array.BYTES_PER_ELEMENT);
+    this.shared = new SharedArrayBuffer(SHARED_SLOTS * Float64Array.BYTES_PER_ELEMENT);
     this.counters = new Float64Array(this.shared);
+    this.shedder = new OverloadShedder(limits, this.counters);
+  }
+
+  /**
+   * How far behind the main thread is — the age of the last batch it took (0 when none for a second)
+   * and what waits — and what was shed for it.
+   */
+  pressure(now = Date.now()): { lagMs: number; backlog: number; shed: number; shedAnswered503: number } {
+    const c = this.counters;
+    return { lagMs: now - this.lastTakenAt < 1000 ? c[PRESSURE.lagMs]! : 0, backlog: Math.max(0, c[PRESSURE.posted]! - c[PRESSURE.taken]!), shed: c[PRESSURE.shed]!, shedAnswered503: c[PRESSURE.shedAnswered503]! };
   }
 
   listen(): Promise<{ address: string; port: number }> {
     const init: WorkerInit = { address: this.address, port: this.boundPort, limits: this.limits, admission: this.admission, counters: this.shared };
+    // A restarted worker numbers its batches from 1 again and has posted nothing yet.
+    this.counters[PRESSURE.consumedSeq] = 0;
+    this.counters[PRESSURE.taken] = this.counters[PRESSURE.posted]!;
     const worker = workerFor(init);
     this.worker = worker;
     return new Promise((resolve, reject) => {
@@ -199,7 +222,7 @@ export class UdpThreadTransport {
   private onMessage(m: FromWorker): void {
     switch (m.t) {
       case 'in':
-        for (const d of m.items) this.onDatagram({ data: Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength), address: d.address, port: d.port, verdict: d.v });
+        this.take(m);
         break;
       case 'drop':
         this.onDrop(m.reason, m.address, m.port);
@@ -216,6 +239,29 @@ export class UdpThreadTransport {
       default:
         break;
     }
+  }
+
+  /** A batch from the worker: report it taken, then shed its new calls if it came too late. */
+  private take(m: { seq: number; at: number; items: InItem[] }): void {
+    const now = Date.now();
+    const lag = now - m.at;
+    this.counters[PRESSURE.consumedSeq] = m.seq;
+    this.counters[PRESSURE.lagMs] = lag;
+    this.counters[PRESSURE.taken]! += m.items.length;
+    this.lastTakenAt = now;
+    const late = lag > this.limits.ingressMaxLagMs;
+    for (const d of m.items) {
+      if ((late && d.f === 1) || this.shedder.isShed(d.data, now)) this.shed(d, now);
+      else this.onDatagram({ data: Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength), address: d.address, port: d.port, verdict: d.v });
+    }
+  }
+
+  private shed(d: InItem, now: number): void {
+    this.shedder.remember(d.data, now);
+    this.onDrop('overload', d.address, d.port);
+    if (!this.shedder.take(now)) return;
+    const r = shedResponse(d.data, { protocol: 'udp', address: d.address, port: d.port }, this.limits.shedRetryAfterS);
+    if (r) this.send(serializeMessage(r.res, true), r.target.port, r.target.address, () => undefined);
   }
 
   private failPending(err: Error): void {

@@ -9,6 +9,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { EngineLogger } from '../logger';
 import { SourceAdmission } from './admission';
 import { IngressGate, type DropReason } from './gate';
+import { OverloadShedder, shedResponse } from './shed';
+import { serializeMessage } from '../../sip/serializer';
 import type { FromWorker, InItem, SendItem, ToWorker, WorkerInit } from './udp-thread';
 
 const init = workerData as WorkerInit;
@@ -24,32 +26,49 @@ const logger: EngineLogger = {
 };
 
 const admission = new SourceAdmission(logger, init.admission);
-const gate = new IngressGate(init.limits, admission, new Float64Array(init.counters));
+const shared = new Float64Array(init.counters);
+const gate = new IngressGate(init.limits, admission, shared);
+const shedder = new OverloadShedder(init.limits, shared);
 const lastDrop = new Map<DropReason, number>();
 
 /** Datagrams admitted in this event-loop turn, posted to the main thread as one message. */
 let inbox: InItem[] = [];
+let seq = 0;
 function flushInbox(): void {
   const items = inbox;
   inbox = [];
-  if (items.length) post({ t: 'in', items });
+  if (!items.length) return;
+  const at = Date.now();
+  shedder.posted(++seq, at, items.length);
+  post({ t: 'in', seq, at, items });
+}
+
+/** A drop notice to the main thread's logger: a flood must not become a message flood, so one per reason per second. */
+function notifyDrop(reason: DropReason, address: string, port: number, now: number): void {
+  if (now - (lastDrop.get(reason) ?? 0) < 1000) return;
+  lastDrop.set(reason, now);
+  post({ t: 'drop', reason, address, port });
+}
+
+/** A new INVITE while the main thread is behind: a stateless 503 within the budget, else nothing. */
+function shed(data: Uint8Array, address: string, port: number, now: number): void {
+  notifyDrop('overload', address, port, now);
+  if (!shedder.take(now)) return;
+  const r = shedResponse(data, { protocol: 'udp', address, port }, init.limits.shedRetryAfterS);
+  if (r) send({ id: 0, data: serializeMessage(r.res, true), port: r.target.port, address: r.target.address });
 }
 
 const socket = dgram.createSocket({ type: net.isIPv6(init.address) ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024, sendBufferSize: 4 * 1024 * 1024 });
 
 socket.on('message', (data, rinfo) => {
   try {
-    const v = gate.check(data, rinfo.address, Date.now());
-    if (v !== 'drop') {
-      inbox.push({ v, data, address: rinfo.address, port: rinfo.port });
-      if (inbox.length === 1) setImmediate(flushInbox);
-      return;
-    }
-    // A flood must not become a message flood to the main thread: one notice per reason per second.
     const now = Date.now();
-    if (now - (lastDrop.get(gate.lastDrop) ?? 0) < 1000) return;
-    lastDrop.set(gate.lastDrop, now);
-    post({ t: 'drop', reason: gate.lastDrop, address: rinfo.address, port: rinfo.port });
+    const v = gate.check(data, rinfo.address, now);
+    if (v === 'drop') return notifyDrop(gate.lastDrop, rinfo.address, rinfo.port, now);
+    const s = v === 'pass' ? shedder.classify(data, now) : 'pass';
+    if (s === 'shed') return shed(data, rinfo.address, rinfo.port, now);
+    inbox.push(s === 'fresh' ? { v, data, address: rinfo.address, port: rinfo.port, f: 1 } : { v, data, address: rinfo.address, port: rinfo.port });
+    if (inbox.length === 1) setImmediate(flushInbox);
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'udp ingress: datagram dropped after an internal error');
   }
@@ -59,10 +78,10 @@ socket.on('message', (data, rinfo) => {
 function send(it: SendItem): void {
   try {
     socket.send(it.data, it.port, it.address, (err) => {
-      if (err) post({ t: 'sendfail', id: it.id, message: err.message });
+      if (err && it.id) post({ t: 'sendfail', id: it.id, message: err.message });
     });
   } catch (err) {
-    post({ t: 'sendfail', id: it.id, message: (err as Error).message });
+    if (it.id) post({ t: 'sendfail', id: it.id, message: (err as Error).message });
   }
 }
 
