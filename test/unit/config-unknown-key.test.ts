@@ -4,7 +4,7 @@
  * misspelt key (the carrier checks ran only on a file the schema accepted); now all three come in
  * one report — without a cascade from the misspelling itself (no "no weight" for `wieght`).
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,10 +12,15 @@ import { loadConfig } from '../../src/config';
 
 const ROUTES = path.join(__dirname, '..', 'fixtures', 'config', 'valid', 'routes');
 
-t.test('a misspelt key does not hide the file\'s other errors', async (t) => {
+/** A carriers.yaml path in a temporary folder removed when `t` ends. */
+function carriersFile(t: Test): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-config-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'carriers.yaml');
+  return path.join(dir, 'carriers.yaml');
+}
+
+t.test('a misspelt key does not hide the file\'s other errors', async (t) => {
+  const file = carriersFile(t);
   writeFileSync(file, [
     'carriers:',
     '  - id: alpha',
@@ -36,9 +41,7 @@ t.test('a misspelt key does not hide the file\'s other errors', async (t) => {
 });
 
 t.test('a misspelt top-level section does not hide the carriers\' errors either', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-config-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'carriers.yaml');
+  const file = carriersFile(t);
   writeFileSync(file, 'helth:\n  evaluateMs: 500\ncarriers:\n  - id: alpha\n    uri: sip:127.0.0.1:5071;transport=tls\n    weight: 30\n');
   const r = loadConfig({ carriersFile: file, routesDir: ROUTES, env: {} });
   t.notOk(r.ok);
@@ -46,9 +49,7 @@ t.test('a misspelt top-level section does not hide the carriers\' errors either'
 });
 
 t.test('with another kind of schema error the report stays the schema\'s (no checks on a file of unknown shape)', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-config-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'carriers.yaml');
+  const file = carriersFile(t);
   writeFileSync(file, 'carriers:\n  - id: alpha\n    uri: sip:127.0.0.1:5071;transport=tls\n    weight: fast\n  - id: bravo\n    uri: sip:127.0.0.1:5072;transport=udp\n    wieght: 25\n');
   const r = loadConfig({ carriersFile: file, routesDir: ROUTES, env: {} });
   t.notOk(r.ok);
