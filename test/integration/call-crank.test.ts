@@ -94,6 +94,7 @@ t.test('carrier-a goes silent: its unanswered attempts crank back when it goes d
   };
   let h = await waitFor((x) => x.activeCalls === 0 && x.engine.dialogs === 0, 10_000);
   t.same([h.activeCalls, h.engine.dialogs], [0, 0], 'no call or dialog left');
+  if (h.activeCalls !== 0 || h.engine.dialogs !== 0) t.comment(`left: ${JSON.stringify(h)}\nlast log lines: ${tw.logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`);
   // Transactions linger by design after they end over UDP (timers J, L, M: 64·T1 = 32 s after the last call).
   h = await waitFor((x) => x.engine.clientTransactions === 0 && x.engine.serverTransactions === 0, 40_000);
   t.same([h.engine.clientTransactions, h.engine.serverTransactions], [0, 0], 'no transaction left once their timers have run');

@@ -108,6 +108,10 @@ t.test('10 % RTP loss on one carrier while calls are up: its score drops and its
     t.comment(`carrier-a share: ${(before * 100).toFixed(1)} % before, ${(after.share['carrier-a']! * 100).toFixed(1)} % 10–30 s after the loss began (${after.total} calls)`);
     t.ok(after.total > 60, 'enough calls in the window to judge');
     t.ok(after.share['carrier-a']! <= before / 2, 'share of new calls fell by at least half');
+    if (after.share['carrier-a']! > before / 2) {
+      const at = (ms: number): string => `+${((ms - lossAt) / 1000).toFixed(1)} s`;
+      t.comment(`carrier-a's states since the loss began: ${(await hs.events()).filter((e) => e.carrier === 'carrier-a').map((e) => `${at(e.at)} ${e.from}→${e.to} (${e.reason})`).join('; ')}`);
+    }
     const others = records(hs).filter((r) => r.outcome === 'answered' && r.attempts.at(-1)?.carrier !== 'carrier-a');
     const l = loss(others, 'fromCarrier');
     t.ok(l.ratio < 0.005, `calls on the other carriers unaffected: ${(l.ratio * 100).toFixed(2)} % loss over ${l.expected} packets`);
