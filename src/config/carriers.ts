@@ -5,11 +5,12 @@
  */
 import { CredentialStore, type DigestCredentials } from './credentials';
 import type { RawCarrier, RawCarriersFile } from './schema';
-import type { CarrierConfig, ConfigError, ProbeConfig, TrunkTarget } from './types';
+import type { CarrierConfig, ConfigError, MediaProbeConfig, ProbeConfig, TrunkTarget } from './types';
 import { formatPath, type Checked } from './validate';
 import type { PathSegment, YamlSource } from './yaml-source';
 
 export const PROBE_DEFAULTS: ProbeConfig = { enabled: true, intervalMs: 5000, timeoutMs: 1500, burst: 1, aliveCodes: [200] };
+export const MEDIA_PROBE_DEFAULTS: Omit<MediaProbeConfig, 'testNumber'> = { intervalMs: 60_000, durationMs: 5000, setupTimeoutMs: 5000, maxConcurrent: 1 };
 const DEFAULT_SIP_PORT = 5060;
 
 export interface CarriersResult {
@@ -46,6 +47,12 @@ export function buildCarriers(src: YamlSource, raw: RawCarriersFile, env: Readon
         'lower probe.timeoutMs or raise probe.intervalMs so one probe ends before the next starts');
     }
 
+    const mediaProbe: MediaProbeConfig | undefined = c.mediaProbe && { ...MEDIA_PROBE_DEFAULTS, ...c.mediaProbe };
+    if (mediaProbe && mediaProbe.setupTimeoutMs + mediaProbe.durationMs >= mediaProbe.intervalMs * mediaProbe.maxConcurrent) {
+      err(at('mediaProbe', 'intervalMs'), `mediaProbe: a probe call can last setupTimeoutMs + durationMs = ${mediaProbe.setupTimeoutMs + mediaProbe.durationMs} ms, as long as intervalMs × maxConcurrent (${mediaProbe.intervalMs} × ${mediaProbe.maxConcurrent}): probes would be skipped`,
+        'raise mediaProbe.intervalMs (or maxConcurrent), or shorten durationMs / setupTimeoutMs');
+    }
+
     if (c.auth) {
       const username = env[c.auth.usernameEnv];
       const password = env[c.auth.passwordEnv];
@@ -74,6 +81,7 @@ export function buildCarriers(src: YamlSource, raw: RawCarriersFile, env: Readon
       rewrite: { stripDigits: c.rewrite?.stripDigits ?? d.rewrite?.stripDigits ?? 0, addPrefix: c.rewrite?.addPrefix ?? d.rewrite?.addPrefix ?? '' },
       ...(c.auth && { auth: { usernameEnv: c.auth.usernameEnv, passwordEnv: c.auth.passwordEnv, ...(c.auth.realm !== undefined && { realm: c.auth.realm }) } }),
       probe: { ...probe, aliveCodes: [...probe.aliveCodes] },
+      ...(mediaProbe && { mediaProbe }),
     });
   });
   if (errors.length > 0) return { ok: false, errors };

@@ -45,6 +45,18 @@ const AUTH = {
   properties: { usernameEnv: ENV_NAME, passwordEnv: ENV_NAME, realm: { type: 'string', minLength: 1 } },
 } as const;
 
+/** Synthetic media probes to one carrier (src/drills/synthetic-probes.ts): off unless the block is there. */
+const MEDIA_PROBE = {
+  type: 'object', additionalProperties: false, required: ['testNumber'],
+  properties: {
+    testNumber: { type: 'string', pattern: '^\\+?[0-9*#]{1,32}$', fix: 'the carrier\'s echo or announcement number as dialled, e.g. "+15550199" (digits, * and #, an optional leading +)' },
+    intervalMs: MS(1_000, 86_400_000),
+    durationMs: MS(1_000, 60_000),
+    setupTimeoutMs: MS(500, 60_000),
+    maxConcurrent: { type: 'integer', minimum: 1, maximum: 4, fix: 'probe calls up at once to this carrier, 1–4' },
+  },
+} as const;
+
 /** Carrier fields that may also appear under `defaults:` (everything but identity and credentials). */
 const CARRIER_SHARED = {
   enabled: { type: 'boolean' },
@@ -131,6 +143,7 @@ export const CARRIERS_SCHEMA = {
           description: { type: 'string' },
           uri: { type: 'string', minLength: 1, fix: 'the trunk address, e.g. sip:127.0.0.1:5071;transport=udp' },
           auth: AUTH,
+          mediaProbe: MEDIA_PROBE,
           ...CARRIER_SHARED,
         },
       },
@@ -218,8 +231,9 @@ export interface RawRewrite { stripDigits?: number; addPrefix?: string }
 export interface RawCarrierShared {
   enabled?: boolean; weight?: number; maxConcurrent?: number; maxCps?: number; rewrite?: RawRewrite; probe?: RawProbe;
 }
+export interface RawMediaProbe { testNumber: string; intervalMs?: number; durationMs?: number; setupTimeoutMs?: number; maxConcurrent?: number }
 export interface RawCarrier extends RawCarrierShared {
-  id: string; description?: string; uri: string; auth?: { usernameEnv: string; passwordEnv: string; realm?: string };
+  id: string; description?: string; uri: string; auth?: { usernameEnv: string; passwordEnv: string; realm?: string }; mediaProbe?: RawMediaProbe;
 }
 export interface RawSignal { good?: number; bad?: number; weight?: number }
 export type SignalName = 'probeLoss' | 'probeLate' | 'rtt' | 'callFailure' | 'pdd' | 'callLate' | 'mediaLoss';

@@ -46,6 +46,22 @@ export interface ProbeConfig {
   readonly aliveCodes: readonly number[];
 }
 
+/**
+ * Synthetic media probes (carriers.yaml `mediaProbe:`): every intervalMs a short test call to
+ * testNumber on this carrier alone, with real RTP through the relay; its loss feeds mediaLoss.
+ */
+export interface MediaProbeConfig {
+  /** Dialled as written (no rewrite): the carrier's echo or announcement number. */
+  readonly testNumber: string;
+  readonly intervalMs: number;
+  /** How long a probe call stays up once answered. */
+  readonly durationMs: number;
+  /** No answer within this → the probe call is cancelled and counts as a failed set-up. */
+  readonly setupTimeoutMs: number;
+  /** Probe calls up at once to this carrier; an interval finding this many still up is skipped. */
+  readonly maxConcurrent: number;
+}
+
 /** Thresholds of one health signal (see src/health/signals). */
 export interface SignalThresholds {
   /** Value at or better than this → the signal is fully healthy (1). */
@@ -118,6 +134,8 @@ export interface CarrierConfig {
   readonly rewrite: NumberRewrite;
   readonly auth?: CarrierAuthRef;
   readonly probe: ProbeConfig;
+  /** Absent: no synthetic media probes to this carrier (the default). */
+  readonly mediaProbe?: MediaProbeConfig;
 }
 
 export interface RouteTimers {
