@@ -21,11 +21,11 @@ function load(t: Test, carriers: string[]): ReturnType<typeof loadConfig> {
 const carrier = (id: string, extra = ''): string[] => [`  - id: ${id}`, `    uri: sip:127.0.0.1:5071;transport=udp`, '    weight: 30', ...(extra ? [`    ${extra}`] : [])];
 
 t.test('absent: no probes; present: defaults filled in', async (t) => {
-  const r = load(t, [...carrier('carrier-a'), ...carrier('carrier-b', 'mediaProbe: { testNumber: "+15550199" }')]);
+  const r = load(t, [...carrier('alpha'), ...carrier('bravo', 'mediaProbe: { testNumber: "+15550199" }'), ...['charlie', 'delta', 'echo'].flatMap((id) => carrier(id))]);
   t.ok(r.ok, r.ok ? 'loads' : JSON.stringify(r.errors));
   if (!r.ok) return;
-  t.equal(r.config.carrierById['carrier-a']!.mediaProbe, undefined, 'off by default');
-  t.same(r.config.carrierById['carrier-b']!.mediaProbe, { testNumber: '+15550199', intervalMs: 60_000, durationMs: 5000, setupTimeoutMs: 5000, maxConcurrent: 1 });
+  t.equal(r.config.carrierById.alpha!.mediaProbe, undefined, 'off by default');
+  t.same(r.config.carrierById.bravo!.mediaProbe, { testNumber: '+15550199', intervalMs: 60_000, durationMs: 5000, setupTimeoutMs: 5000, maxConcurrent: 1 });
 });
 
 t.test('mistakes name file, path and fix', async (t) => {
