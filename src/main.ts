@@ -43,6 +43,7 @@ import { openStore } from './state';
 import { SharedHealth } from './cluster/shared-health';
 import { capAdmitter } from './cluster/caps';
 import { createDrills } from './drills';
+import { syntheticProbeRunner } from './drills/synthetic-start';
 import { runSupervisor } from './workers/supervisor';
 import { workerLink } from './workers/worker-link';
 
@@ -86,10 +87,12 @@ async function main(): Promise<void> {
     startProber: (sink) => {
       prober = new Prober(sip, sink, logger.child({ component: 'prober' }));
       prober.sync(config.config);
+      synthetic.start(config.config.carriers); // synthetic media probes go with the OPTIONS prober
     },
     stopProber: () => {
       prober?.stop();
       prober = undefined;
+      void synthetic.stop();
     },
   });
   const mediaTracker = new MediaTracker();
@@ -106,6 +109,13 @@ async function main(): Promise<void> {
   const auth = secrets.ivrAuth ? new DigestAuth(settings.authRealm, parseCredentials(secrets.ivrAuth)) : undefined;
   if (auth) logger.info({ realm: settings.authRealm }, 'IVR digest authentication on');
   const sip = new SrfPort(srf);
+  const synthetic = syntheticProbeRunner({
+    sip, relay: anchors.anchor('relay'), rtpAddress: settings.media.bindAddress, metrics, logger: logger.child({ component: 'synthetic' }),
+    sink: { mediaSample: (id, stream, expected, lost, now) => shared.mediaSample(id, stream, expected, lost, now), mediaProbeResult: (id, r) => health.mediaProbeResult(id, r) },
+    operatorInService: (id) => config.config.carrierById[id]?.enabled === true && (carriers.get(id)?.manual ?? 'in-service') === 'in-service',
+    credentials: (id) => config.config.credentials.get(id),
+  });
+  config.onChange((c) => synthetic.sync(c.carriers));
   // A carrier health takes down: the attempts still waiting for its first response crank back now.
   const inFlight = new InFlightAttempts();
   health.onStateChange((id, t) => {
@@ -174,6 +184,7 @@ async function main(): Promise<void> {
     },
     hangupAll: () => hangupSrfDialogs(srf),
     close: async () => {
+      await synthetic.stop();
       history.stop();
       admin.close();
       srf.disconnect();

@@ -13,6 +13,7 @@ import { blameSlowness, STALL_TOLERANCE_MS, type BlameVerdict } from './blame';
 import { CallWindow } from './call-window';
 import { EventHistory } from './history';
 import { EDGE_SUSPECT_HOLD_MS, judgeLocalFault, localFaultReason, type EdgeSuspicion, type LocalFaultVerdict } from './local-fault';
+import { MediaProbeGate, type MediaProbeOutcome } from './media-probe';
 import { MediaWindow } from './media-window';
 import { ProbeWindow } from './probe-window';
 import { RoundTrips } from './round-trips';
@@ -35,6 +36,8 @@ interface Entry {
   readonly trips: RoundTrips;
   score: Score;
   probesEnabled: boolean;
+  /** Present when the carrier has synthetic media probes (carriers.yaml mediaProbe:). */
+  mediaProbe: MediaProbeGate | undefined;
 }
 
 /** Handed to the call layer per outbound attempt. */
@@ -56,7 +59,10 @@ export interface HealthDeps {
 }
 
 /** What the monitor reads from the configuration: the health block and each carrier's id and probing. */
-export type HealthView = Pick<TrunkwiseConfig, 'health'> & { readonly carriers: ReadonlyArray<{ readonly id: string; readonly probe: { readonly enabled: boolean } }> };
+export type HealthView = Pick<TrunkwiseConfig, 'health'> & { readonly carriers: ReadonlyArray<{ readonly id: string; readonly probe: { readonly enabled: boolean }; readonly mediaProbe?: object }> };
+
+/** A single probe call of this many RTP packets (2 s) or more can clear a media hold. */
+const PROBE_MIN_PACKETS = 100;
 
 export class HealthMonitor {
   private readonly entries = new Map<string, Entry>();
@@ -92,6 +98,7 @@ export class HealthMonitor {
         this.entries.set(c.id, {
           id: c.id, machine: new HealthMachine(this.cfg, now), probes: new ProbeWindow(this.cfg.probeWindow),
           calls: new CallWindow(this.cfg.windowMs), media: new MediaWindow(this.cfg.mediaWindowMs), trips: new RoundTrips(WITNESS_MS), score: { score: 1, readings: [], unscored: [] }, probesEnabled: c.probe.enabled,
+          mediaProbe: c.mediaProbe ? this.newGate() : undefined,
         });
         this.publishState(c.id, 'active');
         continue;
@@ -99,6 +106,9 @@ export class HealthMonitor {
       e.machine.reconfigure(this.cfg);
       e.media.resize(this.cfg.mediaWindowMs);
       e.probesEnabled = c.probe.enabled;
+      if (!c.mediaProbe) e.mediaProbe = undefined;
+      else if (e.mediaProbe) e.mediaProbe.reconfigure(this.cfg.signals.mediaLoss.good, Math.min(PROBE_MIN_PACKETS, this.cfg.mediaMinPackets));
+      else e.mediaProbe = this.newGate();
       if (sizeChanged) e.probes = new ProbeWindow(this.cfg.probeWindow);
     }
   }
@@ -165,7 +175,20 @@ export class HealthMonitor {
 
   probeRound(id: string, ok: boolean, now: number): void {
     const e = this.entries.get(id);
-    if (e) this.apply(e, e.machine.probeRound(now, ok), now);
+    if (e) this.apply(e, e.machine.probeRound(now, ok, e.mediaProbe?.held === true), now);
+  }
+
+  /**
+   * A synthetic probe call ended (its RTP came in through mediaSample meanwhile). Its set-up is a
+   * probe-like signal — a carrier that fails it takes a hard failure, one that answers a hard
+   * success — never a customer call outcome; a clean one releases a media hold.
+   */
+  mediaProbeResult(id: string, r: MediaProbeOutcome): void {
+    const e = this.entries.get(id);
+    if (!e?.mediaProbe) return;
+    if (e.mediaProbe.add(r)) this.deps.logger.info({ event: 'media-probe-clean', carrier: id }, `carrier ${id}: a clean media probe call: it may recover on its other signals now`);
+    if (r.kind === 'failed') this.apply(e, e.machine.hardFailure(r.at, `media probe call failed: ${r.reason}`), r.at);
+    else e.machine.hardSuccess();
   }
 
   /**
@@ -203,7 +226,7 @@ export class HealthMonitor {
     })), this.cfg.localFaultFraction);
     this.refreshLocalFault(now);
     for (const e of this.entries.values()) {
-      this.apply(e, e.machine.evaluate(now, e.score.score, { guard: this.localFault, probesEnabled: e.probesEnabled }), now);
+      this.apply(e, e.machine.evaluate(now, e.score.score, { guard: this.localFault, probesEnabled: e.probesEnabled, hold: e.mediaProbe?.held === true }), now);
       this.publishGauges(e, now);
     }
   }
@@ -233,11 +256,16 @@ export class HealthMonitor {
       flapFactor: e.machine.flapFactor(now), probes: { enabled: e.probesEnabled, samples: p.samples, lost: p.lost, late: p.late, rttMs: opt(p.rttMs), jitterMs: opt(p.jitterMs) },
       signals: e.score.readings.map((r) => ({ ...r, value: round(r.value), health: round(r.health), factor: round(r.factor) })),
       unscored: e.score.unscored,
+      ...(e.mediaProbe && { mediaProbe: e.mediaProbe.view() }),
     };
   }
 
   events(carrier?: string): HealthEvent[] {
     return this.history.list(carrier);
+  }
+
+  private newGate(): MediaProbeGate {
+    return new MediaProbeGate(this.cfg.signals.mediaLoss.good, Math.min(PROBE_MIN_PACKETS, this.cfg.mediaMinPackets));
   }
 
   private scoreOf(e: Entry, now: number): Score {
@@ -251,6 +279,7 @@ export class HealthMonitor {
     // Probing starts a fresh probe record (the losses that took it down are history), and a recovered
     // carrier a fresh call record; its score is recomputed at once from what probing saw.
     if (t.to === 'probing') e.probes.clear();
+    if (t.to === 'down' || t.to === 'degraded') e.mediaProbe?.leftService(e.score.readings.find((r) => r.name === 'mediaLoss')?.value, `went ${t.to}`);
     if (t.to === 'active' && t.from !== 'degraded') {
       e.calls.clear();
       e.media.clear();

@@ -14,6 +14,7 @@
  * Flap damping: each down transition within flapWindowMs of earlier ones doubles the flap factor
  * (up to maxFlapFactor), so a carrier that keeps bouncing needs ever longer to be trusted again.
  * Local-fault guard: while the monitor suspects the edge itself, score-based downs become degraded.
+ * Media hold (src/health/media-probe.ts): while set, probing → active and degraded → active wait.
  */
 import type { HealthConfig } from '../config/types';
 import type { HealthState } from './types';
@@ -85,7 +86,8 @@ export class HealthMachine {
     return this.inService() ? this.goDown(now, reason) : undefined;
   }
 
-  probeRound(now: number, ok: boolean): Transition | undefined {
+  /** `hold`: recovery waits for a clean synthetic media probe (the good rounds still count meanwhile). */
+  probeRound(now: number, ok: boolean, hold = false): Transition | undefined {
     if (this.inService()) {
       if (ok) this.hardSuccess();
       return ok ? undefined : this.hardFailure(now, 'probe round with no alive answer');
@@ -102,15 +104,15 @@ export class HealthMachine {
     }
     this.goodRounds++;
     const need = this.cfg.upAfter * factor;
-    if (this.goodRounds >= need) return this.recover(now, `${this.goodRounds} consecutive good probe rounds (needed ${need}, flap factor ${factor})`);
+    if (this.goodRounds >= need && !hold) return this.recover(now, `${this.goodRounds} consecutive good probe rounds (needed ${need}, flap factor ${factor})`);
     return undefined;
   }
 
   /** Periodic evaluation of the score; `guard` = the local-fault guard is on (no score-based downs). */
-  evaluate(now: number, score: number, opts: { guard: boolean; probesEnabled: boolean }): Transition | undefined {
+  evaluate(now: number, score: number, opts: { guard: boolean; probesEnabled: boolean; hold?: boolean }): Transition | undefined {
     const c = this.cfg;
     if (!this.inService()) {
-      if (!opts.probesEnabled && now - this.since >= Math.max(c.downHoldMs, NO_PROBE_RETRY_MS) * this.flapFactor(now)) {
+      if (!opts.probesEnabled && opts.hold !== true && now - this.since >= Math.max(c.downHoldMs, NO_PROBE_RETRY_MS) * this.flapFactor(now)) {
         return this.recover(now, 'no probes configured: retrying after the hold time');
       }
       return undefined;
@@ -123,7 +125,7 @@ export class HealthMachine {
     if (this.state === 'active' && this.lowEvals >= c.degradeAfter) {
       return this.move(now, 'degraded', `score ${s} under degradedBelow ${c.degradedBelow} for ${this.lowEvals} evaluations`);
     }
-    if (this.state === 'degraded' && this.highEvals >= c.recoverAfter) {
+    if (this.state === 'degraded' && this.highEvals >= c.recoverAfter && opts.hold !== true) {
       return this.move(now, 'active', `score ${s} at or over recoverAbove ${c.recoverAbove} for ${this.highEvals} evaluations`);
     }
     return undefined;

@@ -94,3 +94,22 @@ export function createDrillMetrics(r: Registry): DrillMetrics {
     restoreSeconds: new Gauge({ name: 'trunkwise_drill_restore_seconds', help: 'Last drill: time from restore until the target took attempts again', labelNames: ['scenario'], registers: [r] }),
   };
 }
+
+/** Synthetic media probes (src/drills/synthetic-probes.ts): declared here, registered when probes start. */
+export interface SyntheticMetrics {
+  probes: Counter<'carrier' | 'result'>;
+  running: Gauge<'carrier'>;
+  loss: Gauge<'carrier'>;
+  jitterSeconds: Gauge<'carrier'>;
+  setupSeconds: Histogram<'carrier'>;
+}
+
+export function createSyntheticMetrics(r: Registry): SyntheticMetrics {
+  return {
+    probes: new Counter({ name: 'trunkwise_synthetic_probes_total', help: 'Synthetic media probe calls by carrier and result (answered, failed: the carrier\'s fault, rejected: the test number refused, local: trunkwise\'s own failure, skipped)', labelNames: ['carrier', 'result'], registers: [r] }),
+    running: new Gauge({ name: 'trunkwise_synthetic_probes_running', help: 'Synthetic probe calls under way per carrier', labelNames: ['carrier'], registers: [r] }),
+    loss: new Gauge({ name: 'trunkwise_synthetic_probe_loss_ratio', help: 'RTP loss from the carrier on its last answered probe call, 0..1', labelNames: ['carrier'], registers: [r] }),
+    jitterSeconds: new Gauge({ name: 'trunkwise_synthetic_probe_jitter_seconds', help: 'RFC 3550 interarrival jitter of the carrier\'s RTP on its last answered probe call', labelNames: ['carrier'], registers: [r] }),
+    setupSeconds: new Histogram({ name: 'trunkwise_synthetic_probe_setup_seconds', help: 'Probe call INVITE to answer', labelNames: ['carrier'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [r] }),
+  };
+}
