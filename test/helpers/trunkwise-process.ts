@@ -38,12 +38,14 @@ export interface CarrierSpec {
   probe?: string;
   /** Calls up at once across every edge (carriers.yaml maxConcurrent); default no cap. */
   maxConcurrent?: number;
+  /** YAML flow map for mediaProbe: (synthetic media probes), e.g. `{ testNumber: "15550199", intervalMs: 5000 }`; default none. */
+  mediaProbe?: string;
 }
 
 /** carriers.yaml for `carriers`; `health` is YAML for the health: block's body (indented two spaces). */
 export function carriersYaml(carriers: CarrierSpec[], health?: string): string {
   const h = health ? `health:\n${health}\n` : '';
-  return `${h}carriers:\n${carriers.map((c) => `  - id: ${c.id}\n    uri: sip:127.0.0.1:${c.port};transport=udp\n    weight: ${c.weight}\n    probe: ${c.probe ?? '{ enabled: false }'}\n${c.maxConcurrent ? `    maxConcurrent: ${c.maxConcurrent}\n` : ''}`).join('')}`;
+  return `${h}carriers:\n${carriers.map((c) => `  - id: ${c.id}\n    uri: sip:127.0.0.1:${c.port};transport=udp\n    weight: ${c.weight}\n    probe: ${c.probe ?? '{ enabled: false }'}\n${c.maxConcurrent ? `    maxConcurrent: ${c.maxConcurrent}\n` : ''}${c.mediaProbe ? `    mediaProbe: ${c.mediaProbe}\n` : ''}`).join('')}`;
 }
 
 export async function startTrunkwise(opts: {
