@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   const admin = await startAdminServer({
     logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, events: (carrier) => shared.events(carrier), extensions: [siteRoutes(site), createDrills({ metrics, carriers, logger: logger.child({ component: 'drills' }), states: () => buildSnapshot(config.config, carriers, shared, Date.now()), sip: settings.sip }).routes],
     health: () => ({
-      cps: admission.cps(Date.now()), engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining,
+      cps: admission.cps(Date.now()), engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining, syntheticProbes: synthetic.active(),
       uptimeS: Math.round(process.uptime()), state: shared.describe(),
     }),
   }, settings.http.host, settings.http.port);

@@ -10,6 +10,7 @@ import { compileRouteTable } from '../routing/compile';
 import { buildCarriers } from './carriers';
 import { buildHealth } from './health';
 import { buildUpstream } from './upstream';
+import { buildDrills } from './drills';
 import { deepFreeze } from './freeze';
 import { buildRoutes, type RouteFileInput } from './routes';
 import type { CarrierConfig, ConfigError, ConfigResult, LoadOptions, TrunkwiseConfig } from './types';
@@ -24,6 +25,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
   let carriersResult: ReturnType<typeof buildCarriers> | undefined;
   let healthResult: ReturnType<typeof buildHealth> | undefined;
   let upstream: ReturnType<typeof buildUpstream> | undefined;
+  let drills: ReturnType<typeof buildDrills> | undefined;
   const cr = readYaml(opts.carriersFile, opts.carriersFile);
   if (!cr.ok) errors.push(...cr.errors);
   else {
@@ -37,6 +39,8 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
       healthResult = buildHealth(cr.source, checked.value.health);
       if (!healthResult.ok) more(healthResult.errors);
       upstream = buildUpstream(checked.value.upstream);
+      drills = buildDrills(cr.source, checked.value.drills, new Set(checked.value.carriers.map((c) => c.id)));
+      if (!drills.ok) more(drills.errors);
     }
   }
   const carriers: CarrierConfig[] | undefined = carriersResult?.ok ? carriersResult.value.carriers : undefined;
@@ -69,7 +73,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
   const routes = buildRoutes(routeFiles, carriers, { checkDefault: allRouteFilesValid, routesDir: opts.routesDir });
   if (!routes.ok) errors.push(...routes.errors);
 
-  if (errors.length > 0 || !carriersResult?.ok || !healthResult?.ok || !upstream || !routes.ok) return { ok: false, errors: dedupe(errors) };
+  if (errors.length > 0 || !carriersResult?.ok || !healthResult?.ok || !upstream || !drills?.ok || !routes.ok) return { ok: false, errors: dedupe(errors) };
 
   const compiled = compileRouteTable(routes.value);
   const list = carriersResult.value.carriers;
@@ -79,6 +83,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
     carriers: list,
     health: healthResult.value,
     upstream,
+    drills: drills.value,
     carrierById,
     routes: compiled.routes,
     routeTable: compiled.table,

@@ -127,6 +127,26 @@ const UPSTREAM = {
   properties: { enabled: { type: 'boolean' }, draining: UPSTREAM_CASE, localFault: UPSTREAM_CASE, noCarrier: UPSTREAM_CASE },
 } as const;
 
+/** A drill the edge runs by itself (src/config/drills.ts, src/drills/schedule.ts). */
+const DRILL = {
+  type: 'object', additionalProperties: false, required: ['name', 'kind', 'carrier', 'every'],
+  properties: {
+    name: ID,
+    kind: { type: 'string', enum: ['drain-carrier'] },
+    carrier: ID,
+    every: { type: 'string', pattern: '^[1-9][0-9]{0,5}[smhd]$', fix: 'a period such as "30s", "15m", "6h" or "7d"' },
+    at: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', fix: 'a UTC time of day "HH:MM", e.g. "03:30": runs at that time plus whole periods' },
+    windowS: { type: 'integer', minimum: 2, maximum: 300, fix: 'seconds per drill window (before, drained, restored), 2–300' },
+    testCalls: {
+      type: 'object', additionalProperties: false, required: ['to', 'perWindow'],
+      properties: {
+        to: { type: 'string', pattern: '^\\+?[0-9*#]{1,32}$', fix: 'a number the edge routes, e.g. an echo number "+15550199"' },
+        perWindow: { type: 'integer', minimum: 1, maximum: 100, fix: 'test calls per window, 1–100' },
+      },
+    },
+  },
+} as const;
+
 export const CARRIERS_SCHEMA = {
   $id: 'trunkwise/carriers',
   type: 'object', additionalProperties: false, required: ['carriers'],
@@ -134,6 +154,7 @@ export const CARRIERS_SCHEMA = {
     defaults: { type: 'object', additionalProperties: false, properties: CARRIER_SHARED },
     health: HEALTH,
     upstream: UPSTREAM,
+    drills: { type: 'array', items: DRILL, fix: 'a list of scheduled drills, each with name, kind, carrier and every' },
     carriers: {
       type: 'array', minItems: 1, fix: 'a list of carriers, each with at least id, uri and weight',
       items: {
@@ -246,7 +267,8 @@ export interface RawHealth {
 }
 export interface RawUpstreamCase { unavailable?: boolean; retryAfterS?: number }
 export interface RawUpstream { enabled?: boolean; draining?: RawUpstreamCase; localFault?: RawUpstreamCase; noCarrier?: RawUpstreamCase }
-export interface RawCarriersFile { defaults?: RawCarrierShared; health?: RawHealth; upstream?: RawUpstream; carriers: RawCarrier[] }
+export interface RawDrill { name: string; kind: 'drain-carrier'; carrier: string; every: string; at?: string; windowS?: number; testCalls?: { to: string; perWindow: number } }
+export interface RawCarriersFile { defaults?: RawCarrierShared; health?: RawHealth; upstream?: RawUpstream; drills?: RawDrill[]; carriers: RawCarrier[] }
 
 export interface RawRoute {
   id: string;

@@ -5,6 +5,7 @@
 import type { CompiledRoute, CompiledRouteTable } from '../routing/types';
 import type { CredentialStore } from './credentials';
 import type { UpstreamConfig } from './upstream';
+import type { ScheduledDrillConfig } from './drills';
 
 export type Transport = 'udp' | 'tcp';
 export type Strategy = 'health-weighted' | 'priority' | 'round-robin' | 'least-loaded';
@@ -218,6 +219,8 @@ export interface TrunkwiseConfig {
   readonly health: HealthConfig;
   /** How the edge answers the IVR's OPTIONS (carriers.yaml `upstream:`). */
   readonly upstream: UpstreamConfig;
+  /** Drills the edge runs by itself (carriers.yaml `drills:`); empty by default. */
+  readonly drills: readonly ScheduledDrillConfig[];
   readonly carrierById: Readonly<Record<string, CarrierConfig>>;
   /** Every route in evaluation order (see routes.ts), compiled for matching. */
   readonly routes: readonly CompiledRoute[];
