@@ -156,11 +156,15 @@ async function main(): Promise<void> {
     if (engine) metrics.engineDialogs.set(engine.stats().dialogs);
   }, 1000).unref();
 
+  const drillKit = createDrills({
+    metrics, carriers, logger: logger.child({ component: 'drills' }), states: () => buildSnapshot(config.config, carriers, shared, Date.now()), sip: settings.sip,
+    schedule: { entries: () => config.config.drills, draining: () => draining, localFault: () => health.localFaultSuspected() },
+  });
   const live = liveSource({ config: () => config.config, carriers, health, metrics });
   const history = new HistoryRecorder(live, { logger: logger.child({ component: 'history' }) });
   history.start();
   const admin = await startAdminServer({
-    logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, events: (carrier) => shared.events(carrier), extensions: [siteRoutes(site), createDrills({ metrics, carriers, logger: logger.child({ component: 'drills' }), states: () => buildSnapshot(config.config, carriers, shared, Date.now()), sip: settings.sip }).routes],
+    logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, events: (carrier) => shared.events(carrier), extensions: [siteRoutes(site), drillKit.routes],
     health: () => ({
       cps: admission.cps(Date.now()), engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining, syntheticProbes: synthetic.active(),
       uptimeS: Math.round(process.uptime()), state: shared.describe(),
@@ -179,6 +183,7 @@ async function main(): Promise<void> {
     logger, say: (line) => void process.stderr.write(`${line}\n`), activeCalls: () => activeCalls() + inSetup.count(),
     freezeHealth: () => {
       shared.stop();
+      drillKit.schedule?.stop();
       sampler.stop();
       health.stop();
     },

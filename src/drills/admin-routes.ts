@@ -1,6 +1,6 @@
 /**
  * Admin API for drills (mounted by src/admin/server.ts as an extension):
- *   GET  /drills           every drill kept, newest last (status, report)
+ *   GET  /drills           every drill kept, newest last (status, report), and the schedule (next runs, last runs)
  *   GET  /drills/:id       one drill; ?format=md → its markdown report
  *   POST /drills           (token) JSON { "scenario": "drain-carrier", "carrier": "carrier-a", "windowS": 10,
  *                          "testCalls": { "to": "+4930777", "perWindow": 5 } }   (testCalls optional: the
@@ -8,11 +8,12 @@
  */
 import type { AdminExtension } from '../admin/server';
 import type { Drills } from './registry';
+import type { DrillSchedule } from './schedule';
 
-export function drillRoutes(drills: Drills): AdminExtension {
+export function drillRoutes(drills: Drills, schedule?: DrillSchedule): AdminExtension {
   return async (req) => {
     const p = req.url.pathname;
-    if (req.method === 'GET' && p === '/drills') return { status: 200, body: { running: drills.running()?.id ?? null, drills: drills.all() } };
+    if (req.method === 'GET' && p === '/drills') return { status: 200, body: { running: drills.running()?.id ?? null, drills: drills.all(), ...(schedule && { schedule: schedule.view() }) } };
     const one = /^\/drills\/(\d+)$/.exec(p);
     if (req.method === 'GET' && one) {
       const d = drills.get(Number(one[1]));

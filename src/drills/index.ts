@@ -4,7 +4,9 @@
  */
 import type { CarrierRegistry } from '../carriers/runtime';
 import type { Logger } from '../observability/logger';
-import { createDrillMetrics, type Metrics } from '../observability/metrics';
+import { createDrillMetrics, createDrillScheduleMetrics, type Metrics } from '../observability/metrics';
+import type { ScheduledDrillConfig } from '../config/drills';
+import { DrillSchedule } from './schedule';
 import { drillRoutes } from './admin-routes';
 import { Drills } from './registry';
 import type { AdminExtension } from '../admin/server';
@@ -37,7 +39,9 @@ export function createDrills(deps: {
   states(): ReadonlyArray<{ id: string; state: string }>;
   /** This edge's SIP listener, for the drills' test calls. */
   sip?: { host: string; port: number };
-}): { drills: Drills; routes: AdminExtension } {
+  /** Scheduled drills (carriers.yaml drills:) and when they must be skipped. */
+  schedule?: { entries(): readonly ScheduledDrillConfig[]; draining(): boolean; localFault(): boolean };
+}): { drills: Drills; routes: AdminExtension; schedule?: DrillSchedule } {
   const { metrics, carriers } = deps;
   const drills = new Drills({
     metrics: createDrillMetrics(metrics.registry), logger: deps.logger,
@@ -55,5 +59,15 @@ export function createDrills(deps: {
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   });
-  return { drills, routes: drillRoutes(drills) };
+  const s = deps.schedule;
+  const schedule = s && new DrillSchedule({
+    entries: s.entries, draining: s.draining, localFault: s.localFault, metrics: createDrillScheduleMetrics(metrics.registry), logger: deps.logger,
+    running: () => drills.running()?.id,
+    start: (d) => {
+      const r = drills.startDrain(d.carrier, d.windowMs, d.testCalls, d.name);
+      return r.ok ? { ok: true, id: r.drill.id } : { ok: false, error: r.error };
+    },
+  }, Date.now());
+  schedule?.start();
+  return { drills, routes: drillRoutes(drills, schedule), ...(schedule && { schedule }) };
 }

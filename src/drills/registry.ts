@@ -22,6 +22,8 @@ export interface DrillRecord {
   readonly carrier: string;
   readonly startedAt: string;
   readonly testCalls?: TestCallSpec;
+  /** The schedule entry (carriers.yaml drills:) that started it; absent: started by hand. */
+  readonly scheduled?: string;
   status: 'running' | 'passed' | 'failed' | 'aborted';
   endedAt?: string;
   report?: DrainDrillReport;
@@ -56,7 +58,7 @@ export class Drills {
   }
 
   /** Start "drain carrier" (refused while another drill runs or the carrier is not in service). */
-  startDrain(carrier: string, windowMs: number, testCalls?: TestCallSpec): { ok: true; drill: DrillRecord } | { ok: false; status: number; error: string } {
+  startDrain(carrier: string, windowMs: number, testCalls?: TestCallSpec, scheduled?: string): { ok: true; drill: DrillRecord } | { ok: false; status: number; error: string } {
     const busy = this.running();
     if (busy) return { ok: false, status: 409, error: `drill ${busy.id} is still running` };
     const manual = this.deps.manual(carrier);
@@ -65,7 +67,7 @@ export class Drills {
     // Safe for production: never drain the last carrier that can take the calls.
     if (testCalls && !this.deps.openTestCaller) return { ok: false, status: 400, error: 'this edge cannot place test calls (no SIP address to call)' };
     if (this.deps.usableOthers(carrier) === 0) return { ok: false, status: 409, error: `no other carrier is usable now: draining "${carrier}" would fail calls` };
-    const rec: DrillRecord = { id: this.next++, scenario: 'drain-carrier', carrier, startedAt: new Date(this.deps.now()).toISOString(), status: 'running', ...(testCalls && { testCalls }) };
+    const rec: DrillRecord = { id: this.next++, scenario: 'drain-carrier', carrier, startedAt: new Date(this.deps.now()).toISOString(), status: 'running', ...(testCalls && { testCalls }), ...(scheduled !== undefined && { scheduled }) };
     this.list.push(rec);
     if (this.list.length > KEEP) this.list = this.list.slice(-KEEP);
     this.deps.metrics.running.set(1);

@@ -113,3 +113,16 @@ export function createSyntheticMetrics(r: Registry): SyntheticMetrics {
     setupSeconds: new Histogram({ name: 'trunkwise_synthetic_probe_setup_seconds', help: 'Probe call INVITE to answer', labelNames: ['carrier'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [r] }),
   };
 }
+
+/** Scheduled drills (src/drills/schedule.ts). */
+export interface DrillScheduleMetrics {
+  runs: Counter<'name' | 'result'>;
+  nextRun: Gauge<'name'>;
+}
+
+export function createDrillScheduleMetrics(r: Registry): DrillScheduleMetrics {
+  return {
+    runs: new Counter({ name: 'trunkwise_drill_schedule_runs_total', help: 'Scheduled drills that came due, by name and result (started, skipped)', labelNames: ['name', 'result'], registers: [r] }),
+    nextRun: new Gauge({ name: 'trunkwise_drill_schedule_next_run_timestamp_seconds', help: 'When each scheduled drill is next due (Unix seconds)', labelNames: ['name'], registers: [r] }),
+  };
+}
