@@ -38,7 +38,8 @@ export interface SyntheticProbesDeps {
 
 interface Scheduled {
   readonly key: string;
-  readonly timer: NodeJS.Timeout;
+  /** The first probe's timeout, then the interval's timer. */
+  timer: NodeJS.Timeout;
 }
 
 export class SyntheticProbes {
@@ -56,19 +57,25 @@ export class SyntheticProbes {
     for (const [id, s] of this.scheduled) {
       const c = wanted.get(id);
       if (!c || key(c) !== s.key) {
+        clearTimeout(s.timer);
         clearInterval(s.timer);
         this.scheduled.delete(id);
       }
     }
     for (const [id, c] of wanted) {
       if (this.scheduled.has(id)) continue;
-      const timer = setInterval(() => this.fire(c), c.mediaProbe!.intervalMs);
-      timer.unref();
-      this.scheduled.set(id, { key: key(c), timer });
-      // The first probe soon after start (or reload), not a whole interval later.
-      setTimeout(() => {
-        if (this.scheduled.get(id)?.timer === timer) this.fire(c);
-      }, Math.min(1000, c.mediaProbe!.intervalMs)).unref();
+      // The first probe soon after start (or reload), not a whole interval later; the period counts from it.
+      const entry: Scheduled = {
+        key: key(c),
+        timer: setTimeout(() => {
+          if (this.scheduled.get(id) !== entry) return;
+          entry.timer = setInterval(() => this.fire(c), c.mediaProbe!.intervalMs);
+          entry.timer.unref();
+          this.fire(c);
+        }, Math.min(1000, c.mediaProbe!.intervalMs)),
+      };
+      entry.timer.unref();
+      this.scheduled.set(id, entry);
     }
   }
 
@@ -80,7 +87,10 @@ export class SyntheticProbes {
   /** No new probes; calls under way hang up at their next step (their results are not charged) and are awaited. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const s of this.scheduled.values()) clearInterval(s.timer);
+    for (const s of this.scheduled.values()) {
+      clearTimeout(s.timer);
+      clearInterval(s.timer);
+    }
     this.scheduled.clear();
     await Promise.all([...this.calls]);
   }

@@ -15,7 +15,7 @@ import type { ScheduledRun } from '../../src/drills/schedule';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const EVERY_S = 10;
 // The drills: block goes after the health: block (top-level keys of carriers.yaml).
-const HEALTH = `${TEST_HEALTH}\ndrills:\n  - { name: nightly-drain-a, kind: drain-carrier, carrier: carrier-a, every: "${EVERY_S}s", windowS: 2, testCalls: { to: "15550001", perWindow: 2 } }`;
+const HEALTH = `${TEST_HEALTH}\ndrills:\n  - { name: nightly-drain-a, kind: drain-carrier, carrier: carrier-a, every: "${EVERY_S}s", windowS: 2, testCalls: { to: "15550001", perWindow: 8 } }`;
 
 interface DrillsBody {
   running: number | null;
@@ -27,7 +27,8 @@ let sim: Simulator;
 let tw: Trunkwise;
 t.before(async () => {
   sim = await startSimulator({ carriers: IDS.map((id) => ({ id, host: '127.0.0.1', port: 0, transport: 'udp' as const })), seed: 5 });
-  tw = await startTrunkwise({ carriers: IDS.map((id) => ({ id, port: sim.get(id).port, weight: 20, probe: PROBE })), routes: { '99-default.yaml': routeYaml('direct') }, health: HEALTH });
+  // carrier-a takes most calls, so the drill's own 8 test calls per window show its share moving (a quiet edge otherwise).
+  tw = await startTrunkwise({ carriers: IDS.map((id) => ({ id, port: sim.get(id).port, weight: id === 'carrier-a' ? 60 : 10, probe: PROBE })), routes: { '99-default.yaml': routeYaml('direct') }, health: HEALTH });
 });
 t.teardown(async () => {
   await tw?.stop();
@@ -49,7 +50,7 @@ t.test('a scheduled drill runs by itself when due, shows in GET /drills and the 
   t.ok(started && Math.abs(Date.parse(started.startedAt) - nextAt) < 1500, `at its due time (due ${new Date(nextAt).toISOString()}, started ${started?.startedAt})`);
   let done: DrillRecord | undefined;
   for (const end = Date.now() + 20_000; !done && Date.now() < end; await sleep(250)) done = (await drills()).drills.find((d) => d.id === started?.id && d.status !== 'running');
-  t.ok(done && (done.status === 'passed' || done.status === 'failed'), `the drill ended with a report: ${done?.status}: ${done?.report?.verdict}`);
+  t.equal(done?.status, 'passed', `the drill ended and passed: ${done?.report?.verdict}`);
   t.equal(done?.report?.callsFailed, 0, '0 calls failed');
   t.equal(done?.report?.testCalls?.during.failed, 0, 'its test calls all answered while carrier-a was drained');
   const carriers = (await tw.admin('GET', '/carriers')).body as { carriers: Array<{ id: string; manual: string }> };
@@ -60,5 +61,5 @@ t.test('a scheduled drill runs by itself when due, shows in GET /drills and the 
   const metrics = String((await tw.admin('GET', '/metrics')).body);
   t.match(metrics, /trunkwise_drill_schedule_runs_total\{name="nightly-drain-a",result="started"\} 1/);
   t.match(metrics, /trunkwise_drill_schedule_next_run_timestamp_seconds\{name="nightly-drain-a"\} \d+/);
-  t.match(metrics, /trunkwise_drill_runs_total\{scenario="drain-carrier",result="(passed|failed)"\} 1/);
+  t.match(metrics, /trunkwise_drill_runs_total\{scenario="drain-carrier",result="passed"\} 1/);
 });
