@@ -28,7 +28,7 @@ let tw: Trunkwise;
 t.before(async () => {
   sim = await startSimulator({ carriers: IDS.map((id) => ({ id, host: '127.0.0.1', port: 0, transport: 'udp' as const })), seed: 5 });
   // carrier-a takes most calls, so the drill's own 8 test calls per window show its share moving (a quiet edge otherwise).
-  tw = await startTrunkwise({ carriers: IDS.map((id) => ({ id, port: sim.get(id).port, weight: id === 'carrier-a' ? 60 : 10, probe: PROBE })), routes: { '99-default.yaml': routeYaml('direct') }, health: HEALTH });
+  tw = await startTrunkwise({ carriers: IDS.map((id) => ({ id, port: sim.get(id).port, weight: id === 'carrier-a' ? 200 : 10, probe: PROBE })), routes: { '99-default.yaml': routeYaml('direct') }, health: HEALTH });
 });
 t.teardown(async () => {
   await tw?.stop();
