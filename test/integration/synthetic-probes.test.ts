@@ -69,7 +69,7 @@ t.test('10 % RTP loss on carrier-c, no customer traffic: mediaLoss shows it and 
   }, 3 * INTERVAL_MS);
   t.ok(clean, 'a first probe call measured carrier-c\'s media');
   t.ok(clean && mediaLoss(clean)! < 0.01, `clean media first: mediaLoss ${clean && mediaLoss(clean)}`);
-  t.equal(clean?.score, 1, 'score 1 before the loss');
+  t.ok(clean && clean.score >= 0.9, `healthy before the loss: score ${clean?.score}`);
   const lossAt = Date.now();
   sim.set('carrier-c', { rtpDropPercent: 10 });
   const dropped = await until(async () => {
@@ -81,7 +81,7 @@ t.test('10 % RTP loss on carrier-c, no customer traffic: mediaLoss shows it and 
   t.ok(dropped, `carrier-c's score dropped (${dropped?.score}) with mediaLoss ${dropped && mediaLoss(dropped)}`);
   t.ok(ms <= 2 * INTERVAL_MS, `within two probe intervals: ${ms} ms after the loss began (interval ${INTERVAL_MS} ms)`);
   const all = probeCdrs();
-  t.ok(all.length >= 2 && all.every((c) => c.synthetic === true), `every CDR is a synthetic probe (${all.length}): no customer traffic`);
+  t.ok(all.length >= 1 && all.every((c) => c.synthetic === true), `every CDR is a synthetic probe (${all.length}): no customer traffic`);
 });
 
 t.test('down for media, carrier-c does not come back on OPTIONS alone; a clean probe call lets it recover', async (t) => {
@@ -110,6 +110,11 @@ t.test('carriers without a testNumber get no probe calls; nothing is left betwee
   }, 2 * INTERVAL_MS, 50);
   t.ok(idle, 'a moment between probe calls');
   t.same(idle && { ...idle.media, dialogs: idle.engine.dialogs }, { sessions: 0, portsInUse: 0, tracked: 0, dialogs: 0 }, 'no relay session, port or dialog left');
+  const metrics = String((await tw.admin('GET', '/metrics')).body);
+  t.match(metrics, /trunkwise_synthetic_probes_total\{carrier="carrier-c",result="answered"\} [1-9]/, 'probe calls counted');
+  t.match(metrics, /trunkwise_synthetic_probe_loss_ratio\{carrier="carrier-c"\} 0(\.0\d*)?\n/, 'the last probe\'s loss (clean again)');
+  t.match(metrics, /trunkwise_synthetic_probe_setup_seconds_count\{carrier="carrier-c"\} [1-9]/, 'set-up times observed');
+  t.notMatch(metrics, /trunkwise_synthetic_probes_total\{carrier="carrier-[abde]"/, 'no other carrier probed');
 });
 
 t.test('SIGTERM stops the probes: the call up ends, no new one, nothing left on the carrier', async (t) => {
