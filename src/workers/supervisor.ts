@@ -62,7 +62,7 @@ export async function runSupervisor(d: SupervisorDeps): Promise<void> {
   try {
     if (!settings.redis) {
       redis = await startLocalRedis();
-      logger.info({ event: 'local-redis', url: redis.url, pid: redis.pid }, `${n} workers share state through a local redis-server (no --redis given)`);
+      logger.info({ event: 'local-redis', url: redis.url, pid: redis.pid, dir: redis.dir }, `${n} workers share state through a local redis-server (no --redis given)`);
     }
     const engineStart = await startEngineIfEmbedded(settings, secrets, config, logger);
     engine = engineStart.engine;

@@ -8,7 +8,7 @@
  *  - SIGTERM: every process trunkwise started (workers, redis-server) is gone.
  */
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startSimulator } from '../../src/sim';
@@ -139,5 +139,10 @@ t.test('--workers 2, the supervisor (the engine) killed -9: the workers and the 
   let left = kids;
   for (; Date.now() - killedAt < 5000 && left.length > 0; await sleep(100)) left = kids.filter(alive);
   t.same(left, [], `every child gone ${Date.now() - killedAt} ms after the supervisor was killed (${kids.join(', ')})`);
+  const redisDir = tw.logs.find((l) => l.event === 'local-redis')?.dir;
+  t.ok(typeof redisDir === 'string' && redisDir.includes('trunkwise-redis-'), `the local redis-server's folder is logged (${String(redisDir)})`);
+  let dirLeft = true;
+  for (; Date.now() - killedAt < 5000 && dirLeft; await sleep(100)) dirLeft = existsSync(String(redisDir));
+  t.notOk(dirLeft, 'its temporary folder is removed by its watchdog, with nobody left to clean up');
   t.ok(tw.logs.some((l) => l.msg === 'supervisor gone: this worker stops'), 'a worker said why it stopped');
 });
