@@ -83,6 +83,9 @@ t.test('--workers 2: calls spread over both, a worker killed -9 costs no new cal
     return redis.zcount('tw:calls:carrier-a', Number(sec) * 1000 + Math.floor(Number(usec) / 1000), '+inf');
   };
   const before = await live();
+  const upAtCarriers = (): number => sim.stats('carrier-a').activeCalls + sim.stats('carrier-b').activeCalls;
+  const upBefore = upAtCarriers();
+  t.equal(upBefore, 12, 'all 12 held calls up at the carriers before the kill');
   const killedAt = Date.now();
   process.kill(victim, 'SIGKILL');
   let freedAfter = 0;
@@ -94,6 +97,13 @@ t.test('--workers 2: calls spread over both, a worker killed -9 costs no new cal
       break;
     }
   }
+  // The engine ends the killed worker's calls itself (its media relay died with it): BYE on both legs.
+  // (read after the lease loop above, well within the held calls' 9 s: the live worker's are still up)
+  const upAfter = upAtCarriers();
+  const endedByKill = upBefore - upAfter;
+  t.ok(endedByKill >= 1 && endedByKill <= 11, `the carriers got a BYE for the killed worker's ${endedByKill} calls (${Date.now() - killedAt} ms after the kill); the live worker's ${upAfter} stay up`);
+  const gone = tw.logs.find((l) => l.msg === 'application disconnected: its calls are ended (CANCEL, BYE)');
+  t.equal(gone?.ended, 2 * endedByKill, `the engine BYEd both legs of each (${String(gone?.ended)} dialogs)`);
   t.ok(freedAfter > 0 && freedAfter <= LEASE_MS + 1000, `the killed worker's slots on carrier-a freed ${freedAfter} ms after the kill (lease ${LEASE_MS} ms): ${left} of ${before} still held (the live worker's)`);
 
   // 3. New calls while the killed worker's calls are gone: all answered, some on the freed capacity.
@@ -101,7 +111,9 @@ t.test('--workers 2: calls spread over both, a worker killed -9 costs no new cal
   const after = await run(10, 10, 500);
   noFailures(after, 10, 'calls after the kill');
   t.ok(sim.stats('carrier-a').answered > aBefore, `carrier-a took ${sim.stats('carrier-a').answered - aBefore} new calls on the freed slots`);
-  noFailures(await held, 12, 'calls up on the live worker and on the killed one (the engine answers the BYE of an orphaned dialog)');
+  const heldResult = await held;
+  t.equal(heldResult.successful, 12 - endedByKill, `the live worker's ${12 - endedByKill} held calls completed`);
+  t.equal(heldResult.failed, endedByKill, `the killed worker's ${endedByKill} calls ended at the caller by the engine's BYE`);
   const died = tw.logs.find((l) => l.event === 'worker' && l.worker === 0 && l.signal === 'SIGKILL');
   t.ok(died, 'the supervisor logged the killed worker');
   let restarted: number | undefined;
