@@ -151,7 +151,8 @@ async function main(): Promise<void> {
   history.start();
   const admin = await startAdminServer({
     logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, events: (carrier) => shared.events(carrier),
-    operatorEvents: { share: (e) => shared.shareEvent({ ...e }), read: () => shared.sharedEvents('operator') }, extensions: [siteRoutes(site), createDrills({ metrics, carriers, logger: logger.child({ component: 'drills' }), states: () => buildSnapshot(config.config, carriers, shared, Date.now()), sip: settings.sip }).routes],
+    operatorEvents: { share: (e) => shared.shareEvent({ ...e }), read: () => shared.sharedEvents('operator') },
+    ...(worker && { afterReload: () => worker.reloaded() }), extensions: [siteRoutes(site), createDrills({ metrics, carriers, logger: logger.child({ component: 'drills' }), states: () => buildSnapshot(config.config, carriers, shared, Date.now()), sip: settings.sip }).routes],
     health: () => ({
       cps: admission.cps(Date.now()), engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining,
       uptimeS: Math.round(process.uptime()), state: shared.describe(),

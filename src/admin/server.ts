@@ -51,6 +51,8 @@ export interface AdminDeps {
     share(e: OperatorEvent): boolean;
     read(): Promise<ReadonlyArray<Record<string, unknown>> | undefined>;
   };
+  /** After a successful POST /reload here: tell the rest of the host (a worker's supervisor). */
+  afterReload?(): void;
   /** More routes (src/sites: /site, /drills); the first that answers wins. */
   extensions?: readonly AdminExtension[];
 }
@@ -119,6 +121,7 @@ async function route(deps: AdminDeps, operator: OperatorLog, req: http.IncomingM
     if (denied) return denied;
     if (url.pathname === '/reload') {
       const r = deps.config.reload();
+      if (r.ok) deps.afterReload?.();
       return r.ok ? { status: 200, body: r } : { status: 400, body: { ok: false, errors: r.errors, message: r.message } };
     }
     const [, rawId, verb] = action!;

@@ -71,6 +71,12 @@ t.test('--workers 2: calls spread over both, a worker killed -9 costs no new cal
   for (const [w, n] of per.entries()) t.ok(Math.abs(n / 40 - 0.5) <= 0.1, `worker ${w} took ${n} of 40 calls (share within 10 points of 50 %)`);
   t.match((await tw.admin('GET', '/health')).body, { state: { backend: 'redis', reachable: true } }, 'worker 0 (the --http port) shares state through Redis');
 
+  // POST /reload reaches worker 0 only (the --http port); the engine and worker 1 reload with it.
+  const reloads = (): string[] => tw.logs.filter((l) => l.msg === 'configuration reloaded').map((l) => (l.worker === undefined ? 'engine' : `worker ${String(l.worker)}`)).sort();
+  t.equal((await tw.admin('POST', '/reload', 'test-token')).status, 200, 'POST /reload answered by worker 0');
+  for (const until = Date.now() + 3000; Date.now() < until && reloads().length < 3; await sleep(100));
+  t.same(reloads(), ['engine', 'worker 0', 'worker 1'], 'the whole host reloaded: the engine (its allowlist) and both workers');
+
   // 2. Calls up on both workers, carrier-a at its cap; worker 0 killed -9.
   const held = run(12, 12, 9000);
   let inUse = 0;
