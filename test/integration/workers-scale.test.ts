@@ -94,6 +94,18 @@ t.test('--workers 2: calls spread over both, a worker killed -9 costs no new cal
   t.equal(upBefore, 12, 'all 12 held calls up at the carriers before the kill');
   const killedAt = Date.now();
   process.kill(victim, 'SIGKILL');
+  // The engine notices at once and ends the killed worker's calls itself (its media relay died with
+  // it): BYE on both legs. The carriers see their calls end; the live worker's stay up.
+  let upAfter = upAtCarriers();
+  for (; Date.now() - killedAt < 1000 && upAfter === upBefore; await sleep(20)) upAfter = upAtCarriers();
+  await sleep(200); // the rest of the BYEs of the same moment
+  upAfter = upAtCarriers();
+  const byeMs = Date.now() - killedAt - 200;
+  const endedByKill = upBefore - upAfter;
+  t.ok(endedByKill >= 1 && endedByKill <= 11, `the carriers got a BYE for the killed worker's ${endedByKill} calls within ${byeMs} ms of the kill (limit 1 s); the live worker's ${upAfter} stay up`);
+  t.ok(byeMs < 1000, 'the engine noticed within 1 s');
+  const gone = tw.logs.find((l) => l.msg === 'application disconnected: its calls are ended (CANCEL, BYE)');
+  t.equal(gone?.ended, 2 * endedByKill, `the engine BYEd both legs of each (${String(gone?.ended)} dialogs)`);
   let freedAfter = 0;
   let left = before;
   for (; Date.now() - killedAt < LEASE_MS + 3000; await sleep(100)) {
@@ -103,13 +115,6 @@ t.test('--workers 2: calls spread over both, a worker killed -9 costs no new cal
       break;
     }
   }
-  // The engine ends the killed worker's calls itself (its media relay died with it): BYE on both legs.
-  // (read after the lease loop above, well within the held calls' 9 s: the live worker's are still up)
-  const upAfter = upAtCarriers();
-  const endedByKill = upBefore - upAfter;
-  t.ok(endedByKill >= 1 && endedByKill <= 11, `the carriers got a BYE for the killed worker's ${endedByKill} calls (${Date.now() - killedAt} ms after the kill); the live worker's ${upAfter} stay up`);
-  const gone = tw.logs.find((l) => l.msg === 'application disconnected: its calls are ended (CANCEL, BYE)');
-  t.equal(gone?.ended, 2 * endedByKill, `the engine BYEd both legs of each (${String(gone?.ended)} dialogs)`);
   t.ok(freedAfter > 0 && freedAfter <= LEASE_MS + 1000, `the killed worker's slots on carrier-a freed ${freedAfter} ms after the kill (lease ${LEASE_MS} ms): ${left} of ${before} still held (the live worker's)`);
 
   // 3. New calls while the killed worker's calls are gone: all answered, some on the freed capacity.
