@@ -164,7 +164,9 @@ async function main(): Promise<void> {
   const history = new HistoryRecorder(live, { logger: logger.child({ component: 'history' }) });
   history.start();
   const admin = await startAdminServer({
-    logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, events: (carrier) => shared.events(carrier), extensions: [siteRoutes(site), drillKit.routes],
+    logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, events: (carrier) => shared.events(carrier),
+    operatorEvents: { share: (e) => shared.shareEvent({ ...e }), read: () => shared.sharedEvents('operator') },
+    ...(worker && { afterReload: () => worker.reloaded() }), extensions: [siteRoutes(site), drillKit.routes],
     health: () => ({
       cps: admission.cps(Date.now()), engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining, syntheticProbes: synthetic.active(),
       uptimeS: Math.round(process.uptime()), state: shared.describe(),

@@ -7,6 +7,11 @@
  * engine dialog is left; transactions end with their RFC 3261 timers on UDP — timer D for the INVITE
  * client transactions (32 s after the carrier's 487), timer J for the caller's CANCEL (64·T1) — so
  * they are asserted back to 0 once, at the end.
+ *
+ * The same system also takes a carrier that sends its 183 reliably (RFC 3262, `Require: 100rel`):
+ * trunkwise's own call path (srf's createUAC through the adapter, the embedded engine's early dialog)
+ * must PRACK it, or that carrier never answers (issue 10: 100rel on the carrier leg of the product,
+ * not only of a test B2BUA).
  */
 import t, { type Test } from 'tap';
 import path from 'node:path';
@@ -29,6 +34,11 @@ const ROUTES = `routes:
     maxAttempts: 2
     timers: { attemptNoProvisionalMs: 1000, attemptNoAnswerMs: 1500, setupDeadlineMs: 15000 }
     retry: { retryOn: [timeout, '408', 5xx, 6xx, transport, no-answer] }
+  - id: reliable-183
+    match: { prefix: '777' }
+    carriers: [{ id: carrier-c, order: 1 }]
+    strategy: priority
+    maxAttempts: 1
 `;
 
 t.teardown(killAll);
@@ -60,16 +70,20 @@ async function sippCount(s: SippServer, want: number, withinMs = 4000): Promise<
 }
 
 t.test('abandoned attempts are CANCELled', async (t) => {
-  const ports = await freePorts(2);
+  const ports = await freePorts(3);
   const a = await startSippServer({ scenario: SC('uas-carrier-ring-forever.xml'), localPort: ports[0]!, timeoutMs: 180_000 });
   const b = await startSippServer({ scenario: SC('uas-carrier-answer.xml'), localPort: ports[1]!, timeoutMs: 180_000 });
-  const specs: CarrierSpec[] = [{ id: 'carrier-a', port: ports[0]!, weight: 1 }, { id: 'carrier-b', port: ports[1]!, weight: 1 }];
+  const c = await startSippServer({ scenario: SC('uas-carrier-183-100rel.xml'), localPort: ports[2]!, timeoutMs: 180_000 });
+  const specs: CarrierSpec[] = [
+    { id: 'carrier-a', port: ports[0]!, weight: 1 }, { id: 'carrier-b', port: ports[1]!, weight: 1 }, { id: 'carrier-c', port: ports[2]!, weight: 1 },
+  ];
   const tw = await startTrunkwise({ carriers: specs, routes: { '99-default.yaml': ROUTES } });
   const remote = `127.0.0.1:${tw.sipPort}`;
   t.teardown(async () => {
     await tw.stop();
     await a.stop().catch(() => undefined);
     await b.stop().catch(() => undefined);
+    await c.stop().catch(() => undefined);
   });
 
   await t.test('caller CANCELs while the carrier rings: the carrier receives CANCEL', async (t) => {
@@ -99,6 +113,17 @@ t.test('abandoned attempts are CANCELled', async (t) => {
     await assertReleased(t, tw, 8000, false);
     const recs = cdrs(tw.logs).slice(before);
     t.ok(recs.length === 3 && recs.every((c) => c.outcome === 'answered' && c.attempts.map((x) => x.carrier).join() === 'carrier-a,carrier-b'), 'CDR: A (no answer) then B');
+  });
+
+  await t.test('carrier sends 183 with Require: 100rel: trunkwise PRACKs it and the call completes', async (t) => {
+    const before = cdrs(tw.logs).length;
+    const r = await runSipp({ scenario: SC('uac-basic-call.xml'), remote, service: '7771234', rate: 5, calls: 3, duration: 200, timeoutMs: 30_000 });
+    t.equal(r.successful, 3, 'each call answered');
+    // The carrier's scenario succeeds only when its 183 was PRACKed with RAck "1 <CSeq> INVITE" and the BYE came.
+    t.equal(await sippCount(c, 3), 3, 'carrier-c got a PRACK for each reliable 183, then the ACK and the BYE');
+    await assertReleased(t, tw, 8000, false);
+    const recs = cdrs(tw.logs).slice(before);
+    t.ok(recs.length === 3 && recs.every((x) => x.outcome === 'answered' && x.attempts.map((y) => y.carrier).join() === 'carrier-c'), 'CDR: answered on carrier-c, one attempt');
   });
 
   await t.test('every engine transaction ends within its RFC 3261 timer (D, J: 32 s)', async (t) => {

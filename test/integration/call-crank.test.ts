@@ -92,8 +92,13 @@ t.test('carrier-a goes silent: its unanswered attempts crank back when it goes d
       await sleep(250);
     }
   };
-  let h = await waitFor((x) => x.activeCalls === 0 && x.engine.dialogs === 0, 10_000);
-  t.same([h.activeCalls, h.engine.dialogs], [0, 0], 'no call or dialog left');
+  // Calls end at once. A dialog may not: when carrier-a's backlog burst loses a 200 after its 180, the
+  // CANCEL gets its 200 but SIPp (which closes the call on CANCEL) never sends the INVITE's 487, so the
+  // INVITE — and its early dialog — end 64·T1 = 32 s after the CANCEL (RFC 3261 §9.1). Seen once in CI.
+  let h = await waitFor((x) => x.activeCalls === 0, 10_000);
+  t.equal(h.activeCalls, 0, 'no call left');
+  h = await waitFor((x) => x.engine.dialogs === 0, 40_000);
+  t.same([h.activeCalls, h.engine.dialogs], [0, 0], 'no call or dialog left (within 64·T1 of the last CANCEL)');
   if (h.activeCalls !== 0 || h.engine.dialogs !== 0) t.comment(`left: ${JSON.stringify(h)}\nlast log lines: ${tw.logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`);
   // Transactions linger by design after they end over UDP (timers J, L, M: 64·T1 = 32 s after the last call).
   h = await waitFor((x) => x.engine.clientTransactions === 0 && x.engine.serverTransactions === 0, 40_000);
