@@ -158,7 +158,8 @@ async function main(): Promise<void> {
 
   const drillKit = createDrills({
     metrics, carriers, logger: logger.child({ component: 'drills' }), states: () => buildSnapshot(config.config, carriers, shared, Date.now()), sip: settings.sip,
-    schedule: { entries: () => config.config.drills, draining: () => draining, localFault: () => health.localFaultSuspected() },
+    // With --workers, worker 0 alone runs the schedule: one drill at a time across the host.
+    ...((!worker || worker.index === 0) && { schedule: { entries: () => config.config.drills, draining: () => draining, localFault: () => health.localFaultSuspected() } }),
   });
   const live = liveSource({ config: () => config.config, carriers, health, metrics });
   const history = new HistoryRecorder(live, { logger: logger.child({ component: 'history' }) });
