@@ -12,7 +12,7 @@ import Srf from 'drachtio-srf';
 import { SrfPort } from '../../src/app/srf-port';
 import { connectSrf } from '../../src/app/srf-connect';
 import type { SentInvite } from '../../src/call/sip-port';
-import { startEngineUnderTest, assertEngineIdle } from '../helpers/engine-under-test';
+import { startEngineUnderTest, assertEngineIdle, embeddedOnly } from '../helpers/engine-under-test';
 import { startSippServer, killAll, readSippCounts } from '../helpers/sipp';
 
 const SC = (n: string): string => path.join(__dirname, '..', 'scenarios', n);
@@ -52,6 +52,20 @@ t.test('srf adapter over the embedded engine', async (t) => {
     t.equal(readSippCounts(carrier.dir).successful, 1, 'the carrier received the CANCEL');
     await carrier.stop();
     await assertEngineIdle(t, engine, 40_000, 'after the cancelled INVITE', true);
+  });
+
+  await t.test('createUac: a carrier that rings then rejects → the 486 reaches the app; srf asks the server for no ACK of it', { skip: embeddedOnly('reads the engine\'s refused-ACK counter') }, async (t) => {
+    const carrier = await startSippServer({ scenario: SC('uas-carrier-ring-then-reject.xml'), timeoutMs: 60_000 });
+    const refusedBefore = engine.embedded!.stats().refusedAppAcks;
+    const outcome = await new Promise<{ status?: number }>((resolve) => {
+      port.createUac(`sip:15550001@127.0.0.1:${carrier.port}`, { localSdp: SDP, headers: { From: '<sip:ivr@127.0.0.1>' } }, { onSent: () => undefined, onProvisional: () => undefined })
+        .then(() => resolve({}), (err: { status?: number }) => resolve(err));
+    });
+    t.equal(outcome.status, 486, 'the attempt failed with the carrier\'s 486');
+    await new Promise((r) => setTimeout(r, 300)); // srf's ACK request, had it been sent, would be answered by now
+    // Before: srf's createUAC asked for an ACK of every final response; the engine (as drachtio-server) refused it.
+    t.equal(engine.embedded!.stats().refusedAppAcks - refusedBefore, 0, 'no ACK request for the 486 reached the engine');
+    await carrier.stop();
   });
 
   await t.test('request: OPTIONS sent, the answer arrives on response', async (t) => {

@@ -34,6 +34,8 @@ export const ACK_NOT_SENT = {
 
 export class ClientSide {
   private readonly byKey = new Map<string, ClientEntry>();
+  /** ACKs an app asked for that the engine refused (non-2xx finals, which the transaction ACKed itself). */
+  refusedAcks = 0;
   private readonly byWireId = new Map<string, ClientEntry>();
   readonly engine: EngineRequests;
   private readonly uacInvite: UacInvite;
@@ -125,9 +127,13 @@ export class ClientSide {
   private async inDialog(client: WireClient, msgId: string, dlgId: string, method: string, uri: string, app: AppMessage): Promise<void> {
     const d = this.ctx.dialogs.get(dlgId);
     if (method === 'ACK') {
-      if (!d) throw new Error(ACK_NOT_SENT.dialogGone);
+      if (!d) {
+        this.refusedAcks++;
+        throw new Error(ACK_NOT_SENT.dialogGone);
+      }
       if (d.lastInviteStatus < 200 || d.lastInviteStatus >= 300) {
         if (d.state === 'early') this.ctx.dialogs.remove(d);
+        this.refusedAcks++;
         throw new Error(ACK_NOT_SENT.notSuccess);
       }
     }

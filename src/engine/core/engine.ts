@@ -52,6 +52,8 @@ export interface EngineStats {
   transport: TransportStats;
   /** Of clientTransactions, the OPTIONS (an app's carrier probes: always a few in flight or in timer K). */
   clientOptionsTransactions: number;
+  /** ACKs apps asked for and the engine refused, as drachtio-server does (the stack ACKs non-2xx finals itself). */
+  refusedAppAcks: number;
   /** Up to 10 of each side open longer than 64·T1 (leak diagnostics; empty when healthy). */
   staleTransactions: TransactionSummary[];
   /** Up to 10 of the dialogs held (leak diagnostics: which calls are still up). */
@@ -148,6 +150,7 @@ export class SipEngine {
       serverTransactions: this.server.pendingCount,
       clientTransactions: this.client.pendingCount,
       clientOptionsTransactions: this.client.countOf('OPTIONS'),
+      refusedAppAcks: this.client.refusedAcks,
       applications: this.wire.clientCount,
       transport: this.transport.stats,
       staleTransactions: [...this.server.stale(64 * this.ctx.timers.T1), ...this.client.stale(64 * this.ctx.timers.T1)],
