@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileRouteTable } from '../routing/compile';
 import { buildCarriers } from './carriers';
+import { buildPeers } from './peers';
 import { buildHealth } from './health';
 import { buildUpstream } from './upstream';
 import { deepFreeze } from './freeze';
@@ -24,6 +25,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
   let carriersResult: ReturnType<typeof buildCarriers> | undefined;
   let healthResult: ReturnType<typeof buildHealth> | undefined;
   let upstream: ReturnType<typeof buildUpstream> | undefined;
+  let peersResult: ReturnType<typeof buildPeers> | undefined;
   const cr = readYaml(opts.carriersFile, opts.carriersFile);
   if (!cr.ok) errors.push(...cr.errors);
   else {
@@ -37,6 +39,8 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
       healthResult = buildHealth(cr.source, checked.value.health);
       if (!healthResult.ok) more(healthResult.errors);
       upstream = buildUpstream(checked.value.upstream);
+      peersResult = buildPeers(cr.source, checked.value.peers, checked.value.carriers.map((c) => c.id));
+      if (!peersResult.ok) more(peersResult.errors);
     }
   }
   const carriers: CarrierConfig[] | undefined = carriersResult?.ok ? carriersResult.value.carriers : undefined;
@@ -69,10 +73,11 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
   const routes = buildRoutes(routeFiles, carriers, { checkDefault: allRouteFilesValid, routesDir: opts.routesDir });
   if (!routes.ok) errors.push(...routes.errors);
 
-  if (errors.length > 0 || !carriersResult?.ok || !healthResult?.ok || !upstream || !routes.ok) return { ok: false, errors: dedupe(errors) };
+  if (errors.length > 0 || !carriersResult?.ok || !healthResult?.ok || !upstream || !peersResult?.ok || !routes.ok) return { ok: false, errors: dedupe(errors) };
 
   const compiled = compileRouteTable(routes.value);
-  const list = carriersResult.value.carriers;
+  // Peers after the carriers: routes index carriers by position, and cannot name a peer.
+  const list = [...carriersResult.value.carriers, ...peersResult.value];
   const carrierById: Record<string, CarrierConfig> = Object.create(null) as Record<string, CarrierConfig>;
   for (const c of list) carrierById[c.id] = c;
   const config: TrunkwiseConfig = {

@@ -118,6 +118,8 @@ export interface CarrierConfig {
   readonly rewrite: NumberRewrite;
   readonly auth?: CarrierAuthRef;
   readonly probe: ProbeConfig;
+  /** Another site's edge (carriers.yaml `peers:`), probed and scored like a carrier, routed to only as a last resort. */
+  readonly peer?: boolean;
 }
 
 export interface RouteTimers {
