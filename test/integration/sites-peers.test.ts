@@ -1,9 +1,8 @@
 /**
  * Issue 13, peer sites as last resort: two real trunkwise edges ("site A", "site B") on loopback,
- * each the other's peer (added by a SIGHUP reload once both ports are known), each with one
- * simulated carrier. Both answer the IVR's OPTIONS 200 even with no carrier (upstream noCarrier
- * off), so each sees the other as a usable peer whatever happens to its carriers — the loop guard,
- * not the probes, must stop a call from coming back.
+ * each the other's peer, each with one simulated carrier (test/helpers/site-pair.ts). Both answer
+ * the IVR's OPTIONS 200 even with no carrier, so each sees the other as a usable peer whatever
+ * happens to its carriers — the loop guard, not the probes, must stop a call from coming back.
  *
  *  (a) A's carrier down → the call goes to peer B, answered on B's carrier; A's CDR has the peer
  *      attempt, B's CDR says which peer handed it over; A shows B in GET /carriers as a peer, probed.
@@ -14,49 +13,20 @@
  */
 import t from 'tap';
 import path from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { startSimulator } from '../../src/sim';
-import { startTrunkwise, type Trunkwise } from '../helpers/trunkwise-process';
+import type { Trunkwise } from '../helpers/trunkwise-process';
+import { startSitePair, carrierRow, cdrList } from '../helpers/site-pair';
 import { runSipp, sippErrors } from '../helpers/sipp';
 import { waitFor } from '../helpers/wait';
 
 const SC = (n: string): string => path.join(__dirname, '..', 'scenarios', n);
-const FAST_PROBE = '{ enabled: true, intervalMs: 300, timeoutMs: 250, burst: 1 }';
-const ROUTE = (carrier: string): string => `routes:
-  - id: default
-    default: true
-    carriers: [{ id: ${carrier} }]
-    maxAttempts: 2
-    timers: { attemptNoProvisionalMs: 1000, attemptNoAnswerMs: 10000, setupDeadlineMs: 8000 }
-`;
 const DOWN = { mode: 'reject' as const, rejectCode: 503, optionsCode: 503 };
-
-interface Cdr { outcome: string; finalStatus?: number; source: string; fromPeer?: string; attempts: Array<{ carrier: string; outcome: string; status?: number; peer?: boolean }> }
-const cdrList = (tw: Trunkwise): Cdr[] => tw.logs.filter((l) => l.msg === 'cdr').map((l) => l.cdr as Cdr);
-
-/** Append the peer and the upstream setting to a running edge's carriers.yaml and reload it. */
-async function addPeer(tw: Trunkwise, peerId: string, peerPort: number): Promise<void> {
-  const text = readFileSync(tw.carriersFile, 'utf8');
-  writeFileSync(tw.carriersFile, `upstream: { noCarrier: { unavailable: false } }\npeers:\n  - id: ${peerId}\n    uri: sip:127.0.0.1:${peerPort};transport=udp\n    probe: ${FAST_PROBE}\n${text}`);
-  const before = tw.logs.filter((l) => l.msg === 'configuration reloaded').length;
-  tw.signal('SIGHUP');
-  if (!(await waitFor(async () => tw.logs.filter((l) => l.msg === 'configuration reloaded').length > before, 10_000))) throw new Error(`reload with peer ${peerId} failed`);
-}
-
-async function stateOf(tw: Trunkwise, id: string): Promise<{ state?: string; peer?: boolean; health?: { state: string } | null } | undefined> {
-  const body = (await tw.admin('GET', '/carriers')).body as { carriers: Array<{ id: string; state?: string; peer?: boolean; health?: { state: string } | null }> };
-  return body.carriers.find((c) => c.id === id);
-}
+const stateOf = carrierRow;
 
 t.test('peer sites: last resort, loop-free, marker trusted only from peers', async (t) => {
   const sim = await startSimulator({ carriers: ['carrier-a1', 'carrier-b1'].map((id) => ({ id, host: '127.0.0.1', port: 0, transport: 'udp' as const })), seed: 13 });
   t.teardown(() => sim.stop());
-  const a = await startTrunkwise({ carriers: [{ id: 'carrier-a1', port: sim.get('carrier-a1').port, weight: 10, probe: FAST_PROBE }], routes: { 'r.yaml': ROUTE('carrier-a1') }, args: ['--site', 'site-a'] });
-  t.teardown(() => a.stop());
-  const b = await startTrunkwise({ carriers: [{ id: 'carrier-b1', port: sim.get('carrier-b1').port, weight: 10, probe: FAST_PROBE }], routes: { 'r.yaml': ROUTE('carrier-b1') }, args: ['--site', 'site-b'] });
-  t.teardown(() => b.stop());
-  await addPeer(a, 'site-b', b.sipPort);
-  await addPeer(b, 'site-a', a.sipPort);
+  const { a, b } = await startSitePair(t, sim);
   const call = (tw: Trunkwise, scenario: string, localIp?: string) =>
     runSipp({ scenario: SC(scenario), remote: `127.0.0.1:${tw.sipPort}`, calls: 1, timeoutMs: 20_000, duration: 200, ...(localIp && { localIp }) });
 
