@@ -108,4 +108,12 @@ t.test('site drills on a running edge', async (t) => {
     t.match(metrics, /trunkwise_drill_runs_total\{scenario="failover-site",result="passed"\} 1/);
     t.match(metrics, /trunkwise_drill_calls_failed\{scenario="failover-site"\} 0/);
   });
+
+  await t.test('an operator fails the site over and back by hand (admin API)', async (t) => {
+    t.equal((await a.admin('POST', '/site/failover')).status, 401, 'needs the token');
+    t.match((await a.admin('POST', '/site/failover', 'test-token')).body, { failover: true, failoverBy: 'admin API' });
+    t.equal((await startDrill(a, 'failover-site')).status, 409, 'no failover drill on a site failed over already');
+    t.match((await a.admin('POST', '/site/failback', 'test-token')).body, { failover: false });
+    t.ok(a.logs.some((l) => l.event === 'site-failover' && l.by === 'admin API') && a.logs.some((l) => l.event === 'site-failback'), 'both logged');
+  });
 });
