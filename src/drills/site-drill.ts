@@ -146,7 +146,8 @@ export async function runSiteDrill(deps: SiteDrillDeps, scenario: SiteScenario, 
   if (scenario === 'drain-site') {
     const not503 = [...seen.during].filter((s) => s !== 503);
     if (not503.length > 0) problems.push(`OPTIONS answered ${not503.join(', ')} while drained (expected 503)`);
-    what = `OPTIONS answered 503 for ${restoredAt - appliedAt} ms; the last IVR call arrived ${movedAfterMs} ms into the drain`;
+    const ivrDuring = ivr(c2) - ivr(c1);
+    what = `OPTIONS answered 503 for ${restoredAt - appliedAt} ms; ${ivrDuring === 0 ? 'no IVR call arrived meanwhile' : `${ivrDuring} IVR calls still arrived, the last ${movedAfterMs} ms into the drain`}`;
   } else {
     const answered = synthetic?.during?.answered ?? 0;
     if (peerAttempts < answered || (testCalls && answered === 0)) problems.push(`only ${peerAttempts} attempts went to a peer for ${answered} test calls answered`);
