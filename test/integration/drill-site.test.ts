@@ -11,6 +11,7 @@
  */
 import t, { type Test } from 'tap';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { startSimulator } from '../../src/sim';
 import { startSitePair, cdrList } from '../helpers/site-pair';
 import { runSipp, sippErrors } from '../helpers/sipp';
@@ -74,11 +75,20 @@ t.test('site drills on a running edge', async (t) => {
     t.match((await a.admin('GET', '/site')).body, { drained: false, failover: false, upstream: { status: 200 } }, 'site back in service');
   });
 
-  await t.test('fail the site over to its peer: test calls answered through site B, restored', async (t) => {
+  await t.test('fail the site over to its peer (npm run drill): test calls answered through site B, restored', async (t) => {
     const bBefore = cdrList(b).length;
-    const { status, drill } = await startDrill(a, 'failover-site');
-    t.equal(status, 202, 'drill accepted');
-    const d = await finished(a, drill.id);
+    // Through the operator's command: `npm run drill -- failover-site --window 2 --test-calls 2 --to 15550001`.
+    const cli = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'src', 'drills', 'cli.ts'), 'failover-site', '--window', String(WINDOW_S),
+      '--test-calls', '2', '--to', '15550001', '--http', `127.0.0.1:${a.httpPort}`], { env: { ...process.env, TRUNKWISE_ADMIN_TOKEN: 'test-token' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    cli.stdout.on('data', (x: Buffer) => void (out += x.toString()));
+    cli.stderr.on('data', (x: Buffer) => void (out += x.toString()));
+    t.teardown(() => void cli.kill());
+    const code = await Promise.race([new Promise<number | null>((r) => cli.once('exit', r)), new Promise<string>((r) => setTimeout(() => r('timeout'), 40_000))]);
+    t.equal(code, 0, `npm run drill exits 0 when the drill passed: ${out.slice(-400)}`);
+    t.match(out, /# Drill: fail the site over to site-b — PASSED/, 'and prints the report');
+    const list = (await a.admin('GET', '/drills')).body as { drills: DrillRecord[] };
+    const d = await finished(a, list.drills.at(-1)!.id);
     t.equal(d.status, 'passed', d.report?.verdict ?? d.error ?? 'no report');
     const r = d.report as SiteDrillReport;
     t.comment(d.markdown ?? '');
