@@ -156,7 +156,9 @@ async function main(): Promise<void> {
   const history = new HistoryRecorder(live, { logger: logger.child({ component: 'history' }) });
   history.start();
   const admin = await startAdminServer({
-    logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, events: (carrier) => shared.events(carrier), extensions: [siteRoutes(site), createDrills({
+    logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, events: (carrier) => shared.events(carrier),
+    operatorEvents: { share: (e) => shared.shareEvent({ ...e }), read: () => shared.sharedEvents('operator') },
+    ...(worker && { afterReload: () => worker.reloaded() }), extensions: [siteRoutes(site), createDrills({
       metrics, carriers, logger: logger.child({ component: 'drills' }), states: () => buildSnapshot(config.config, carriers, shared, Date.now()), sip: settings.sip,
       site, isPeer: (id) => config.config.carrierById[id]?.peer === true,
     }).routes],

@@ -40,6 +40,13 @@ export class OperatorLog {
   }
 }
 
+/** A stored event read back as an operator action, if it is one. */
+export function asOperatorEvent(e: Record<string, unknown>): OperatorEvent | undefined {
+  const { kind, at, carrier, action, to, reason } = e;
+  if (kind !== 'operator' || typeof at !== 'number' || typeof carrier !== 'string' || typeof action !== 'string' || typeof to !== 'string' || typeof reason !== 'string') return undefined;
+  return { kind, at, carrier, action, to, reason };
+}
+
 /** Health's state machine words a score-driven change "score 0.42 under …"; everything else is not the score's doing. */
 const SCORE_CAUSED = /^score \d/;
 

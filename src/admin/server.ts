@@ -27,7 +27,7 @@ import type { HealthEvent } from '../health/types';
 import type { HistoryRecorder } from '../history/recorder';
 import type { HistorySource } from '../history/types';
 import { dashboardFile } from './dashboard-files';
-import { mergeEvents, OperatorLog } from './events';
+import { asOperatorEvent, mergeEvents, OperatorLog, type OperatorEvent } from './events';
 import { carrierList, historyReply, summaryReply } from './carrier-views';
 
 export interface AdminDeps {
@@ -43,6 +43,16 @@ export interface AdminDeps {
   health(): Record<string, unknown>;
   /** The event history /events shows (the site's shared one with --redis); default: carrierHealth's own. */
   events?(carrier: string | undefined): Promise<readonly HealthEvent[]>;
+  /**
+   * The site's shared history of operator actions (--redis): `share` records one for every edge and
+   * worker (false: no shared history now, kept locally only); `read` gives them back (undefined: none).
+   */
+  operatorEvents?: {
+    share(e: OperatorEvent): boolean;
+    read(): Promise<ReadonlyArray<Record<string, unknown>> | undefined>;
+  };
+  /** After a successful POST /reload here: tell the rest of the host (a worker's supervisor). */
+  afterReload?(): void;
   /** More routes (src/sites: /site, /drills); the first that answers wins. */
   extensions?: readonly AdminExtension[];
 }
@@ -103,7 +113,7 @@ async function route(deps: AdminDeps, operator: OperatorLog, req: http.IncomingM
   if (method === 'GET' && url.pathname === '/events') {
     const carrier = q.get('carrier') ?? undefined;
     const health = deps.events ? await deps.events(carrier) : deps.carrierHealth.events(carrier);
-    return { status: 200, body: { localFault: deps.carrierHealth.localFaultSuspected(), events: mergeEvents(health, operator.all(carrier)) } };
+    return { status: 200, body: { localFault: deps.carrierHealth.localFaultSuspected(), events: mergeEvents(health, await operatorEvents(deps, operator, carrier)) } };
   }
   const action = /^\/carriers\/([^/]+)\/(drain|undrain|disable|enable)$/.exec(url.pathname);
   if (method === 'POST' && (action || url.pathname === '/reload')) {
@@ -111,13 +121,16 @@ async function route(deps: AdminDeps, operator: OperatorLog, req: http.IncomingM
     if (denied) return denied;
     if (url.pathname === '/reload') {
       const r = deps.config.reload();
+      if (r.ok) deps.afterReload?.();
       return r.ok ? { status: 200, body: r } : { status: 400, body: { ok: false, errors: r.errors, message: r.message } };
     }
     const [, rawId, verb] = action!;
     const id = decodeURIComponent(rawId!);
     const to = ACTIONS[verb!]!;
     if (!deps.carriers.setManual(id, to)) return { status: 404, body: { error: `no carrier "${id}"` } };
-    operator.add({ kind: 'operator', at: Date.now(), carrier: id, action: verb!, to, reason: `${verb} by the operator (admin API)` });
+    const ev: OperatorEvent = { kind: 'operator', at: Date.now(), carrier: id, action: verb!, to, reason: `${verb} by the operator (admin API)` };
+    operator.add(ev);
+    if (deps.operatorEvents?.share(ev) === false) deps.logger.warn({ carrier: id, action: verb }, 'operator action kept in this process\'s history only: no shared history now');
     deps.logger.warn({ event: 'operator', carrier: id, action: verb }, 'carrier state changed by operator');
     return { status: 200, body: { ok: true, carrier: id, manual: to } };
   }
@@ -129,6 +142,13 @@ async function route(deps: AdminDeps, operator: OperatorLog, req: http.IncomingM
     status: 404,
     body: { error: 'not found', see: ['/dashboard/', '/health', '/metrics', '/carriers', '/carriers?view=summary', '/carriers/:id', '/carriers/:id/history', '/history', '/events', 'POST /carriers/:id/drain', 'POST /reload'] },
   };
+}
+
+/** Operator actions for /events: the site's shared ones when there is a shared history, else this process's. */
+async function operatorEvents(deps: AdminDeps, local: OperatorLog, carrier: string | undefined): Promise<OperatorEvent[]> {
+  const shared = await deps.operatorEvents?.read();
+  if (!shared) return local.all(carrier);
+  return shared.map(asOperatorEvent).filter((e): e is OperatorEvent => e !== undefined && (carrier === undefined || e.carrier === carrier));
 }
 
 function authorise(token: string | undefined, header: string | undefined): Reply | undefined {

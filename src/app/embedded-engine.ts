@@ -24,7 +24,8 @@ export async function startEngineIfEmbedded(settings: Settings, secrets: Secrets
     sip: [{ protocol: 'udp', address: settings.sip.host, port: settings.sip.port }, { protocol: 'tcp', address: settings.sip.host, port: settings.sip.port }],
     wire: { host: '127.0.0.1', port: 0, secret: secrets.drachtioSecret },
     logger: logger.child({ layer: 'engine' }),
-    behaviour: { userAgentOptionsAutoRespond: undefined },
+    // trunkwise keeps call state and the media relay in the app: a call cannot outlive its app (worker).
+    behaviour: { userAgentOptionsAutoRespond: undefined, endCallsOfGoneApp: true },
     admission: { allow: admitted(config.config), foreign: settings.foreign },
   });
   config.onChange((c) => {

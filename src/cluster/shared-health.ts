@@ -133,6 +133,27 @@ export class SharedHealth implements ProbeSink {
     return out;
   }
 
+  /**
+   * An operator's action (drain, disable …) into the site's shared history, so every edge and worker
+   * shows it in /events. False when there is no shared history (memory store, Redis unreachable):
+   * the caller keeps it locally.
+   */
+  shareEvent(e: { readonly at: number; readonly kind: string; readonly [k: string]: unknown }): boolean {
+    const { store, site } = this.d;
+    if (store.backend === 'memory' || !store.status().reachable) return false;
+    void store.addEvent({ ...e, site, origin: store.origin }).catch((err: Error) => this.d.logger.warn({ err: err.message }, 'operator event not shared: the state store is unreachable'));
+    return true;
+  }
+
+  /** The site's shared events of one kind (e.g. 'operator'), oldest first; undefined without a shared history. */
+  async sharedEvents(kind: string): Promise<Array<Record<string, unknown>> | undefined> {
+    const { store, site } = this.d;
+    if (store.backend === 'memory' || !store.status().reachable) return undefined;
+    const stored = await store.events(EVENTS_READ).catch(() => undefined);
+    if (!stored || !store.status().reachable) return undefined;
+    return stored.filter((e) => e.site === site && e.kind === kind).map(({ site: _s, origin: _o, ...e }) => e);
+  }
+
   /** The call layer's per-attempt hook: this process's monitor, and every other process through the store. */
   trackAttempt(carrier: string, now: number): AttemptTrack {
     const { store, site, health } = this.d;

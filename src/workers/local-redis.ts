@@ -13,6 +13,8 @@ export interface LocalRedis {
   readonly url: string;
   /** PID of the watchdog shell whose child the redis-server is. */
   readonly pid: number;
+  /** Its working directory (a temp folder the watchdog removes when the server ends). */
+  readonly dir: string;
   /** Stops the server (SIGTERM, then SIGKILL after 3 s) and removes its directory. */
   stop(): Promise<void>;
 }
@@ -20,15 +22,19 @@ export interface LocalRedis {
 /**
  * redis-server under a small shell that ends it when our end of its stdin closes — so a trunkwise
  * killed outright (SIGKILL, OOM) does not leave its redis-server behind; SIGTERM ends both too.
+ * The shell's first argument is the server's temp folder, which the shell removes once the server
+ * has ended: after a SIGKILL nobody else is left to do it.
  */
-const WATCHDOG = `command -v redis-server >/dev/null || { echo 'redis-server: not found' >&2; exit 127; }
+const WATCHDOG = `d=$1; shift
+command -v redis-server >/dev/null || { echo 'redis-server: not found' >&2; rm -rf "$d"; exit 127; }
 exec 3<&0
 redis-server "$@" & r=$!
 cat <&3 >/dev/null & c=$!
-trap 'kill $r $c 2>/dev/null; wait $r; exit 0' TERM INT
+trap 'kill $r $c 2>/dev/null; wait $r; rm -rf "$d"; exit 0' TERM INT
 wait $c
 kill $r 2>/dev/null
-wait $r`;
+wait $r
+rm -rf "$d"`;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -70,7 +76,7 @@ export async function startLocalRedis(waitMs = 10_000): Promise<LocalRedis> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trunkwise-redis-'));
   const port = await freePort();
   let stderr = '';
-  const child = spawn('sh', ['-c', WATCHDOG, 'trunkwise-redis', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
+  const child = spawn('sh', ['-c', WATCHDOG, 'trunkwise-redis', dir, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
     stdio: ['pipe', 'ignore', 'pipe'],
   });
   child.stdin?.on('error', () => undefined); // the watchdog's end: never written, only held open
@@ -103,5 +109,5 @@ export async function startLocalRedis(waitMs = 10_000): Promise<LocalRedis> {
     }
     if (await redisAnswers(port)) break;
   }
-  return { url: `redis://127.0.0.1:${port}/0`, pid: child.pid!, stop };
+  return { url: `redis://127.0.0.1:${port}/0`, pid: child.pid!, dir, stop };
 }

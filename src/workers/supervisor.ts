@@ -62,7 +62,7 @@ export async function runSupervisor(d: SupervisorDeps): Promise<void> {
   try {
     if (!settings.redis) {
       redis = await startLocalRedis();
-      logger.info({ event: 'local-redis', url: redis.url, pid: redis.pid }, `${n} workers share state through a local redis-server (no --redis given)`);
+      logger.info({ event: 'local-redis', url: redis.url, pid: redis.pid, dir: redis.dir }, `${n} workers share state through a local redis-server (no --redis given)`);
     }
     const engineStart = await startEngineIfEmbedded(settings, secrets, config, logger);
     engine = engineStart.engine;
@@ -90,6 +90,13 @@ export async function runSupervisor(d: SupervisorDeps): Promise<void> {
       slot.ready = false;
       logger.info({ event: 'worker', worker: slot.index, pid: child.pid, http: `${p.http.host}:${p.http.port}` }, `worker ${slot.index} started`);
       child.on('message', (m: SupervisorMessage) => {
+        if (m?.kind === 'reloaded') {
+          // POST /reload reached one worker (the --http port's): the engine and the others follow.
+          logger.info({ event: 'reload', worker: slot.index }, `worker ${slot.index} reloaded its configuration: the engine and the other workers reload too`);
+          config.reload();
+          for (const s of slots) if (s !== slot) s.child?.kill('SIGHUP');
+          return;
+        }
         if (m?.kind !== 'ready' || slot.ready) return;
         slot.ready = true;
         logger.info({ event: 'worker', worker: slot.index, pid: child.pid, ready: true }, `worker ${slot.index} ready`);

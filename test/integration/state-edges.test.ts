@@ -247,6 +247,14 @@ t.test('an edge killed -9 with calls up: its cap slots free within the lease and
   t.same(views[1], views[0], `both edges show the same events, to the millisecond (${views[0]?.length} state changes)`);
   t.same(views[0]!.map((e) => `${e.carrier}:${e.to}@${e.atMs}`), (await r.lrange('tw:events', 0, -1)).map((s) => JSON.parse(s) as { kind: string; carrier: string; to: string; at: number }).filter((e) => e.kind === 'state').map((e) => `${e.carrier}:${e.to}@${e.at}`), 'and they are the shared history in Redis');
 
+  // An operator's drain on one edge is in the site's history on both (before: only on the edge that did it).
+  type OpEv = { kind: string; carrier?: string; action?: string };
+  const ops = async (e: Trunkwise): Promise<OpEv[]> => ((await e.admin('GET', '/events?carrier=carrier-b')).body as { events: OpEv[] }).events.filter((x) => x.kind === 'operator');
+  t.equal((await edges[0]!.admin('POST', '/carriers/carrier-b/drain', 'test-token')).status, 200, 'carrier-b drained on edge 0');
+  t.equal((await edges[0]!.admin('POST', '/carriers/carrier-b/undrain', 'test-token')).status, 200, 'and undrained');
+  const opViews = await Promise.all(edges.map(ops));
+  opViews.forEach((v, i) => t.same(v.map((e) => `${e.carrier} ${e.action}`), ['carrier-b drain', 'carrier-b undrain'], `edge ${i}: the operator's drain and undrain are in /events, once each`));
+
   // Caps: edge 0 takes carrier-a's slots first, edge 1 the rest; edge 0 is killed -9 with its calls up.
   const live = async (): Promise<number> => {
     const [sec, usec] = await r.time();

@@ -8,7 +8,7 @@
  *  - SIGTERM: every process trunkwise started (workers, redis-server) is gone.
  */
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startSimulator } from '../../src/sim';
@@ -71,6 +71,12 @@ t.test('--workers 2: calls spread over both, a worker killed -9 costs no new cal
   for (const [w, n] of per.entries()) t.ok(Math.abs(n / 40 - 0.5) <= 0.1, `worker ${w} took ${n} of 40 calls (share within 10 points of 50 %)`);
   t.match((await tw.admin('GET', '/health')).body, { state: { backend: 'redis', reachable: true } }, 'worker 0 (the --http port) shares state through Redis');
 
+  // POST /reload reaches worker 0 only (the --http port); the engine and worker 1 reload with it.
+  const reloads = (): string[] => tw.logs.filter((l) => l.msg === 'configuration reloaded').map((l) => (l.worker === undefined ? 'engine' : `worker ${String(l.worker)}`)).sort();
+  t.equal((await tw.admin('POST', '/reload', 'test-token')).status, 200, 'POST /reload answered by worker 0');
+  for (const until = Date.now() + 3000; Date.now() < until && reloads().length < 3; await sleep(100));
+  t.same(reloads(), ['engine', 'worker 0', 'worker 1'], 'the whole host reloaded: the engine (its allowlist) and both workers');
+
   // 2. Calls up on both workers, carrier-a at its cap; worker 0 killed -9.
   const held = run(12, 12, 9000);
   let inUse = 0;
@@ -83,6 +89,9 @@ t.test('--workers 2: calls spread over both, a worker killed -9 costs no new cal
     return redis.zcount('tw:calls:carrier-a', Number(sec) * 1000 + Math.floor(Number(usec) / 1000), '+inf');
   };
   const before = await live();
+  const upAtCarriers = (): number => sim.stats('carrier-a').activeCalls + sim.stats('carrier-b').activeCalls;
+  const upBefore = upAtCarriers();
+  t.equal(upBefore, 12, 'all 12 held calls up at the carriers before the kill');
   const killedAt = Date.now();
   process.kill(victim, 'SIGKILL');
   let freedAfter = 0;
@@ -94,6 +103,13 @@ t.test('--workers 2: calls spread over both, a worker killed -9 costs no new cal
       break;
     }
   }
+  // The engine ends the killed worker's calls itself (its media relay died with it): BYE on both legs.
+  // (read after the lease loop above, well within the held calls' 9 s: the live worker's are still up)
+  const upAfter = upAtCarriers();
+  const endedByKill = upBefore - upAfter;
+  t.ok(endedByKill >= 1 && endedByKill <= 11, `the carriers got a BYE for the killed worker's ${endedByKill} calls (${Date.now() - killedAt} ms after the kill); the live worker's ${upAfter} stay up`);
+  const gone = tw.logs.find((l) => l.msg === 'application disconnected: its calls are ended (CANCEL, BYE)');
+  t.equal(gone?.ended, 2 * endedByKill, `the engine BYEd both legs of each (${String(gone?.ended)} dialogs)`);
   t.ok(freedAfter > 0 && freedAfter <= LEASE_MS + 1000, `the killed worker's slots on carrier-a freed ${freedAfter} ms after the kill (lease ${LEASE_MS} ms): ${left} of ${before} still held (the live worker's)`);
 
   // 3. New calls while the killed worker's calls are gone: all answered, some on the freed capacity.
@@ -101,7 +117,9 @@ t.test('--workers 2: calls spread over both, a worker killed -9 costs no new cal
   const after = await run(10, 10, 500);
   noFailures(after, 10, 'calls after the kill');
   t.ok(sim.stats('carrier-a').answered > aBefore, `carrier-a took ${sim.stats('carrier-a').answered - aBefore} new calls on the freed slots`);
-  noFailures(await held, 12, 'calls up on the live worker and on the killed one (the engine answers the BYE of an orphaned dialog)');
+  const heldResult = await held;
+  t.equal(heldResult.successful, 12 - endedByKill, `the live worker's ${12 - endedByKill} held calls completed`);
+  t.equal(heldResult.failed, endedByKill, `the killed worker's ${endedByKill} calls ended at the caller by the engine's BYE`);
   const died = tw.logs.find((l) => l.event === 'worker' && l.worker === 0 && l.signal === 'SIGKILL');
   t.ok(died, 'the supervisor logged the killed worker');
   let restarted: number | undefined;
@@ -139,5 +157,10 @@ t.test('--workers 2, the supervisor (the engine) killed -9: the workers and the 
   let left = kids;
   for (; Date.now() - killedAt < 5000 && left.length > 0; await sleep(100)) left = kids.filter(alive);
   t.same(left, [], `every child gone ${Date.now() - killedAt} ms after the supervisor was killed (${kids.join(', ')})`);
+  const redisDir = tw.logs.find((l) => l.event === 'local-redis')?.dir;
+  t.ok(typeof redisDir === 'string' && redisDir.includes('trunkwise-redis-'), `the local redis-server's folder is logged (${String(redisDir)})`);
+  let dirLeft = true;
+  for (; Date.now() - killedAt < 5000 && dirLeft; await sleep(100)) dirLeft = existsSync(String(redisDir));
+  t.notOk(dirLeft, 'its temporary folder is removed by its watchdog, with nobody left to clean up');
   t.ok(tw.logs.some((l) => l.msg === 'supervisor gone: this worker stops'), 'a worker said why it stopped');
 });

@@ -18,7 +18,7 @@ import { buildAck2xx, buildCancel, buildInDialogRequest, buildInitialRequest } f
 import { resolveDialogTarget, resolveTarget, uriTarget } from './targets';
 import { createClientTxn } from './txn-factory';
 import type { ClientEntry, StartRequest } from './client-entry';
-import { EngineRequests, settle } from './engine-requests';
+import { EngineRequests, REASON, settle } from './engine-requests';
 import type { SessionTimers } from './session-timer';
 import { UacInvite } from './uac-invite';
 import { rememberLocalSdp } from './uas-responses';
@@ -214,6 +214,31 @@ export class ClientSide {
     this.byKey.set(key, entry);
     this.byWireId.set(wireTxnId, entry);
     return entry;
+  }
+
+  /**
+   * An application went away (behaviour.endCallsOfGoneApp): CANCEL the initial INVITEs it sent that
+   * have no final response (after the first provisional, RFC 3261 §9.1; a 2xx crossing the CANCEL is
+   * ACKed and BYEd as any CANCEL race), and BYE its confirmed dialogs. Its early UAS dialogs end with
+   * the 503 the server side gives its unanswered requests.
+   */
+  endCallsOf(client: WireClient): void {
+    let cancelled = 0;
+    for (const e of [...this.byKey.values()]) {
+      if (e.client !== client || e.request.method !== 'INVITE' || !e.inviteDialogId || e.finalSeen || e.cancelled) continue;
+      e.cancelled = true;
+      const cancel = buildCancel(e.request);
+      if (e.provisional) this.sendCancel(e, cancel);
+      else e.pendingCancel = cancel;
+      cancelled++;
+    }
+    let ended = 0;
+    for (const d of [...this.ctx.dialogs.all()]) {
+      if (d.client !== client || d.state !== 'confirmed') continue;
+      this.engine.bye(d, REASON.appGone, 'system-error');
+      ended++;
+    }
+    if (cancelled + ended > 0) this.ctx.logger.warn({ cancelled, ended }, 'application disconnected: its calls are ended (CANCEL, BYE)');
   }
 
   /** Timer C: a provisional, then silence for > 3 min. CANCEL it ourselves (RFC 3261 §16.6 step 11). */

@@ -46,6 +46,13 @@ export interface EngineBehaviour {
   userAgent: string | undefined;
   /** RFC 4028 session timers; defaults: DEFAULT_SESSION_TIMERS. */
   sessionTimers?: Partial<SessionTimerSettings>;
+  /**
+   * When an application disconnects, end its calls: BYE its confirmed dialogs and CANCEL the INVITEs
+   * it sent that have no final response yet. For an app that keeps call state (and trunkwise's media
+   * relay) in its own process, a call cannot outlive it. Off by default: the dialogs stay, as
+   * drachtio-server leaves them, and the engine answers their in-dialog requests itself.
+   */
+  endCallsOfGoneApp?: boolean;
 }
 
 export interface CoreContext {

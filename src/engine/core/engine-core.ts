@@ -18,7 +18,7 @@ export class EngineCore {
 
   private readonly logger: CoreContext['logger'];
 
-  constructor(ctx: CoreContext) {
+  constructor(private readonly ctx: CoreContext) {
     this.logger = ctx.logger;
     const settings = { ...DEFAULT_SESSION_TIMERS, ...ctx.behaviour.sessionTimers };
     this.sessionTimers = new SessionTimers(ctx.clock, settings, {
@@ -63,5 +63,6 @@ export class EngineCore {
 
   onClientGone(c: WireClient): void {
     this.server.onClientGone(c);
+    if (this.ctx.behaviour.endCallsOfGoneApp) this.client.endCallsOf(c);
   }
 }

@@ -24,6 +24,7 @@ export const REASON = {
   cancelRace: 'SIP ;cause=200 ;text="ACK-BYE due to cancel race condition"',
   forkAnswered: 'SIP ;cause=200 ;text="Call completed elsewhere"',
   unusable2xx: 'SIP ;cause=200 ;text="2xx the application cannot use"',
+  appGone: 'SIP ;cause=503 ;text="Application disconnected"',
 } as const;
 
 export class EngineRequests {

@@ -85,7 +85,10 @@ export class SipEngine {
         else this.client.requestFromApp(c, msgId, txnId, dialogId, routeUri, sip);
       },
       onProxy: (c, msgId, txnId) => this.server.refuseProxy(c, msgId, txnId),
-      onClientGone: (c) => this.server.onClientGone(c),
+      onClientGone: (c) => {
+        this.server.onClientGone(c);
+        if (this.ctx.behaviour.endCallsOfGoneApp) this.client.endCallsOf(c);
+      },
     });
     this.ctx = {
       transport: this.transport, wire: this.wire, dialogs: new DialogStore(), clock: realClock,
