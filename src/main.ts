@@ -74,7 +74,8 @@ async function main(): Promise<void> {
   stalls.start();
   const health = new HealthMonitor(config.config, {
     logger: logger.child({ component: 'health' }), metrics, edgeStalledWithin: (from, to) => stalls.stalledWithin(from, to),
-    operatorInService: (id) => config.config.carrierById[id]?.enabled === true && (carriers.get(id)?.manual ?? 'in-service') === 'in-service',
+    // Peers (other sites' edges) are scored but not counted by the local-fault guard: it judges this site's carriers.
+    operatorInService: (id) => config.config.carrierById[id]?.enabled === true && config.config.carrierById[id]?.peer !== true && (carriers.get(id)?.manual ?? 'in-service') === 'in-service',
   }, Date.now());
   config.onChange((c) => health.sync(c, Date.now()));
   health.start();
@@ -123,6 +124,12 @@ async function main(): Promise<void> {
     const n = inFlight.carrierDown(id);
     if (n > 0) logger.warn({ event: 'carrier-down-crankback', carrier: id, attempts: n }, `carrier ${id} down: ${n} unanswered attempts crank back now`);
   });
+  // Upstream health: the IVR's OPTIONS get 200 with capabilities, or 503 + Reason while this site
+  // should not take calls. Peers (other sites' edges) do not count as this site's carriers.
+  const site = new Site({
+    logger, upstream: () => config.config.upstream, shuttingDown: () => draining, localFault: () => health.localFaultSuspected(),
+    carrierStates: (now) => buildSnapshot(config.config, carriers, shared, now).filter((c) => config.config.carrierById[c.id]?.peer !== true).map((c) => c.state),
+  });
   const onInvite = createInviteHandler({
     sip, logger, metrics, admission, auth, sourceLabel: sourceLabeller(settings.allow), stalledWithin: (from, to) => stalls.stalledWithin(from, to), carriers, config: () => config.config,
     snapshot: (c, now) => buildSnapshot(c, carriers, shared, now),
@@ -134,6 +141,7 @@ async function main(): Promise<void> {
       return { responded: (at) => track.responded(at), rang: (ms) => track.rang(ms), finished: (v, at) => void (!draining && track.finished(v, at)) };
     },
     anchor: (mode) => anchors.anchor(mode), mediaTracker, inFlight, latency: new ResponseLatency(),
+    peers: { site: settings.site, localFault: () => health.localFaultSuspected(), failover: () => site.failingOver },
   });
   const inSetup = new SetupTracker(); // calls still being set up count for the drain too
   srf.invite((req, res) => {
@@ -141,8 +149,6 @@ async function main(): Promise<void> {
     inSetup.add(res);
     onInvite(req, res);
   });
-  // Upstream health: the IVR's OPTIONS get 200 with capabilities, or 503 + Reason while this site should not take calls.
-  const site = new Site({ logger, upstream: () => config.config.upstream, shuttingDown: () => draining, localFault: () => health.localFaultSuspected(), carrierStates: (now) => buildSnapshot(config.config, carriers, shared, now).map((c) => c.state) });
   srf.use('options', site.onOptions);
   // Embedded: srf talks to the engine over an in-process link (same wire protocol, no loopback TCP).
   const hostports = await connectSrf(srf, engine ? { ...wire, local: engine.connectLocal() } : wire);
@@ -158,6 +164,7 @@ async function main(): Promise<void> {
 
   const drillKit = createDrills({
     metrics, carriers, logger: logger.child({ component: 'drills' }), states: () => buildSnapshot(config.config, carriers, shared, Date.now()), sip: settings.sip,
+    site, isPeer: (id) => config.config.carrierById[id]?.peer === true,
     // With --workers, worker 0 alone runs the schedule: one drill at a time across the host.
     ...((!worker || worker.index === 0) && { schedule: { entries: () => config.config.drills, draining: () => draining, localFault: () => health.localFaultSuspected() } }),
   });

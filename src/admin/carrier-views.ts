@@ -58,6 +58,8 @@ export function carrierList(deps: AdminDeps, operator: OperatorLog): { id: strin
       manual: rt?.manual ?? 'in-service', enabled: c.enabled, health: deps.carrierHealth.view(c.id, now) ?? null, signals: allSignals(h),
       activeCalls: rt?.activeCalls ?? 0, counters: rt?.counters ?? null,
       hasCredentials: deps.config.config.credentials.has(c.id),
+      // Another site's edge (carriers.yaml peers:), a last resort: probed and scored like a carrier.
+      peer: c.peer === true,
     };
   });
 }

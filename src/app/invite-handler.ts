@@ -6,7 +6,7 @@
  * catches synchronous throws).
  */
 import type Srf from 'drachtio-srf';
-import { matchRoute, rankCarriers, carrierRequestUri, decideCrankback, selectFinalFailure, type CarrierSnapshot } from '../routing';
+import { matchRoute, rankCarriers, carrierRequestUri, decideCrankback, selectFinalFailure, planPeers, trustedPeer, PEER_HEADER, type CarrierSnapshot, type PeerAddress } from '../routing';
 import type { CompiledRoute } from '../routing/types';
 import type { MediaMode, TrunkwiseConfig } from '../config/types';
 import type { Admission, AdmissionResult } from '../admission/admission';
@@ -47,6 +47,16 @@ export interface InviteDeps {
   /** Attempts in flight (given up when their carrier goes down) and per-carrier response latency (adaptive timer). */
   inFlight?: CallDeps['inFlight'];
   latency?: CallDeps['latency'];
+  /** Peer sites (carriers.yaml peers:): this site's id for the marker, and when to hand calls over first. */
+  peers?: PeerRouting;
+}
+
+export interface PeerRouting {
+  /** This site's id, sent in the marker header so the peer knows the call is a hand-over. */
+  site: string;
+  localFault(): boolean;
+  /** The operator or a drill fails this site over: new calls go to peers first. */
+  failover(): boolean;
 }
 
 export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res: Srf.SrfResponse) => void {
@@ -67,10 +77,13 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
   async function handle(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
     const now = Date.now();
     deps.metrics.callsIn.inc({ source: deps.sourceLabel(req.source_address) });
-    const allowed = deps.admission.source(req.source_address);
+    // A call handed over by a configured peer edge (marker + its address) is let in like a carrier's
+    // would be, and is never handed to a peer again (src/routing/peers.ts).
+    const fromPeer = trustedPeer(req.get(PEER_HEADER) || undefined, req.source_address, peerAddresses(deps.config()));
+    const allowed = fromPeer === undefined ? deps.admission.source(req.source_address) : { ok: true as const };
     if (!allowed.ok) return refuse(req, res, allowed);
     let sourceId: string | undefined;
-    if (deps.auth) {
+    if (deps.auth && fromPeer === undefined) {
       const v = deps.auth.verify(req.get('Authorization') || undefined, 'INVITE', now);
       if (!v.ok) {
         deps.metrics.callsRejected.inc({ reason: `auth-${v.reason}` });
@@ -108,15 +121,22 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
     const route = matchRoute(config.routeTable, {
       user, sourceAddress: req.source_address, headers: (n) => req.get(n), ...(sourceId !== undefined && { sourceId }),
     });
-    const ranked = rankCarriers(route, deps.snapshot(config, now), { rrCounter: rr++, random: Math.random, now });
-    const plan = buildPlan(config, route, ranked.ordered, user, req, hops - 1);
+    const snapshot = deps.snapshot(config, now);
+    const ranked = rankCarriers(route, snapshot, { rrCounter: rr++, random: Math.random, now });
+    const peers = planPeers({
+      fromPeer, failover: deps.peers?.failover() ?? false, localFault: deps.peers?.localFault() ?? false, local: ranked,
+      peers: snapshot.filter((x) => config.carrierById[x.id]?.peer === true),
+    });
+    if (peers.placement === 'first') deps.logger.warn({ event: 'peer-first', callId: req.get('Call-ID'), why: peers.why, peers: peers.peers }, 'call handed to a peer site first');
+    const plan = buildPlan(config, route, peers.ordered, user, req, hops - 1, deps.peers?.site);
+    if (fromPeer !== undefined) plan.fromPeer = fromPeer;
     if (plan.attempts.length === 0) {
       deps.logger.error({ route: route.id, skipped: ranked.skipped, code: 'E_ALL_CARRIERS_DOWN' }, 'no carrier can take the call');
       return sendError(res, 'E_ALL_CARRIERS_DOWN');
     }
     const callDeps: CallDeps = {
       sip: deps.sip, logger: deps.logger, metrics: deps.metrics, carriers: deps.carriers,
-      decide: (d: DecisionInput) => decideCrankback({ ...d, maxAttempts: route.maxAttempts, rules: route.retry }),
+      decide: (d: DecisionInput) => decideCrankback({ ...d, maxAttempts: route.maxAttempts + peers.peers.length, rules: route.retry }),
       finalStatus: selectFinalFailure, trackAttempt: deps.trackAttempt, stalledWithin: deps.stalledWithin, anchor: deps.anchor, mediaTracker: deps.mediaTracker,
       ...(deps.admit && { admit: deps.admit }), ...(deps.inFlight && { inFlight: deps.inFlight }), ...(deps.latency && { latency: deps.latency }),
     };
@@ -131,7 +151,18 @@ export function forwardHops(value: string | undefined): number {
   return Math.min(Number(v), 255);
 }
 
-function buildPlan(config: TrunkwiseConfig, route: CompiledRoute, ordered: readonly string[], user: string, req: Srf.SrfRequest, maxForwards: number): CallPlan {
+/** The configured peers' addresses, computed once per loaded config. */
+const peerCache = new WeakMap<TrunkwiseConfig, PeerAddress[]>();
+function peerAddresses(config: TrunkwiseConfig): PeerAddress[] {
+  let list = peerCache.get(config);
+  if (!list) {
+    list = config.carriers.filter((c) => c.peer === true).map((c) => ({ id: c.id, host: c.target.host }));
+    peerCache.set(config, list);
+  }
+  return list;
+}
+
+function buildPlan(config: TrunkwiseConfig, route: CompiledRoute, ordered: readonly string[], user: string, req: Srf.SrfRequest, maxForwards: number, site = 'default'): CallPlan {
   const from = req.get('From');
   return {
     route: route.id,
@@ -147,7 +178,8 @@ function buildPlan(config: TrunkwiseConfig, route: CompiledRoute, ordered: reado
       const creds = config.credentials.get(id);
       const headers: Record<string, string> = { 'Max-Forwards': String(maxForwards) };
       if (from) headers.From = from.replace(/;\s*tag=[^;>\s]*/i, '');
-      const attempt: PlannedAttempt = { carrier: id, uri: carrierRequestUri(c, user), headers };
+      if (c.peer) headers[PEER_HEADER] = site;
+      const attempt: PlannedAttempt = { carrier: id, uri: carrierRequestUri(c, user), headers, ...(c.peer && { peer: true }) };
       if (creds) attempt.auth = { username: creds.username, password: creds.password };
       return [attempt];
     }),

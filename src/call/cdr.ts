@@ -20,12 +20,16 @@ export interface AttemptRecord {
   noProvisionalMs?: number;
   /** Whose fault the attempt's end was (src/call/fault.ts); only 'carrier' moves its health. */
   fault?: 'carrier' | 'local' | 'caller' | 'none';
+  /** The attempt went to another site's edge (carriers.yaml peers:). */
+  peer?: boolean;
 }
 
 export interface CdrRecord {
   callId: string;
   route: string;
   source: string;
+  /** Handed over by this peer site: it was not sent to a peer again. */
+  fromPeer?: string;
   to: string;
   startedAt: number;
   attempts: AttemptRecord[];

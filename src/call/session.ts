@@ -31,6 +31,8 @@ export interface PlannedAttempt {
   uri: string;
   headers: Record<string, string>;
   auth?: { username: string; password: string };
+  /** Another site's edge (carriers.yaml peers:), not a carrier. */
+  peer?: boolean;
 }
 
 export interface CallTimers {
@@ -80,6 +82,8 @@ export interface CallPlan {
   media: MediaMode;
   attempts: PlannedAttempt[];
   timers: CallTimers;
+  /** The call was handed over by this peer site (src/routing/peers.ts). */
+  fromPeer?: string;
 }
 
 export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfResponse, plan: CallPlan): Promise<void> {
@@ -87,7 +91,7 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
   const started = Date.now();
   const cdr: CdrRecord = {
     callId: req.get('Call-ID'), route: plan.route, source: req.source_address, to: req.uri, startedAt: started,
-    attempts: [], outcome: 'failed',
+    attempts: [], outcome: 'failed', ...(plan.fromPeer !== undefined && { fromPeer: plan.fromPeer }),
   };
   let callerCancelled = false;
   let earlyMediaSent = false;
@@ -121,7 +125,7 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
       log.info({ carrier: a.carrier, reason: slot.reason }, 'carrier at its cap: not tried');
       continue;
     }
-    const rec: AttemptRecord = { carrier: a.carrier, uri: a.uri, startedAt: Date.now(), outcome: 'timeout' };
+    const rec: AttemptRecord = { carrier: a.carrier, uri: a.uri, startedAt: Date.now(), outcome: 'timeout', ...(a.peer === true && { peer: true }) };
     cdr.attempts.push(rec);
     deps.carriers.attemptStarted(a.carrier, rec.startedAt);
     const track = deps.trackAttempt(a.carrier, rec.startedAt);

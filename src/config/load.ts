@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileRouteTable } from '../routing/compile';
 import { buildCarriers } from './carriers';
+import { buildPeers } from './peers';
 import { buildHealth } from './health';
 import { buildUpstream } from './upstream';
 import { buildDrills } from './drills';
@@ -26,6 +27,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
   let healthResult: ReturnType<typeof buildHealth> | undefined;
   let upstream: ReturnType<typeof buildUpstream> | undefined;
   let drills: ReturnType<typeof buildDrills> | undefined;
+  let peersResult: ReturnType<typeof buildPeers> | undefined;
   const cr = readYaml(opts.carriersFile, opts.carriersFile);
   if (!cr.ok) errors.push(...cr.errors);
   else {
@@ -41,6 +43,8 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
       upstream = buildUpstream(checked.value.upstream);
       drills = buildDrills(cr.source, checked.value.drills, new Set(checked.value.carriers.map((c) => c.id)));
       if (!drills.ok) more(drills.errors);
+      peersResult = buildPeers(cr.source, checked.value.peers, checked.value.carriers.map((c) => c.id));
+      if (!peersResult.ok) more(peersResult.errors);
     }
   }
   const carriers: CarrierConfig[] | undefined = carriersResult?.ok ? carriersResult.value.carriers : undefined;
@@ -73,10 +77,11 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
   const routes = buildRoutes(routeFiles, carriers, { checkDefault: allRouteFilesValid, routesDir: opts.routesDir });
   if (!routes.ok) errors.push(...routes.errors);
 
-  if (errors.length > 0 || !carriersResult?.ok || !healthResult?.ok || !upstream || !drills?.ok || !routes.ok) return { ok: false, errors: dedupe(errors) };
+  if (errors.length > 0 || !carriersResult?.ok || !healthResult?.ok || !upstream || !drills?.ok || !peersResult?.ok || !routes.ok) return { ok: false, errors: dedupe(errors) };
 
   const compiled = compileRouteTable(routes.value);
-  const list = carriersResult.value.carriers;
+  // Peers after the carriers: routes index carriers by position, and cannot name a peer.
+  const list = [...carriersResult.value.carriers, ...peersResult.value];
   const carrierById: Record<string, CarrierConfig> = Object.create(null) as Record<string, CarrierConfig>;
   for (const c of list) carrierById[c.id] = c;
   const config: TrunkwiseConfig = {

@@ -147,6 +147,19 @@ const DRILL = {
   },
 } as const;
 
+/** Other sites' edges, a last resort (src/config/peers.ts). */
+const PEER = {
+  type: 'object', additionalProperties: false, required: ['id', 'uri'],
+  properties: {
+    id: ID,
+    description: { type: 'string' },
+    uri: { type: 'string', minLength: 1, fix: "the peer edge's SIP address as an IP, e.g. sip:10.2.0.5:5060;transport=udp" },
+    enabled: { type: 'boolean' },
+    weight: { type: 'number', minimum: 0, maximum: 1_000_000, fix: 'a relative weight ≥ 0 among peers (default 1)' },
+    probe: PROBE,
+  },
+} as const;
+
 export const CARRIERS_SCHEMA = {
   $id: 'trunkwise/carriers',
   type: 'object', additionalProperties: false, required: ['carriers'],
@@ -155,6 +168,7 @@ export const CARRIERS_SCHEMA = {
     health: HEALTH,
     upstream: UPSTREAM,
     drills: { type: 'array', items: DRILL, fix: 'a list of scheduled drills, each with name, kind, carrier and every' },
+    peers: { type: 'array', items: PEER, fix: 'a list of peer edges, each with id and uri' },
     carriers: {
       type: 'array', minItems: 1, fix: 'a list of carriers, each with at least id, uri and weight',
       items: {
@@ -268,7 +282,8 @@ export interface RawHealth {
 export interface RawUpstreamCase { unavailable?: boolean; retryAfterS?: number }
 export interface RawUpstream { enabled?: boolean; draining?: RawUpstreamCase; localFault?: RawUpstreamCase; noCarrier?: RawUpstreamCase }
 export interface RawDrill { name: string; kind: 'drain-carrier'; carrier: string; every: string; at?: string; windowS?: number; testCalls?: { to: string; perWindow: number } }
-export interface RawCarriersFile { defaults?: RawCarrierShared; health?: RawHealth; upstream?: RawUpstream; drills?: RawDrill[]; carriers: RawCarrier[] }
+export interface RawPeer { id: string; description?: string; uri: string; enabled?: boolean; weight?: number; probe?: RawProbe }
+export interface RawCarriersFile { defaults?: RawCarrierShared; health?: RawHealth; upstream?: RawUpstream; drills?: RawDrill[]; peers?: RawPeer[]; carriers: RawCarrier[] }
 
 export interface RawRoute {
   id: string;

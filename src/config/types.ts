@@ -137,6 +137,8 @@ export interface CarrierConfig {
   readonly probe: ProbeConfig;
   /** Absent: no synthetic media probes to this carrier (the default). */
   readonly mediaProbe?: MediaProbeConfig;
+  /** Another site's edge (carriers.yaml `peers:`), probed and scored like a carrier, routed to only as a last resort. */
+  readonly peer?: boolean;
 }
 
 export interface RouteTimers {

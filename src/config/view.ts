@@ -12,6 +12,7 @@ export interface ConfigView {
     rewrite: { stripDigits: number; addPrefix: string };
     auth?: { usernameEnv: string; passwordEnv: string; realm?: string; resolved: boolean };
     probe: { enabled: boolean; intervalMs: number; timeoutMs: number; burst: number; aliveCodes: number[] };
+    peer?: true;
   }[];
   routes: {
     id: string; description?: string; file: string; order: number; default: boolean;
@@ -37,6 +38,7 @@ export function configView(cfg: TrunkwiseConfig): ConfigView {
       rewrite: { ...c.rewrite },
       ...(c.auth && { auth: { ...c.auth, resolved: cfg.credentials.has(c.id) } }),
       probe: { ...c.probe, aliveCodes: [...c.probe.aliveCodes] },
+      ...(c.peer && { peer: true as const }),
     })),
     routes: cfg.routes.map((r) => ({
       id: r.id,

@@ -5,6 +5,8 @@
  *   POST /drills           (token) JSON { "scenario": "drain-carrier", "carrier": "carrier-a", "windowS": 10,
  *                          "testCalls": { "to": "+4930777", "perWindow": 5 } }   (testCalls optional: the
  *                          drill's own calls to an echo/announcement number, in every window)
+ *                          { "scenario": "drain-site" | "failover-site", "windowS": 10, "testCalls": … }
+ *                          (the site drills: no carrier; src/drills/site-drill.ts)
  */
 import type { AdminExtension } from '../admin/server';
 import type { Drills } from './registry';
@@ -27,8 +29,11 @@ export function drillRoutes(drills: Drills, schedule?: DrillSchedule): AdminExte
     const body = await req.json();
     if (body instanceof Error || typeof body !== 'object' || body === null) return { status: 400, body: { error: 'body must be JSON: { "scenario": "drain-carrier", "carrier": ID, "windowS": N }' } };
     const b = body as { scenario?: unknown; carrier?: unknown; windowS?: unknown; testCalls?: unknown };
-    if (b.scenario !== 'drain-carrier') return { status: 400, body: { error: `unknown scenario ${JSON.stringify(b.scenario)} (known: drain-carrier)` } };
-    if (typeof b.carrier !== 'string') return { status: 400, body: { error: 'carrier: a carrier id is required' } };
+    const scenario = b.scenario;
+    if (scenario !== 'drain-carrier' && scenario !== 'drain-site' && scenario !== 'failover-site') {
+      return { status: 400, body: { error: `unknown scenario ${JSON.stringify(b.scenario)} (known: drain-carrier, drain-site, failover-site)` } };
+    }
+    if (scenario === 'drain-carrier' && typeof b.carrier !== 'string') return { status: 400, body: { error: 'carrier: a carrier id is required' } };
     const windowS = b.windowS ?? 10;
     if (typeof windowS !== 'number' || !(windowS >= 2 && windowS <= 300)) return { status: 400, body: { error: 'windowS: seconds per window, 2–300' } };
     const tc = b.testCalls as { to?: unknown; perWindow?: unknown } | undefined | null;
@@ -36,7 +41,8 @@ export function drillRoutes(drills: Drills, schedule?: DrillSchedule): AdminExte
       || typeof tc.perWindow !== 'number' || !Number.isInteger(tc.perWindow) || tc.perWindow < 1 || tc.perWindow > 100)) {
       return { status: 400, body: { error: 'testCalls: { "to": a number to call (digits, +), "perWindow": 1–100 calls per window }' } };
     }
-    const r = drills.startDrain(b.carrier, windowS * 1000, tc ? { to: tc.to as string, perWindow: tc.perWindow as number } : undefined);
+    const spec = tc ? { to: tc.to as string, perWindow: tc.perWindow as number } : undefined;
+    const r = scenario === 'drain-carrier' ? drills.startDrain(b.carrier as string, windowS * 1000, spec) : drills.startSite(scenario, windowS * 1000, spec);
     return r.ok ? { status: 202, body: r.drill } : { status: r.status, body: { error: r.error } };
   };
 }

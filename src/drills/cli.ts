@@ -1,6 +1,6 @@
 /**
  * `npm run drill`:
- *   -- drain CARRIER [--window S] [--test-calls N --to NUMBER] [--http HOST:PORT]
+ *   -- drain CARRIER | drain-site | failover-site [--window S] [--test-calls N --to NUMBER] [--http HOST:PORT]
  *        a drill against a running edge (POST /drills with TRUNKWISE_ADMIN_TOKEN), waited for; its
  *        markdown report on stdout; exit 0 when it passed, 1 when it failed, 2 on bad arguments
  *   -- --lab [--short] [--baseline | --both] [--out DIR]
@@ -10,8 +10,11 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 const USAGE = `usage: npm run drill -- drain CARRIER [--window S] [--test-calls N --to NUMBER] [--http HOST:PORT]
+         npm run drill -- drain-site | failover-site [--window S] [--test-calls N --to NUMBER] [--http HOST:PORT]
          npm run drill -- --lab [--short] [--baseline | --both] [--out DIR]
   drain CARRIER      drain CARRIER on a running edge for one window, restore it, report (needs TRUNKWISE_ADMIN_TOKEN)
+  drain-site         the IVR's OPTIONS get 503 for one window (its dispatcher moves to another site), restore, report
+  failover-site      new calls go to the peer sites (carriers.yaml peers:) for one window, restore, report
   --window S         seconds per window: before, drained, restored (default 10)
   --test-calls N     the drill's own test calls per window (default none: the edge's live traffic only)
   --to NUMBER        the number the test calls dial (an echo or announcement number)
@@ -20,11 +23,16 @@ const USAGE = `usage: npm run drill -- drain CARRIER [--window S] [--test-calls 
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface Parsed { carrier: string; windowS: number; testCalls?: { to: string; perWindow: number }; http: string }
+type Scenario = 'drain-carrier' | 'drain-site' | 'failover-site';
+interface Parsed { scenario: Scenario; carrier?: string; windowS: number; testCalls?: { to: string; perWindow: number }; http: string }
 
 function parse(argv: readonly string[]): Parsed | string {
-  const [cmd, carrier, ...rest] = argv;
-  if (cmd !== 'drain' || !carrier || carrier.startsWith('-')) return 'name a drill: drain CARRIER';
+  const [cmd, ...args] = argv;
+  const scenario: Scenario | undefined = cmd === 'drain' ? 'drain-carrier' : cmd === 'drain-site' || cmd === 'failover-site' ? cmd : undefined;
+  if (!scenario) return 'name a drill: drain CARRIER, drain-site or failover-site';
+  const carrier = scenario === 'drain-carrier' ? args[0] : undefined;
+  if (scenario === 'drain-carrier' && (!carrier || carrier.startsWith('-'))) return 'drain needs a carrier: drain CARRIER';
+  const rest = scenario === 'drain-carrier' ? args.slice(1) : args;
   let windowS = 10;
   let perWindow: number | undefined;
   let to: string | undefined;
@@ -43,7 +51,7 @@ function parse(argv: readonly string[]): Parsed | string {
   if (!(windowS >= 2 && windowS <= 300)) return '--window: seconds, 2–300';
   if ((perWindow === undefined) !== (to === undefined)) return '--test-calls and --to go together';
   if (perWindow !== undefined && !(Number.isInteger(perWindow) && perWindow >= 1 && perWindow <= 100)) return '--test-calls: 1–100';
-  return { carrier, windowS, http: /^https?:\/\//.test(http) ? http : `http://${http}`, ...(perWindow !== undefined && to !== undefined && { testCalls: { to, perWindow } }) };
+  return { scenario, ...(carrier !== undefined && { carrier }), windowS, http: /^https?:\/\//.test(http) ? http : `http://${http}`, ...(perWindow !== undefined && to !== undefined && { testCalls: { to, perWindow } }) };
 }
 
 async function drain(p: Parsed): Promise<number> {
@@ -54,14 +62,14 @@ async function drain(p: Parsed): Promise<number> {
   }
   const r = await fetch(`${p.http}/drills`, {
     method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ scenario: 'drain-carrier', carrier: p.carrier, windowS: p.windowS, ...(p.testCalls && { testCalls: p.testCalls }) }),
+    body: JSON.stringify({ scenario: p.scenario, ...(p.carrier !== undefined && { carrier: p.carrier }), windowS: p.windowS, ...(p.testCalls && { testCalls: p.testCalls }) }),
   });
   const started = (await r.json()) as { id?: number; error?: string };
   if (r.status !== 202 || started.id === undefined) {
     process.stderr.write(`the edge refused the drill (HTTP ${r.status}): ${started.error ?? ''}\n`);
     return 1;
   }
-  process.stderr.write(`drill ${started.id} started: drain ${p.carrier}, three windows of ${p.windowS} s\n`);
+  process.stderr.write(`drill ${started.id} started: ${p.carrier !== undefined ? `drain ${p.carrier}` : p.scenario}, three windows of ${p.windowS} s\n`);
   for (;;) {
     await sleep(1000);
     const d = (await (await fetch(`${p.http}/drills/${started.id}`)).json()) as { status: string; error?: string };

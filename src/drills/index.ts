@@ -11,7 +11,8 @@ import { drillRoutes } from './admin-routes';
 import { Drills } from './registry';
 import type { AdminExtension } from '../admin/server';
 import { startIvr } from '../sim/ivr';
-import type { OpenTestCaller } from './registry';
+import type { OpenTestCaller, SiteControl } from './registry';
+import type { Site } from '../sites/site';
 
 /** A drill's test call: answered, held this long, hung up. */
 const TEST_HOLD_MS = 1000;
@@ -41,8 +42,13 @@ export function createDrills(deps: {
   sip?: { host: string; port: number };
   /** Scheduled drills (carriers.yaml drills:) and when they must be skipped. */
   schedule?: { entries(): readonly ScheduledDrillConfig[]; draining(): boolean; localFault(): boolean };
+  /** The site (drain, failover, its OPTIONS answer) and which carrier ids are peers, for the site drills. */
+  site?: Site;
+  isPeer?(id: string): boolean;
 }): { drills: Drills; routes: AdminExtension; schedule?: DrillSchedule } {
   const { metrics, carriers } = deps;
+  const isPeer = deps.isPeer ?? ((): boolean => false);
+  const site: SiteControl | undefined = deps.site && siteControl(deps.site, isPeer, deps.states, metrics);
   const drills = new Drills({
     metrics: createDrillMetrics(metrics.registry), logger: deps.logger,
     counters: async () => {
@@ -53,9 +59,10 @@ export function createDrills(deps: {
       return { attempts, failed };
     },
     manual: (id) => carriers.get(id)?.manual,
-    usableOthers: (id) => deps.states().filter((c) => c.id !== id && (c.state === 'active' || c.state === 'degraded')).length,
+    usableOthers: (id) => deps.states().filter((c) => c.id !== id && !isPeer(c.id) && (c.state === 'active' || c.state === 'degraded')).length,
     setManual: (id, state) => void carriers.setManual(id, state),
     ...(deps.sip && { openTestCaller: testCaller(deps.sip) }),
+    ...(site && { site }),
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   });
@@ -70,4 +77,25 @@ export function createDrills(deps: {
   }, Date.now());
   schedule?.start();
   return { drills, routes: drillRoutes(drills, schedule), ...(schedule && { schedule }) };
+}
+
+const usable = (state: string): boolean => state === 'active' || state === 'degraded';
+
+function siteControl(site: Site, isPeer: (id: string) => boolean, states: () => ReadonlyArray<{ id: string; state: string }>, metrics: Metrics): SiteControl {
+  return {
+    drain: (by, now) => site.drain(by, now),
+    undrain: (by, now) => site.undrain(by, now),
+    failOver: (by, now) => site.failOver(by, now),
+    failBack: (by) => site.failBack(by),
+    get drained() {
+      return site.drained;
+    },
+    get failingOver() {
+      return site.failingOver;
+    },
+    upstreamStatus: (now) => site.verdict(now).status,
+    peers: () => states().filter((c) => isPeer(c.id)).map((c) => c.id),
+    usablePeers: () => states().filter((c) => isPeer(c.id) && usable(c.state)).length,
+    callsIn: async () => (await metrics.callsIn.get()).values.reduce((n, v) => n + v.value, 0),
+  };
 }

@@ -6,6 +6,7 @@ import type { DrillMetrics } from '../observability/metrics';
 import type { Logger } from '../observability/logger';
 import { drillMarkdown, runDrainDrill, type DrainDrillDeps, type DrainDrillReport } from './drain-carrier';
 import type { PlaceTestCall } from './synthetic';
+import { runSiteDrill, siteDrillMarkdown, type SiteDrillReport, type SiteScenario } from './site-drill';
 
 /** The drill's own test calls: `perWindow` calls to `to` in each window. */
 export interface TestCallSpec {
@@ -16,9 +17,28 @@ export interface TestCallSpec {
 /** Places test calls through this edge (one caller per drill, closed when the drill ends). */
 export type OpenTestCaller = (to: string) => Promise<{ place: PlaceTestCall; close(): Promise<void> }>;
 
+export type DrillScenario = 'drain-carrier' | SiteScenario;
+
+/** What the site drills act on (src/sites/site.ts) and read (the OPTIONS answer, the peers). */
+export interface SiteControl {
+  drain(by: string, now: number): void;
+  undrain(by: string, now: number): void;
+  failOver(by: string, now: number): void;
+  failBack(by: string): void;
+  readonly drained: boolean;
+  readonly failingOver: boolean;
+  upstreamStatus(now: number): number;
+  /** Every peer's id, and how many of them take calls now. */
+  peers(): readonly string[];
+  usablePeers(): number;
+  /** Every call that came in so far. */
+  callsIn(): Promise<number>;
+}
+
 export interface DrillRecord {
   readonly id: number;
-  readonly scenario: 'drain-carrier';
+  readonly scenario: DrillScenario;
+  /** drain-carrier: the carrier; drain-site: "site"; failover-site: the peers. */
   readonly carrier: string;
   readonly startedAt: string;
   readonly testCalls?: TestCallSpec;
@@ -26,7 +46,7 @@ export interface DrillRecord {
   readonly scheduled?: string;
   status: 'running' | 'passed' | 'failed' | 'aborted';
   endedAt?: string;
-  report?: DrainDrillReport;
+  report?: DrainDrillReport | SiteDrillReport;
   markdown?: string;
   error?: string;
 }
@@ -43,6 +63,8 @@ export class Drills {
     usableOthers(carrier: string): number;
     /** Absent: this edge cannot place test calls (drills then read its live traffic only). */
     openTestCaller?: OpenTestCaller;
+    /** Absent: this edge has no site drills. */
+    site?: SiteControl;
   }) {}
 
   all(): readonly DrillRecord[] {
@@ -67,14 +89,33 @@ export class Drills {
     // Safe for production: never drain the last carrier that can take the calls.
     if (testCalls && !this.deps.openTestCaller) return { ok: false, status: 400, error: 'this edge cannot place test calls (no SIP address to call)' };
     if (this.deps.usableOthers(carrier) === 0) return { ok: false, status: 409, error: `no other carrier is usable now: draining "${carrier}" would fail calls` };
-    const rec: DrillRecord = { id: this.next++, scenario: 'drain-carrier', carrier, startedAt: new Date(this.deps.now()).toISOString(), status: 'running', ...(testCalls && { testCalls }), ...(scheduled !== undefined && { scheduled }) };
+    return { ok: true, drill: this.record('drain-carrier', carrier, windowMs, testCalls, () => this.run(carrier, windowMs, testCalls), scheduled) };
+  }
+
+  /** Start "drain the site" or "fail the site over to its peers" (refused while another drill runs, or with nothing to fail over to). */
+  startSite(scenario: SiteScenario, windowMs: number, testCalls?: TestCallSpec): { ok: true; drill: DrillRecord } | { ok: false; status: number; error: string } {
+    const busy = this.running();
+    if (busy) return { ok: false, status: 409, error: `drill ${busy.id} is still running` };
+    const site = this.deps.site;
+    if (!site) return { ok: false, status: 400, error: 'this edge has no site control' };
+    if (testCalls && !this.deps.openTestCaller) return { ok: false, status: 400, error: 'this edge cannot place test calls (no SIP address to call)' };
+    if (site.drained) return { ok: false, status: 409, error: 'the site is drained already: undrain it first' };
+    if (site.failingOver) return { ok: false, status: 409, error: 'the site is failed over already' };
+    // Safe for production: never hand calls to peers when none can take them.
+    if (scenario === 'failover-site' && site.usablePeers() === 0) return { ok: false, status: 409, error: 'no peer site is usable now (carriers.yaml peers:): failing over would fail calls' };
+    const target = scenario === 'drain-site' ? 'site' : site.peers().join(',');
+    return { ok: true, drill: this.record(scenario, target, windowMs, testCalls, () => this.runSite(site, scenario, windowMs, testCalls)) };
+  }
+
+  private record(scenario: DrillScenario, target: string, windowMs: number, testCalls: TestCallSpec | undefined, run: () => Promise<DrainDrillReport | SiteDrillReport>, scheduled?: string): DrillRecord {
+    const rec: DrillRecord = { id: this.next++, scenario, carrier: target, startedAt: new Date(this.deps.now()).toISOString(), status: 'running', ...(testCalls && { testCalls }), ...(scheduled !== undefined && { scheduled }) };
     this.list.push(rec);
     if (this.list.length > KEEP) this.list = this.list.slice(-KEEP);
     this.deps.metrics.running.set(1);
-    this.deps.logger.warn({ event: 'drill', drill: rec.id, scenario: rec.scenario, carrier, windowMs }, 'drill started');
-    void this.run(carrier, windowMs, testCalls).then((report) => {
+    this.deps.logger.warn({ event: 'drill', drill: rec.id, scenario: rec.scenario, target, windowMs }, 'drill started');
+    void run().then((report) => {
       rec.report = report;
-      rec.markdown = drillMarkdown(report, rec.startedAt);
+      rec.markdown = report.scenario === 'drain-carrier' ? drillMarkdown(report, rec.startedAt) : siteDrillMarkdown(report, rec.startedAt);
       rec.status = report.passed ? 'passed' : 'failed';
       this.deps.metrics.callsFailed.set({ scenario: rec.scenario }, report.callsFailed);
       this.deps.metrics.moveSeconds.set({ scenario: rec.scenario }, report.movedAfterMs / 1000);
@@ -88,7 +129,25 @@ export class Drills {
       this.deps.metrics.runs.inc({ scenario: rec.scenario, result: rec.status });
       this.deps.logger.warn({ event: 'drill', drill: rec.id, status: rec.status, verdict: rec.report?.verdict, error: rec.error }, 'drill ended');
     });
-    return { ok: true, drill: rec };
+    return rec;
+  }
+
+  private async runSite(site: SiteControl, scenario: SiteScenario, windowMs: number, spec: TestCallSpec | undefined): Promise<SiteDrillReport> {
+    const by = `drill ${this.next - 1}`;
+    const deps = {
+      counters: async () => ({ ...(await this.deps.counters()), callsIn: await site.callsIn() }),
+      upstreamStatus: () => site.upstreamStatus(this.deps.now()),
+      apply: () => (scenario === 'drain-site' ? site.drain(by, this.deps.now()) : site.failOver(by, this.deps.now())),
+      restore: () => (scenario === 'drain-site' ? site.undrain(by, this.deps.now()) : site.failBack(by)),
+      peers: site.peers(), now: this.deps.now, sleep: this.deps.sleep,
+    };
+    if (!spec || !this.deps.openTestCaller) return runSiteDrill(deps, scenario, windowMs);
+    const caller = await this.deps.openTestCaller(spec.to);
+    try {
+      return await runSiteDrill(deps, scenario, windowMs, { perWindow: spec.perWindow, place: caller.place });
+    } finally {
+      await caller.close();
+    }
   }
 
   private async run(carrier: string, windowMs: number, spec: TestCallSpec | undefined): Promise<DrainDrillReport> {

@@ -12,3 +12,4 @@ export { seededRandom } from './prng';
 export type {
   CompiledRoute, CompiledRouteTable, RouteRequest, CarrierSnapshot, CarrierState, CarrierPlan, RankState, SkipReason, TrieNode, TrieEntry,
 } from './types';
+export { planPeers, trustedPeer, isPeerAddress, PEER_HEADER, type PeerPlan, type PeerPlanInput, type PeerPlacement, type PeerWhy, type PeerAddress } from './peers';

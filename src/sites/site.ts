@@ -22,6 +22,10 @@ export interface SiteStatus {
   readonly drained: boolean;
   readonly drainedSince?: string;
   readonly drainedBy?: string;
+  /** New calls go to the peer sites first (operator or drill); see src/routing/peers.ts. */
+  readonly failover: boolean;
+  readonly failoverSince?: string;
+  readonly failoverBy?: string;
   readonly upstream: UpstreamVerdict;
 }
 
@@ -29,6 +33,8 @@ export class Site {
   private drainedAt: number | undefined;
   private drainedBy: string | undefined;
   private last: UpstreamVerdict['cause'] | 'ok' = 'ok';
+  private failoverAt: number | undefined;
+  private failoverBy: string | undefined;
 
   constructor(private readonly deps: SiteDeps) {}
 
@@ -45,6 +51,24 @@ export class Site {
     this.drainedBy = undefined;
     this.deps.logger.warn({ event: 'site-undrain', by }, 'site back in service');
     this.verdict(now);
+  }
+
+  /** Fail over to the peers: new calls are handed to a peer site first, local carriers after. */
+  failOver(by: string, now: number): void {
+    if (this.failoverAt === undefined) this.failoverAt = now;
+    this.failoverBy = by;
+    this.deps.logger.warn({ event: 'site-failover', by }, 'site failed over: new calls go to the peer sites first');
+  }
+
+  failBack(by: string): void {
+    if (this.failoverAt === undefined) return;
+    this.failoverAt = undefined;
+    this.failoverBy = undefined;
+    this.deps.logger.warn({ event: 'site-failback', by }, 'site failed back: new calls use the local carriers first');
+  }
+
+  get failingOver(): boolean {
+    return this.failoverAt !== undefined;
   }
 
   get drained(): boolean {
@@ -70,6 +94,9 @@ export class Site {
       drained: this.drained,
       ...(this.drainedAt !== undefined && { drainedSince: new Date(this.drainedAt).toISOString() }),
       ...(this.drainedBy !== undefined && { drainedBy: this.drainedBy }),
+      failover: this.failingOver,
+      ...(this.failoverAt !== undefined && { failoverSince: new Date(this.failoverAt).toISOString() }),
+      ...(this.failoverBy !== undefined && { failoverBy: this.failoverBy }),
       upstream: this.verdict(now),
     };
   }

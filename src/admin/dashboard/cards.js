@@ -51,7 +51,7 @@ TW.carrierCard = (c, sum, points, win, stepMs) => {
   const failed = sum ? `${sum.failedAttempts} failed attempt${sum.failedAttempts === 1 ? '' : 's'}, ${sum.retriedElsewhere} retried on another carrier` : '';
   const windowLabel = sum && sum.asr.windowS < 290 ? `last ${sum.asr.windowS} s` : 'last 5 min';
   return `<article class="carrier s-${TW.esc(st)}" data-testid="carrier-${TW.esc(c.id)}" data-state="${TW.esc(st)}">
-    <h3><span>${TW.esc(c.id)}</span><span class="state" data-testid="state-${TW.esc(c.id)}">${TW.esc(st)}</span></h3>
+    <h3><span>${TW.esc(c.id)}${c.peer ? ' <small class="peer" data-testid="peer-' + TW.esc(c.id) + '" title="another site\'s edge (carriers.yaml peers:): used when this site cannot place a call">peer site</small>' : ''}</span><span class="state" data-testid="state-${TW.esc(c.id)}">${TW.esc(st)}</span></h3>
     ${sinceLine(c, now)}
     ${reason}
     <div title="health score: the product of the signal factors below">score <b data-testid="score-${TW.esc(c.id)}">${h.score.toFixed(2)}</b> · weight ${c.weight}${ramp}</div>
