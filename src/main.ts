@@ -25,6 +25,7 @@ import { DigestAuth, parseCredentials } from './admission/digest';
 import { CarrierRegistry } from './carriers/runtime';
 import { createLogger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
+import { counterSync } from './observability/counter-sync';
 import { startAdminServer } from './admin/server';
 import { nextStepsBanner } from './admin/banner';
 import { createDrain, hangupSrfDialogs, SetupTracker } from './admin/drain';
@@ -141,9 +142,13 @@ async function main(): Promise<void> {
   await shared.start(); // the site's leader (or every process, while Redis is unreachable) probes
 
   const activeCalls = (): number => carriers.all().reduce((n, c) => n + c.activeCalls, 0);
+  const syncShed = counterSync(metrics.engineShed);
   setInterval(() => {
     metrics.cps.set(admission.cps(Date.now()));
-    if (engine) metrics.engineDialogs.set(engine.stats().dialogs);
+    if (!engine) return;
+    const st = engine.stats();
+    metrics.engineDialogs.set(st.dialogs);
+    syncShed(Object.entries(st.transport.shedBy).flatMap(([transport, by]) => Object.entries(by).map(([reason, n]): [{ transport: string; reason: string }, number] => [{ transport, reason }, n])));
   }, 1000).unref();
 
   const live = liveSource({ config: () => config.config, carriers, health, metrics });
