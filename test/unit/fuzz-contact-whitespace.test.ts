@@ -53,3 +53,23 @@ for (const [name, contact] of [['a space', '<sip:callee x@127.0.0.4:5080>'], ['a
     t.same(h.counts(), { dialogs: 0, server: 0, client: 0 }, 'transactions and dialogs back to 0');
   });
 }
+
+t.test('a 2xx to a re-INVITE whose Contact URI holds a space does not refresh the remote target', async (t) => {
+  const h = new CoreHarness();
+  const req = await appInvite(h);
+  h.receive(peerResponse(req, 200, { toTag: 'w2', body: SDP, contact: '<sip:callee@127.0.0.4:5080>' }), CARRIER);
+  const dlgId = h.app.lastSip().tokens[9]!;
+  h.appSip('', dlgId, 'ACK sip:placeholder SIP/2.0\r\n\r\n');
+  await h.flush();
+  h.appSip('', dlgId, `INVITE sip:placeholder SIP/2.0\r\nContent-Type: application/sdp\r\n\r\n${SDP}`);
+  await h.flush();
+  const reinvite = h.requests('INVITE').at(-1)!;
+  t.equal(reinvite.uri, 'sip:callee@127.0.0.4:5080', 're-INVITE to the Contact of the first 200');
+  h.receive(peerResponse(reinvite, 200, { toTag: 'w2', body: SDP, contact: '<sip:callee x@127.0.0.5:5080>' }), CARRIER);
+  h.appSip('', dlgId, 'ACK sip:placeholder SIP/2.0\r\n\r\n');
+  h.appSip('', dlgId, 'BYE sip:placeholder SIP/2.0\r\n\r\n');
+  await h.flush();
+  t.equal(h.requests('BYE')[0]?.uri, 'sip:callee@127.0.0.4:5080', 'BYE still to the last usable Contact');
+  const unreadable = h.app.frames.filter((f) => f.sip && !srfParses(f.sip)).map((f) => f.sip.split('\r\n')[0]);
+  t.same(unreadable, [], 'every SIP text given to the app parses with drachtio-srf\'s parser');
+});
