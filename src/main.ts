@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     // must not take a carrier down on the way out (src/admin/drain.ts freezes the rest).
     trackAttempt: (id, now) => {
       const track = shared.trackAttempt(id, now);
-      return { responded: (at) => track.responded(at), rang: (ms) => track.rang(ms), finished: (v, at) => void (!draining && track.finished(v, at)) };
+      return { responded: (at) => track.responded(at), rang: (ms) => track.rang(ms), finished: (v, at) => (draining ? undefined : track.finished(v, at)) };
     },
     anchor: (mode) => anchors.anchor(mode), mediaTracker, inFlight, latency: new ResponseLatency(),
   });
