@@ -23,7 +23,7 @@ import { checkTopVia, fixupVia } from './via';
 import type { TransportLimits } from './limits';
 import { LoopLag } from './loop-lag';
 import { LoopShedder } from './loop-shed';
-import { shedByReason } from './shed';
+import { SHED_REASONS, shedByReason, type ShedReason } from './shed';
 
 export { DEFAULT_LIMITS, type TransportLimits } from './limits';
 export { responseTarget } from './response-target';
@@ -95,8 +95,8 @@ export class TransportLayer {
     s.refusedForeign = sum[GATE.refusedForeign]!;
     s.oversize = sum[GATE.oversize]!;
     s.loopLagMs = Math.round(this.loopLag.lagMs());
-    const add = (protocol: TransportProtocol, by: Record<keyof TransportStats['shedBy']['udp'], number>): void => {
-      for (const [reason, n] of Object.entries(by) as Array<[keyof typeof by, number]>) s.shedBy[protocol][reason] += n;
+    const add = (protocol: TransportProtocol, by: Record<ShedReason, number>): void => {
+      for (const reason of SHED_REASONS) s.shedBy[protocol][reason] += by[reason];
     };
     for (const ls of Object.values(this.loopShed)) {
       s.shed += ls.shed;
