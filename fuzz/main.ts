@@ -10,13 +10,26 @@ import { machineInfo } from '../bench/lib/machine';
 import { runFuzz, type FuzzOptions } from './run';
 import { writeReport } from './report';
 
+const USAGE = `npm run fuzz -- [--seed N] [--messages N] [--seconds N] [--rate N] [--legit-rate N] [--settle N] [--out DIR]
+  --seed N        PRNG seed (default 1); the same seed sends the same messages
+  --messages N    stop after N fuzzed messages (default 1000000)
+  --seconds N     stop after N seconds of fuzzing (default 1500)
+  --rate N        fuzzed messages per second (default 700)
+  --legit-rate N  legitimate SIPp calls per second alongside (default 10)
+  --settle N      seconds to wait after the run before counting what is left (default 45)
+  --out DIR       where fuzz.md + fuzz.json go (default bench/results)
+Run it under \`flock /tmp/trunkwise-heavy.lock\` on a shared machine. See fuzz/README.md.`;
+
 function parse(argv: string[]): { o: Omit<FuzzOptions, 'say' | 'dir'>; out: string } {
   const o = { seed: 1, messages: 1_000_000, seconds: 1500, rate: 700, legitRate: 10, settleSeconds: 45 };
   let out = path.join(__dirname, '..', 'bench', 'results');
   const keys: Record<string, keyof typeof o> = { '--seed': 'seed', '--messages': 'messages', '--seconds': 'seconds', '--rate': 'rate', '--legit-rate': 'legitRate', '--settle': 'settleSeconds' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--out') out = argv[++i] ?? out;
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else if (a === '--out') out = argv[++i] ?? out;
     else if (keys[a]) {
       const v = Number(argv[++i]);
       if (!Number.isFinite(v) || v < 0) throw new Error(`${a} needs a number`);

@@ -25,6 +25,7 @@ import { DigestAuth, parseCredentials } from './admission/digest';
 import { CarrierRegistry } from './carriers/runtime';
 import { createLogger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
+import { counterSync } from './observability/counter-sync';
 import { startAdminServer } from './admin/server';
 import { nextStepsBanner } from './admin/banner';
 import { createDrain, hangupSrfDialogs, SetupTracker } from './admin/drain';
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
     // must not take a carrier down on the way out (src/admin/drain.ts freezes the rest).
     trackAttempt: (id, now) => {
       const track = shared.trackAttempt(id, now);
-      return { responded: (at) => track.responded(at), rang: (ms) => track.rang(ms), finished: (v, at) => void (!draining && track.finished(v, at)) };
+      return { responded: (at) => track.responded(at), rang: (ms) => track.rang(ms), finished: (v, at) => (draining ? undefined : track.finished(v, at)) };
     },
     anchor: (mode) => anchors.anchor(mode), mediaTracker, inFlight, latency: new ResponseLatency(),
     peers: { site: settings.site, localFault: () => health.localFaultSuspected(), failover: () => site.failingOver },
@@ -157,9 +158,13 @@ async function main(): Promise<void> {
   await shared.start(); // the site's leader (or every process, while Redis is unreachable) probes
 
   const activeCalls = (): number => carriers.all().reduce((n, c) => n + c.activeCalls, 0);
+  const syncShed = counterSync(metrics.engineShed);
   setInterval(() => {
     metrics.cps.set(admission.cps(Date.now()));
-    if (engine) metrics.engineDialogs.set(engine.stats().dialogs);
+    if (!engine) return;
+    const st = engine.stats();
+    metrics.engineDialogs.set(st.dialogs);
+    syncShed(Object.entries(st.transport.shedBy).flatMap(([transport, by]) => Object.entries(by).map(([reason, n]): [{ transport: string; reason: string }, number] => [{ transport, reason }, n])));
   }, 1000).unref();
 
   const drillKit = createDrills({

@@ -3,6 +3,7 @@
  * timings, the final outcome and the duration. Built incrementally by the call, written once.
  */
 import type { Logger } from '../observability/logger';
+import type { EdgeBlame } from '../health/monitor';
 import type { MediaCdr } from './media-port';
 
 export interface AttemptRecord {
@@ -18,10 +19,28 @@ export interface AttemptRecord {
   reason?: string;
   /** The no-provisional timer this attempt ran with (adapted to the carrier's RTT, src/call/no-provisional-timer.ts). */
   noProvisionalMs?: number;
-  /** Whose fault the attempt's end was (src/call/fault.ts); only 'carrier' moves its health. */
+  /**
+   * Whose fault the attempt's end was: first src/call/fault.ts (from the outcome and the edge's timer
+   * lateness), then health's word (followHealth): only 'carrier' moved its health.
+   */
   fault?: 'carrier' | 'local' | 'caller' | 'none';
   /** The attempt went to another site's edge (carriers.yaml peers:). */
   peer?: boolean;
+  /** Set when health put a failure the call layer saw as the carrier's down to the edge (src/health/blame.ts): why. */
+  faultByHealth?: string;
+}
+
+/**
+ * The CDR says what health decided. Health judges an unanswered INVITE when the attempt ends
+ * (synchronously, in this process, before the CDR is written): when it finds the edge to blame
+ * (stalled, or every carrier asked meanwhile was slow too) it does not charge the carrier, and
+ * neither may the CDR. (In a cluster the site leader judges the same observation again with its own
+ * witnesses; the CDR keeps this process's decision.)
+ */
+export function followHealth(rec: AttemptRecord, judged: EdgeBlame | undefined): void {
+  if (!judged || rec.fault !== 'carrier') return;
+  rec.fault = 'local';
+  rec.faultByHealth = judged.why;
 }
 
 export interface CdrRecord {

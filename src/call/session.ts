@@ -16,7 +16,7 @@ import { sipResponseFor } from '../config/errors';
 import { bridge } from './bridge';
 import type { CallSipPort } from './sip-port';
 import { callerStatus } from './caller-status';
-import { writeCdr, type CdrRecord, type AttemptRecord } from './cdr';
+import { followHealth, writeCdr, type CdrRecord, type AttemptRecord } from './cdr';
 import type { AttemptTrack } from '../health/monitor';
 import type { MediaMode } from '../config/types';
 import type { CallMediaSession, MediaAnchor, MediaCdr } from './media-port';
@@ -176,7 +176,7 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
       if (outcome.kind === 'answered') track.rang(rec.finalMs - stalledMs);
     }
     // Given up because health already took the carrier down: that is not a second failure to charge it.
-    track.finished(downAbandoned ? 'ignored' : healthVerdict(outcome, fault), rec.startedAt + rec.finalMs);
+    followHealth(rec, track.finished(downAbandoned ? 'ignored' : healthVerdict(outcome, fault), rec.startedAt + rec.finalMs));
 
     if (outcome.kind === 'answered') {
       rec.outcome = 'answered';

@@ -170,8 +170,9 @@ export class SharedHealth implements ProbeSink {
         store.observe(site, { kind: 'attempt-rang', carrier, ref, pddMs });
       },
       finished: (verdict, at) => {
-        local.finished(verdict, at);
+        const judged = local.finished(verdict, at);
         store.observe(site, { kind: 'attempt-finished', carrier, ref, verdict, at });
+        return judged; // this process's decision (the CDR's); the site leader judges again with its own witnesses
       },
     };
   }

@@ -46,7 +46,18 @@ export interface AttemptTrack {
   responded(now: number): void;
   /** First ringing (18x) or the answer: post-dial delay. */
   rang(pddMs: number): void;
-  finished(verdict: AttemptVerdict, now: number): void;
+  /**
+   * The attempt ended. Returns what health decided beyond the verdict it was given: the edge's own
+   * slowness took the blame for an unanswered INVITE (src/health/blame.ts), so the carrier was not
+   * charged — the CDR says so (src/call/cdr.ts followHealth). Undefined: the verdict stood.
+   */
+  finished(verdict: AttemptVerdict, now: number): EdgeBlame | undefined;
+}
+
+/** Health put an attempt's failure down to the edge itself, and why. */
+export interface EdgeBlame {
+  readonly blame: 'edge';
+  readonly why: string;
 }
 
 export interface HealthDeps {
@@ -145,9 +156,10 @@ export class HealthMonitor {
       rang: (ms) => void (pddMs ??= ms),
       finished: (verdict, at) => {
         const unanswered = !heard && verdict === 'failure';
-        const local = unanswered && this.edgeToBlame(e, 'an INVITE with no response', now, at);
+        const local = unanswered ? this.edgeToBlame(e, 'an INVITE with no response', now, at) : undefined;
         e.calls.finished(token, local ? 'ignored' : verdict, pddMs, at, firstResponseMs);
         if (unanswered && !local) this.apply(e, e.machine.hardFailure(at, 'INVITE with no response'), at);
+        return local && { blame: 'edge', why: local.why };
       },
     };
   }
@@ -299,17 +311,17 @@ export class HealthMonitor {
    * (src/health/blame.ts, witnesses: the other in-service carriers). If so it is noted for the
    * local-fault alarm and nothing is charged to the carrier.
    */
-  private edgeToBlame(e: Entry, what: string, sentAt: number, now: number): boolean {
+  private edgeToBlame(e: Entry, what: string, sentAt: number, now: number): BlameVerdict | undefined {
     const v: BlameVerdict = blameSlowness({
       edgeStalledMs: this.deps.edgeStalledWithin?.(sentAt, now) ?? 0, toleranceMs: STALL_TOLERANCE_MS,
       peers: [...this.entries.values()].filter((p) => p !== e && p.machine.inService() && this.deps.operatorInService(p.id)).map((p) => ({
         id: p.id, answeredOnTimeSince: p.trips.answeredOnTimeSince(sentAt), askedSince: p.trips.askedBetween(sentAt, now - this.cfg.lateAfterMs),
       })),
     });
-    if (v.blame === 'carrier') return false;
+    if (v.blame === 'carrier') return undefined;
     const carriers = this.edgeSuspect && now - this.edgeSuspect.at <= EDGE_SUSPECT_HOLD_MS ? this.edgeSuspect.carriers : [];
     this.edgeSuspect = { at: now, carriers: carriers.includes(e.id) ? carriers : [...carriers, e.id], why: `${what} from ${e.id} not charged: ${v.why}` };
-    return true;
+    return v;
   }
 
   /** The alarm is up while most carriers are sick by score, or shortly after the edge took the blame for a carrier's slowness. */

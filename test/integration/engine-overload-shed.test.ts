@@ -5,10 +5,12 @@
  * a late batch's new INVITEs are shed by the main thread instead of being served late; a shed
  * INVITE's retransmission gets 503 again after the overload; new calls after it are served.
  *
- * The main thread is stalled for real (a 1.5 s busy loop in the upper layer's handler) while a UDP
- * sender in another process offers traffic on a schedule.
+ * The main thread is stalled for real (a 1.5 s busy loop in the upper layer's handler) while a
+ * sender in another process offers traffic on a schedule. The same plan runs three ways: UDP through
+ * the ingress thread (shed.ts), UDP inline and TCP, both received by the main thread itself, which
+ * sheds with its own lag (loop-lag.ts, loop-shed.ts).
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { TransportLayer, type InboundMessage } from '../../src/engine/transport/layer';
 import { DEFAULT_LIMITS } from '../../src/engine/transport/limits';
@@ -25,27 +27,48 @@ interface SenderResult { sent: Array<{ name: string; at: number }>; got: Array<{
 /** The sender: plain node in its own process (the test's main thread is the one stalled). */
 const SENDER = `
 const dgram = require('node:dgram');
+const net = require('node:net');
 const cfg = JSON.parse(process.argv[1]);
-const s = dgram.createSocket('udp4');
 const got = [];
-s.on('message', (m) => got.push({ at: Date.now(), text: m.toString('latin1') }));
-s.bind(0, '127.0.0.1', () => {
+let write, close, ready;
+if (cfg.protocol === 'tcp') {
+  const c = net.connect(cfg.port, '127.0.0.1');
+  let buf = '';
+  c.on('data', (b) => {
+    buf += b.toString('latin1');
+    let i;
+    while ((i = buf.indexOf('\\r\\n\\r\\n')) !== -1) { got.push({ at: Date.now(), text: buf.slice(0, i + 4) }); buf = buf.slice(i + 4); }
+  });
+  write = (text) => c.write(text);
+  close = () => c.destroy();
+  ready = (cb) => c.once('connect', cb);
+} else {
+  const s = dgram.createSocket('udp4');
+  s.on('message', (m) => got.push({ at: Date.now(), text: m.toString('latin1') }));
+  write = (text) => s.send(text, cfg.port, '127.0.0.1');
+  close = () => s.close();
+  ready = (cb) => s.bind(0, '127.0.0.1', cb);
+}
+ready(() => {
   process.stdout.write('ready\\n');
   process.stdin.once('data', () => {
     const sent = [];
     for (const p of cfg.plan) setTimeout(() => {
-      s.send(p.text.replace('%NOW%', String(Date.now())), cfg.port, '127.0.0.1');
+      write(p.text.replace('%NOW%', String(Date.now())));
       sent.push({ name: p.name, at: Date.now() });
     }, p.at);
-    setTimeout(() => { process.stdout.write(JSON.stringify({ sent, got }) + '\\n'); s.close(); process.stdin.destroy(); }, cfg.endMs);
+    setTimeout(() => { process.stdout.write(JSON.stringify({ sent, got }) + '\\n'); close(); process.stdin.destroy(); }, cfg.endMs);
   });
 });
 `;
 
+type Mode = 'udp-thread' | 'udp-inline' | 'tcp';
+let VIA = 'UDP';
+
 function request(method: string, callId: string, branch: string, opts: { toTag?: string; cseq?: number } = {}): string {
   return [
     `${method} sip:alarm@127.0.0.1 SIP/2.0`,
-    `Via: SIP/2.0/UDP 127.0.0.1:5999;branch=${branch};rport`,
+    `Via: SIP/2.0/${VIA} 127.0.0.1:5999;branch=${branch};rport`,
     'Max-Forwards: 70',
     'From: <sip:ivr@127.0.0.1>;tag=ivr1',
     `To: <sip:alarm@127.0.0.1>${opts.toTag ? `;tag=${opts.toTag}` : ''}`,
@@ -57,14 +80,20 @@ function request(method: string, callId: string, branch: string, opts: { toTag?:
   ].join('\r\n');
 }
 
-const response180 = ['SIP/2.0 180 Ringing', 'Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-ours-1', 'From: <sip:edge@127.0.0.1>;tag=e1',
+const response180 = (): string => ['SIP/2.0 180 Ringing', `Via: SIP/2.0/${VIA} 127.0.0.1:5060;branch=z9hG4bK-ours-1`, 'From: <sip:edge@127.0.0.1>;tag=e1',
   'To: <sip:carrier@127.0.0.1>;tag=c1', 'Call-ID: out-1', 'CSeq: 1 INVITE', 'Subject: sent=%NOW%', 'Content-Length: 0', '', ''].join('\r\n');
 
-t.test('main thread stalled: new INVITEs get 503, admitted calls\' traffic passes, no late backlog served', async (t) => {
+for (const mode of ['udp-thread', 'udp-inline', 'tcp'] as Mode[]) {
+  t.test(`${mode}: main thread stalled: new INVITEs get 503, admitted calls' traffic passes, no late backlog served`, (t) => stalled(t, mode));
+}
+
+async function stalled(t: Test, mode: Mode): Promise<void> {
+  const protocol = mode === 'tcp' ? 'tcp' : 'udp';
+  VIA = protocol.toUpperCase();
   const [port] = (await freePorts(1)) as [number];
   const delivered: Array<{ what: string; callId: string; age: number }> = [];
   let stalled = false;
-  const layer = new TransportLayer([{ protocol: 'udp', address: '127.0.0.1', port }], { ...DEFAULT_LIMITS, ingressMaxLagMs: MAX_LAG, shedRetryAfterS: RETRY_AFTER_S }, silentLogger, (m: InboundMessage) => {
+  const layer = new TransportLayer([{ protocol, address: '127.0.0.1', port }], { ...DEFAULT_LIMITS, ingressMaxLagMs: MAX_LAG, shedRetryAfterS: RETRY_AFTER_S }, silentLogger, (m: InboundMessage) => {
     const msg = m.message;
     const sentAt = Number(/sent=(\d+)/.exec(msg.headers.get('subject') ?? '')?.[1]);
     delivered.push({ what: msg.kind === 'request' ? msg.method : String(msg.status), callId: msg.headers.get('call-id') ?? '', age: Date.now() - sentAt });
@@ -73,7 +102,7 @@ t.test('main thread stalled: new INVITEs get 503, admitted calls\' traffic passe
       const end = Date.now() + STALL_MS;
       while (Date.now() < end); // the main thread behind: nothing else runs on it meanwhile
     }
-  });
+  }, undefined, mode === 'udp-inline' ? 'inline' : 'thread');
   await layer.start();
   t.teardown(() => layer.stop());
 
@@ -85,12 +114,12 @@ t.test('main thread stalled: new INVITEs get 503, admitted calls\' traffic passe
     { at: 600, name: 'BYE', text: request('BYE', 'd', 'z9hG4bK-bye', { toTag: 'x1', cseq: 2 }) },
     { at: 700, name: 'ACK', text: request('ACK', 'd', 'z9hG4bK-ack', { toTag: 'x1' }) },
     { at: 800, name: 'reINVITE', text: request('INVITE', 'd', 'z9hG4bK-reinvite', { toTag: 'x1', cseq: 3 }) },
-    { at: 900, name: '180', text: response180 },
+    { at: 900, name: '180', text: response180() },
     { at: STALL_MS + 1000, name: 'N10-retransmit', text: request('INVITE', 'n-10', 'z9hG4bK-n-10') },
     { at: STALL_MS + 1100, name: 'M', text: request('INVITE', 'm', 'z9hG4bK-m') },
   );
 
-  const child = spawn(process.execPath, ['-e', SENDER, JSON.stringify({ port, plan, endMs: STALL_MS + 1700 })], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', SENDER, JSON.stringify({ protocol, port, plan, endMs: STALL_MS + 1700 })], { stdio: ['pipe', 'pipe', 'inherit'] });
   t.teardown(() => void (child.exitCode === null && child.kill()));
   let out = '';
   child.stdout.on('data', (b: Buffer) => {
@@ -139,4 +168,9 @@ t.test('main thread stalled: new INVITEs get 503, admitted calls\' traffic passe
   t.equal(s.shed, shed + 1, `shed counted (${s.shed})`);
   t.equal(s.shedAnswered503, s.shed, 'all of them answered 503 (within the budget)');
   t.equal(s.ingressBacklog, 0, 'nothing left waiting for the main thread');
-});
+  const by = s.shedBy[protocol];
+  t.equal(by.retransmission, 1, `counted by reason: the shed INVITE seen again (${JSON.stringify(s.shedBy)})`);
+  t.equal(by.lag + by.backlog, shed, 'the others: the main thread was behind');
+  const other = s.shedBy[protocol === 'udp' ? 'tcp' : 'udp'];
+  t.equal(other.lag + other.backlog + other.retransmission, 0, 'nothing counted under the other transport');
+}

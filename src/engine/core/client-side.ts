@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SipRequest, SipResponse, Target } from '../../sip/message';
 import { buildResponse } from '../../sip/response-builder';
-import { getBranch, getCSeq, getCallId, getFromTag, getToTag, parseNameAddr } from '../../sip/headers';
+import { getBranch, getCSeq, getCallId, getFromTag, getToTag, isWellFormedNameAddr, parseNameAddr } from '../../sip/headers';
 import { clientKey } from '../transaction/keys';
 import type { InboundMessage, LocalPoint } from '../transport/layer';
 import type { WireClient } from '../wire/server';
@@ -282,7 +282,9 @@ export class ClientSide {
     if (method === 'INVITE') {
       d.lastInviteStatus = res.status;
       d.inviteInProgressOut = false;
-      const c = parseNameAddr(res.headers.get('contact') ?? '');
+      // A target refresh only with a well-formed Contact (fuzz finding #12: no whitespace in a Request-URI).
+      const v = res.headers.get('contact') ?? '';
+      const c = isWellFormedNameAddr(v) ? parseNameAddr(v) : undefined;
       if (c && res.status < 300) d.remoteTarget = c.uri;
     }
     const live = this.ctx.dialogs.get(d.id) === d;

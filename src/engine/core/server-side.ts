@@ -174,6 +174,13 @@ export class ServerSide {
       return;
     }
     const seq = getCSeq(req)?.seq ?? 0;
+    const branch = getBranch(req);
+    if (seq === d.remoteSeq && branch !== undefined && branch === d.lastRemoteBranch) {
+      // A copy of the request just handled, after its transaction ended (on TCP at once: timer J = 0).
+      // Its transaction would have absorbed it as a retransmission; so does the dialog (no 500).
+      this.ctx.logger.debug({ callId: d.callId, method: req.method, seq }, 'late copy of the last in-dialog request absorbed');
+      return;
+    }
     const entry = this.createEntry(req, m, key, d.client, d);
     entry.toTag = d.localTag;
     if (d.remoteSeq !== undefined && seq <= d.remoteSeq) {
@@ -181,6 +188,7 @@ export class ServerSide {
       return;
     }
     d.remoteSeq = seq;
+    d.lastRemoteBranch = branch;
     if (req.method === 'PRACK' && !this.prackMatches(d, req)) {
       // RFC 3262 §3: a PRACK that matches no unacknowledged reliable provisional gets 481.
       this.engineFinal(entry, 481, 'Call/Transaction Does Not Exist');

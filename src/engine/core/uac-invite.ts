@@ -4,7 +4,7 @@
  * race, and failures — after which no early dialog is left behind.
  */
 import type { SipResponse } from '../../sip/message';
-import { getCSeq, getCallId, getToTag, parseNameAddr, stripTag } from '../../sip/headers';
+import { getCSeq, getCallId, getToTag, isWellFormedNameAddr, parseNameAddr, stripTag, type NameAddr } from '../../sip/headers';
 import { createDialog, type Dialog } from '../dialog/dialog';
 import { encode, type CoreContext } from './context';
 import type { ClientEntry } from './client-entry';
@@ -29,11 +29,21 @@ export function isReliableProvisional(res: SipResponse): boolean {
 }
 
 /**
- * Whether drachtio-srf (createUAC) can turn this 2xx into a Dialog: only a 200 with a Contact it can
- * parse. Anything else it ACKs and reports as an error, and never sends a BYE for.
+ * A response's Contact, only when it is a well-formed name-addr (RFC 3261 §25.1). The parser checks
+ * Contact in requests only; a response's Contact with whitespace inside the URI would become a
+ * Request-URI drachtio-srf cannot parse (fuzz finding #12), so it is no remote target.
+ */
+function usableContact(res: SipResponse): NameAddr | undefined {
+  const v = res.headers.get('contact') ?? '';
+  return isWellFormedNameAddr(v) ? parseNameAddr(v) : undefined;
+}
+
+/**
+ * Whether drachtio-srf (createUAC) can turn this 2xx into a Dialog: only a 200 with a usable Contact.
+ * Anything else it ACKs and reports as an error, and never sends a BYE for.
  */
 export function appCanHold(res: SipResponse): boolean {
-  return res.status === 200 && parseNameAddr(res.headers.get('contact') ?? '') !== undefined;
+  return res.status === 200 && usableContact(res) !== undefined;
 }
 
 export class UacInvite {
@@ -103,7 +113,7 @@ export class UacInvite {
   private upsertDialog(e: ClientEntry, res: SipResponse, tag: string, state: Dialog['state']): Dialog {
     const { ctx } = this.deps;
     const id = e.inviteDialogId!;
-    const contact = parseNameAddr(res.headers.get('contact') ?? '');
+    const contact = usableContact(res);
     const routeSet = res.headers.getAll('record-route').reverse();
     let d = ctx.dialogs.get(id);
     if (!d) {
@@ -134,7 +144,7 @@ export class UacInvite {
   private killFork(e: ClientEntry, res: SipResponse): void {
     const { ctx } = this.deps;
     const tag = getToTag(res) ?? '';
-    const contact = parseNameAddr(res.headers.get('contact') ?? '');
+    const contact = usableContact(res);
     const base = ctx.dialogs.get(e.inviteDialogId!);
     if (!base) return;
     const fork: Dialog = {

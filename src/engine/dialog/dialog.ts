@@ -31,6 +31,8 @@ export interface Dialog {
   readonly remoteUri: string;
   localSeq: number;
   remoteSeq: number | undefined;
+  /** Top Via branch of the remote request that set remoteSeq (a late copy of it is absorbed, not refused). */
+  lastRemoteBranch?: string;
   remoteTarget: string;
   routeSet: string[];
   readonly localContact: string;

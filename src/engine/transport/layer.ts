@@ -1,7 +1,8 @@
 /**
  * The transport layer: owns the UDP and TCP listeners and decides, cheapest check first, what a
  * received message may cost: the ingress gate (gate.ts: admission by source address, per-source rate,
- * size — on the UDP ingress thread for UDP), then parse (400 where it can answer), Via sanity (400),
+ * size — on the UDP ingress thread for UDP), overload shedding of new calls (shed.ts on the ingress
+ * thread, loop-shed.ts for what the main thread receives itself), then parse (400 where it can answer), Via sanity (400),
  * the RFC 3261 §18.2.1 / RFC 3581 Via fix-ups and hand-over to the transaction layer. It also sends,
  * and never lets a send throw.
  */
@@ -20,6 +21,9 @@ import { createTransportStats, snapshotStats, type TransportStats } from './stat
 import { responseTarget, streamFallbackTarget } from './response-target';
 import { checkTopVia, fixupVia } from './via';
 import type { TransportLimits } from './limits';
+import { LoopLag } from './loop-lag';
+import { LoopShedder } from './loop-shed';
+import { SHED_REASONS, shedByReason, type ShedReason } from './shed';
 
 export { DEFAULT_LIMITS, type TransportLimits } from './limits';
 export { responseTarget } from './response-target';
@@ -65,6 +69,9 @@ export class TransportLayer {
   private readonly gate: IngressGate;
   private readonly lastDropLog = new Map<string, number>();
   private readonly live = createTransportStats();
+  /** The main thread's own lag, and the shedding of new calls it receives itself (TCP, inline UDP). */
+  private readonly loopLag = new LoopLag();
+  private readonly loopShed: Record<TransportProtocol, LoopShedder>;
 
   constructor(
     private readonly specs: readonly ListenSpec[],
@@ -76,6 +83,7 @@ export class TransportLayer {
   ) {
     this.admission = new SourceAdmission(logger, admission);
     this.gate = new IngressGate(limits, this.admission);
+    this.loopShed = { udp: new LoopShedder(limits, this.loopLag, 'udp'), tcp: new LoopShedder(limits, this.loopLag, 'tcp') };
   }
 
   get stats(): TransportStats {
@@ -86,10 +94,20 @@ export class TransportLayer {
     s.rateLimited = sum[GATE.rateLimited]!;
     s.refusedForeign = sum[GATE.refusedForeign]!;
     s.oversize = sum[GATE.oversize]!;
+    s.loopLagMs = Math.round(this.loopLag.lagMs());
+    const add = (protocol: TransportProtocol, by: Record<ShedReason, number>): void => {
+      for (const reason of SHED_REASONS) s.shedBy[protocol][reason] += by[reason];
+    };
+    for (const ls of Object.values(this.loopShed)) {
+      s.shed += ls.shed;
+      s.shedAnswered503 += ls.answered503;
+      add(ls.protocol, ls.byReason());
+    }
     for (const t of this.threads) {
       const p = t.pressure();
       s.shed += p.shed;
       s.shedAnswered503 += p.shedAnswered503;
+      add('udp', shedByReason(t.counters));
       s.ingressLagMs = Math.max(s.ingressLagMs, p.lagMs);
       s.ingressBacklog += p.backlog;
     }
@@ -108,6 +126,7 @@ export class TransportLayer {
   }
 
   async start(): Promise<void> {
+    this.loopLag.start();
     for (const spec of this.specs) {
       const adv = spec.advertise ?? spec.address;
       const local: LocalPoint = { protocol: spec.protocol, address: adv, port: spec.port };
@@ -144,6 +163,7 @@ export class TransportLayer {
   }
 
   async stop(): Promise<void> {
+    this.loopLag.stop();
     this.admission.stop();
     for (const { t } of this.udp.values()) await t.close();
     for (const { t } of this.tcp.values()) await t.close();
@@ -208,9 +228,25 @@ export class TransportLayer {
     return this.admission.foreign === 'drop' ? 0 : this.limits.tcpMaxConnectionsPerForeignSource;
   }
 
-  /** What arrived on the main thread: through the gate first. */
+  /** What arrived on the main thread: through the gate first, then shed while the main thread is behind. */
   private receiveUnchecked(data: Buffer, source: Target, local: LocalPoint): void {
-    this.receive(data, source, local, this.gate.check(data, source.address, Date.now()));
+    const now = Date.now();
+    const verdict = this.gate.check(data, source.address, now);
+    if (verdict === 'pass' && this.shedOnLoop(data, source, now)) return;
+    this.receive(data, source, local, verdict);
+  }
+
+  /** True when the message was a new call shed (answered 503 within the budget, else dropped). */
+  private shedOnLoop(data: Buffer, source: Target, now: number): boolean {
+    let shed = false;
+    this.guard('overload shedding', () => {
+      const v = this.loopShed[source.protocol].check(data, source, now);
+      if (v.pass) return;
+      shed = true;
+      this.logGateDrop('overload', source);
+      if (v.answer) this.send(v.answer.res, v.answer.target);
+    });
+    return shed;
   }
 
   /** No exception from the layers above escapes into a socket handler. */

@@ -16,6 +16,10 @@
  *
  * The main thread applies the same rule to a batch that reaches it older than the threshold anyway
  * (posted before the lag was seen): its first-seen INVITEs are shed there, not served late.
+ *
+ * What arrives on the main thread itself (TCP, and UDP with udpIngress 'inline') has no queue to
+ * measure: there the same decision is taken with the main thread's own lag (loop-lag.ts) — see
+ * loop-shed.ts.
  */
 import type { SipResponse, Target } from '../../sip/message';
 import { parseMessage } from '../../sip/parser';
@@ -40,8 +44,22 @@ export const PRESSURE = {
   posted: GATE_SLOTS + 4,
   /** Main thread: datagrams taken, in all (posted − taken: what waits). */
   taken: GATE_SLOTS + 5,
+  /** Counters: of `shed`, why — the main thread was behind in time, in datagrams waiting, or a shed INVITE came again. */
+  shedLag: GATE_SLOTS + 6,
+  shedBacklog: GATE_SLOTS + 7,
+  shedRetransmission: GATE_SLOTS + 8,
 } as const;
-export const SHARED_SLOTS = GATE_SLOTS + 6;
+export const SHARED_SLOTS = GATE_SLOTS + 9;
+
+/** Why a new INVITE was shed (the `reason` label of trunkwise_engine_shed_total). */
+export type ShedReason = 'lag' | 'backlog' | 'retransmission';
+export const SHED_REASONS: readonly ShedReason[] = ['lag', 'backlog', 'retransmission'];
+const REASON_SLOT: Readonly<Record<ShedReason, number>> = { lag: PRESSURE.shedLag, backlog: PRESSURE.shedBacklog, retransmission: PRESSURE.shedRetransmission };
+
+/** The shed counters by reason, read from a counter array. */
+export function shedByReason(c: Float64Array): Record<ShedReason, number> {
+  return { lag: c[PRESSURE.shedLag]!, backlog: c[PRESSURE.shedBacklog]!, retransmission: c[PRESSURE.shedRetransmission]! };
+}
 
 /** How long an INVITE's branch is remembered: its server transaction lives at most 64·T1 (32 s). */
 export const REMEMBER_MS = 32_000;
@@ -132,7 +150,8 @@ export function shedResponse(data: Uint8Array, source: Target, retryAfterS: numb
 /**
  * The per-thread shedding decision. The ingress thread calls posted() for every batch it hands over
  * and classify() for every datagram that passed the gate; the main thread's side only needs
- * remember()/isShed() and the budget.
+ * remember()/isShed() and the budget. Given `loopLagMs` (the main thread's own lag, loop-shed.ts),
+ * "behind" is that lag instead of the queue of posted batches.
  */
 export class OverloadShedder {
   private readonly seen = new RecentKeys<'pass' | 'shed'>();
@@ -141,8 +160,10 @@ export class OverloadShedder {
   private readonly queue: Array<[number, number, number]> = [];
   private head = 0;
   private waiting = 0;
+  /** Why classify() last said 'shed' (take() counts it under that reason unless told another). */
+  lastReason: ShedReason = 'lag';
 
-  constructor(private readonly limits: TransportLimits, private readonly shared: Float64Array) {
+  constructor(private readonly limits: TransportLimits, private readonly shared: Float64Array, private readonly loopLagMs?: () => number) {
     this.budget = new TokenBucket(limits.shedRejectRate, limits.shedRejectRate);
   }
 
@@ -165,7 +186,14 @@ export class OverloadShedder {
   }
 
   overloaded(now: number): boolean {
-    return this.lagMs(now) > this.limits.ingressMaxLagMs || this.waiting > this.limits.ingressMaxBacklog;
+    return this.overloadReason(now) !== undefined;
+  }
+
+  /** Why the main thread counts as behind now, or undefined when it does not. */
+  overloadReason(now: number): ShedReason | undefined {
+    if (this.loopLagMs) return this.loopLagMs() > this.limits.ingressMaxLagMs ? 'lag' : undefined;
+    if (this.lagMs(now) > this.limits.ingressMaxLagMs) return 'lag';
+    return this.waiting > this.limits.ingressMaxBacklog ? 'backlog' : undefined;
   }
 
   /**
@@ -177,14 +205,17 @@ export class OverloadShedder {
     if (!inv || inv.toTag) return 'pass';
     const before = inv.key === undefined ? undefined : this.seen.get(inv.key, now);
     if (before === 'pass') return 'pass';
-    const verdict = before === 'shed' || this.overloaded(now) ? 'shed' : 'fresh';
-    if (inv.key !== undefined) this.seen.set(inv.key, verdict === 'shed' ? 'shed' : 'pass', now);
-    return verdict;
+    const why = before === 'shed' ? 'retransmission' : this.overloadReason(now);
+    if (inv.key !== undefined) this.seen.set(inv.key, why ? 'shed' : 'pass', now);
+    if (!why) return 'fresh';
+    this.lastReason = why;
+    return 'shed';
   }
 
-  /** Count a shed INVITE; true when a 503 may be sent for it (within the budget). */
-  take(now: number): boolean {
+  /** Count a shed INVITE (by default under the reason classify() gave); true when a 503 may be sent for it (within the budget). */
+  take(now: number, reason: ShedReason = this.lastReason): boolean {
     this.shared[PRESSURE.shed]!++;
+    this.shared[REASON_SLOT[reason]]!++;
     if (!this.budget.take(now)) return false;
     this.shared[PRESSURE.shedAnswered503]!++;
     return true;

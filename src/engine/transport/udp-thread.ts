@@ -22,7 +22,7 @@ import type { AdmissionOptions, ForeignAction } from './admission';
 import type { DropReason, GateVerdict } from './gate';
 import type { TransportLimits } from './limits';
 import { isValidPort } from './response-target';
-import { OverloadShedder, PRESSURE, SHARED_SLOTS, shedResponse } from './shed';
+import { OverloadShedder, PRESSURE, SHARED_SLOTS, shedResponse, type ShedReason } from './shed';
 import { serializeMessage } from '../../sip/serializer';
 
 export interface WorkerInit {
@@ -251,15 +251,16 @@ export class UdpThreadTransport {
     this.lastTakenAt = now;
     const late = lag > this.limits.ingressMaxLagMs;
     for (const d of m.items) {
-      if ((late && d.f === 1) || this.shedder.isShed(d.data, now)) this.shed(d, now);
+      if (late && d.f === 1) this.shed(d, now, 'lag');
+      else if (this.shedder.isShed(d.data, now)) this.shed(d, now, 'retransmission');
       else this.onDatagram({ data: Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength), address: d.address, port: d.port, verdict: d.v });
     }
   }
 
-  private shed(d: InItem, now: number): void {
+  private shed(d: InItem, now: number, reason: ShedReason): void {
     this.shedder.remember(d.data, now);
     this.onDrop('overload', d.address, d.port);
-    if (!this.shedder.take(now)) return;
+    if (!this.shedder.take(now, reason)) return;
     const r = shedResponse(d.data, { protocol: 'udp', address: d.address, port: d.port }, this.limits.shedRetryAfterS);
     if (r) this.send(serializeMessage(r.res, true), r.target.port, r.target.address, () => undefined);
   }
