@@ -15,7 +15,7 @@ import { startKamailio } from './lib/kamailio-sut';
 import { say, sleep, withProgress } from './lib/log';
 import { readSipPackets } from './lib/pcap';
 import { freePorts } from './lib/ports';
-import { callSetups, carrierAnswerMs, summarise, type SetupSummary } from './lib/setup-latency';
+import { callSetups, carrierAnswerMs, summarise, type CallSetup, type SetupSummary } from './lib/setup-latency';
 import { startUac } from './lib/sipp-run';
 import { r1, type Dist } from './lib/stats';
 import type { EngineCounts, Sut, SutName } from './lib/sut';
@@ -110,7 +110,8 @@ export async function smokeCheck(sut: Sut, carriers: Carriers): Promise<SystemRu
   return { calls: 50, successful: s.successful, perCarrier };
 }
 
-async function runStep(sut: Sut, carriers: Carriers, rate: number, o: E2eOptions, dir: string): Promise<StepResult> {
+/** One ramp step; `onSetups` (bench/tail.bench.ts) gets every call's setup times from the capture. */
+export async function runStep(sut: Sut, carriers: Carriers, rate: number, o: E2eOptions, dir: string, onSetups?: (setups: readonly CallSetup[]) => void): Promise<StepResult> {
   const calls = rate * o.stepSeconds;
   const [uacPort] = await freePorts(1);
   // INVITEs into and out of the system, and final responses (not 1xx) out of and into it.
@@ -141,6 +142,7 @@ async function runStep(sut: Sut, carriers: Carriers, rate: number, o: E2eOptions
   const pkts = readSipPackets(cap.file);
   if (!o.keepFiles) rmSync(cap.file, { force: true });
   const setups = callSetups(pkts, uacPort!, sut.sipPort);
+  onSetups?.(setups);
   const summary = summarise(setups);
   const carrierMs = carrierAnswerMs(pkts, uacPort!, sut.sipPort);
   // Steady-state window for CPU %: from 1 s after the first INVITE to the last INVITE placed.
