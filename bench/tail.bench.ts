@@ -95,7 +95,7 @@ function tailLine(t: TailAnalysis): string {
   return `slow (> ${SLOW_MS} ms) ${t.slowCalls}: with GC ≥ 5 ms ${t.slowWithGc}, with stall ≥ 10 ms ${t.slowWithStall}; `
     + `scavenges ${t.scavenges.n} (p50 ${t.scavenges.ms?.p50 ?? '-'} / max ${t.scavenges.ms?.max ?? '-'} ms), mark-compacts ${t.markCompacts.n} (max ${t.markCompacts.ms?.max ?? '-'} ms), `
     + `other GC ${t.otherGc.n} / ${t.otherGc.totalMs} ms, GC total ${t.gcTotalMs} ms; stalls ${t.stalls.n} (> 50 ms: ${t.stalls.over50}, max ${t.stalls.ms?.max ?? '-'} ms, `
-    + `${t.stallMsWithoutGc} ms not GC); loop delay p99 ≤ ${t.eldP99MaxMs}, max ${t.eldMaxMs} ms; heap used ≤ ${t.heapUsedMaxMiB} / total ${t.heapTotalMaxMiB} MiB, new space ${t.newSpaceMiB} MiB; `
+    + `${t.stallMsWithoutGc} ms not GC); loop delay p99 ≤ ${t.eldP99MaxMs}, max ${t.eldMaxMs} ms; heap used ≤ ${t.heapUsedMaxMiB} / total ${t.heapTotalMaxMiB} MiB, new space ${t.newSpaceMiB} MiB, RSS ${t.rssMaxMiB} MiB, array buffers ${t.arrayBuffersMaxMiB} MiB; `
     + `worst 100 ms windows ${t.worst.map((w) => `${w.atS}s:${w.setupMs}ms(gc ${w.gcMs}, stall ${w.stallMs})`).join(' ')}`;
 }
 
@@ -106,10 +106,10 @@ export function tailTable(steps: readonly TailStep[]): string[] {
     return `| ${s.config.semiSpaceMb} | ${s.config.build} | ${s.round} | ${s.step.offeredCps} | ${s.step.sipp.successful}/${s.step.calls} | ${l ? `${l.p50} / ${l.p99} / ${l.p999}` : '-'} `
       + `| ${s.step.cpu.sutCpuMsPerCall} | ${s.step.cpu.sutPct} | ${s.step.sutPssMiB} | ${t ? `${t.scavenges.n} / ${t.scavenges.ms?.p50 ?? '-'} / ${t.scavenges.ms?.max ?? '-'}` : '-'} `
       + `| ${t ? `${t.markCompacts.n} / ${t.markCompacts.ms?.max ?? '-'}` : '-'} | ${t?.gcTotalMs ?? '-'} | ${t ? `${t.stalls.n} / ${t.stalls.ms?.max ?? '-'} / ${t.stallMsWithoutGc}` : '-'} `
-      + `| ${t ? `${t.slowCalls} / ${t.slowWithGc} / ${t.slowWithStall}` : '-'} | ${t?.heapUsedMaxMiB ?? '-'} |`;
+      + `| ${t ? `${t.slowCalls} / ${t.slowWithGc} / ${t.slowWithStall}` : '-'} | ${t ? `${t.heapUsedMaxMiB} / ${t.arrayBuffersMaxMiB}` : '-'} |`;
   });
   return [
-    `| semi MB | build | round | cps | ok | setup p50 / p99 / p99.9 ms | CPU ms/call | CPU % | PSS MiB | scavenges n / p50 / max ms | mark-compacts n / max ms | GC ms | stalls ≥ 10 ms n / max / ms not GC | slow > ${SLOW_MS} ms / with GC / with stall | heap used MiB |`,
+    `| semi MB | build | round | cps | ok | setup p50 / p99 / p99.9 ms | CPU ms/call | CPU % | PSS MiB | scavenges n / p50 / max ms | mark-compacts n / max ms | GC ms | stalls ≥ 10 ms n / max / ms not GC | slow > ${SLOW_MS} ms / with GC / with stall | heap used / array buffers MiB |`,
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ];

@@ -6,7 +6,7 @@
 //   {t:'stall', at, ms}         a 5 ms interval timer that ran more than 10 ms late: the main thread was
 //                               busy (or descheduled) from `at` for about `ms`
 //   {t:'sec', at, eld, heap}    each second: event-loop delay (monitorEventLoopDelay) p50/p99/max ms,
-//                               heap used/total MiB and new-space size
+//                               heap used/total MiB, new-space size, RSS, external and ArrayBuffer memory
 import { appendFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
@@ -40,10 +40,12 @@ if (file) {
   setInterval(() => {
     const s = v8.getHeapStatistics();
     const ns = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
+    const m = process.memoryUsage();
     lines.push(JSON.stringify({
       t: 'sec', at: Date.now(),
       eld: { p50: r(h.percentile(50) / 1e6), p99: r(h.percentile(99) / 1e6), max: r(h.max / 1e6) },
-      heap: { usedMiB: r(s.used_heap_size / MiB), totalMiB: r(s.total_heap_size / MiB), newSpaceMiB: r((ns?.space_size ?? 0) / MiB) },
+      heap: { usedMiB: r(s.used_heap_size / MiB), totalMiB: r(s.total_heap_size / MiB), newSpaceMiB: r((ns?.space_size ?? 0) / MiB),
+        rssMiB: r(m.rss / MiB), externalMiB: r(m.external / MiB), arrayBuffersMiB: r(m.arrayBuffers / MiB) },
     }));
     h.reset();
     flush();

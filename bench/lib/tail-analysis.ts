@@ -9,7 +9,7 @@ import { dist, r1, r3, type Dist } from './stats';
 
 interface GcLine { t: 'gc'; at: number; ms: number; kind: number }
 interface StallLine { t: 'stall'; at: number; ms: number }
-interface SecLine { t: 'sec'; at: number; eld: { p50: number; p99: number; max: number }; heap: { usedMiB: number; totalMiB: number; newSpaceMiB: number } }
+interface SecLine { t: 'sec'; at: number; eld: { p50: number; p99: number; max: number }; heap: { usedMiB: number; totalMiB: number; newSpaceMiB: number; rssMiB: number; externalMiB: number; arrayBuffersMiB: number } }
 type ProbeLine = GcLine | StallLine | SecLine;
 
 export interface TailAnalysis {
@@ -31,6 +31,9 @@ export interface TailAnalysis {
   heapUsedMaxMiB: number;
   heapTotalMaxMiB: number;
   newSpaceMiB: number;
+  rssMaxMiB: number;
+  /** Buffers' backing stores (outside the JS heap): pooled 8 KiB slabs pinned by long-lived slices show here. */
+  arrayBuffersMaxMiB: number;
   /** Worst 100 ms windows: start (s from the first INVITE), worst setup in it, GC and stall ms in it. */
   worst: { atS: number; setupMs: number; gcMs: number; stallMs: number }[];
 }
@@ -94,6 +97,8 @@ export function analyseTail(setups: readonly CallSetup[], probe: readonly ProbeL
     heapUsedMaxMiB: r1(Math.max(0, ...secs.map((s) => s.heap.usedMiB))),
     heapTotalMaxMiB: r1(Math.max(0, ...secs.map((s) => s.heap.totalMiB))),
     newSpaceMiB: r1(Math.max(0, ...secs.map((s) => s.heap.newSpaceMiB))),
+    rssMaxMiB: r1(Math.max(0, ...secs.map((s) => s.heap.rssMiB))),
+    arrayBuffersMaxMiB: r1(Math.max(0, ...secs.map((s) => s.heap.arrayBuffersMiB))),
     worst,
   };
 }
