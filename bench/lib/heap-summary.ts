@@ -60,6 +60,7 @@ export function summariseHeap(file: string, top = 25): HeapSummary {
       if (!watched.has(tg)) continue;
       const raw = s.edges[edge * E + eName]!;
       const label = et === 'element' || et === 'hidden' ? `[${et}]` : (s.strings[raw] ?? '?').slice(0, 40);
+      if (label === 'map' || label === '__proto__') continue; // every object's shape and prototype: no news
       const key = `${groupOf[i]}.${label}`;
       const m = holders.get(tg) ?? new Map<string, number>();
       m.set(key, (m.get(key) ?? 0) + 1);
