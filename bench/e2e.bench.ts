@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startCarriers, type Carriers } from './lib/carriers';
+import { buildOnce, type TrunkwiseBuild } from './lib/build';
 import { startCapture, payloadStarts } from './lib/capture';
 import { CpuSampler } from './lib/cpu-sampler';
 import { startKamailio } from './lib/kamailio-sut';
@@ -31,6 +32,8 @@ export interface E2eOptions {
   stopAfterFailures: number;
   /** Keep captures and logs in the work dir (default: removed once analysed). */
   keepFiles: boolean;
+  /** trunkwise as production runs it (the compiled build, made once per run) or its sources under tsx. */
+  trunkwiseBuild: TrunkwiseBuild;
 }
 
 /** A step counts toward "max sustainable" only if its setup p99 is at most this (issue 11): the tail is what a caller feels. */
@@ -77,20 +80,21 @@ export const E2E_DEFAULTS: E2eOptions = {
   kamailioChildren: 2,
   stopAfterFailures: 2,
   keepFiles: false,
+  trunkwiseBuild: 'dist',
 };
 
-export async function startSut(system: SutName, carriers: Carriers, dir: string, kamailioChildren: number, cpuProfDir?: string): Promise<Sut> {
+export async function startSut(system: SutName, carriers: Carriers, dir: string, kamailioChildren: number, distDir?: string): Promise<Sut> {
   return system === 'trunkwise'
-    ? startTrunkwise({ carriers: carriers.list, dir, ...(cpuProfDir && { cpuProfDir }) })
+    ? startTrunkwise({ carriers: carriers.list, dir, ...(distDir && { distDir }) })
     : startKamailio({ carriers: carriers.list, dir, children: kamailioChildren });
 }
 
 /** Five SIPp carriers and the system under test for `body`; both are stopped afterwards, whatever happens. */
-export async function withSystem<T>(system: SutName, dir: string, kamailioChildren: number, body: (sut: Sut, carriers: Carriers) => Promise<T>): Promise<T> {
+export async function withSystem<T>(system: SutName, dir: string, kamailioChildren: number, body: (sut: Sut, carriers: Carriers) => Promise<T>, distDir?: string): Promise<T> {
   const carriers = await startCarriers();
   let sut: Sut | undefined;
   try {
-    sut = await startSut(system, carriers, dir, kamailioChildren);
+    sut = await startSut(system, carriers, dir, kamailioChildren, distDir);
     return await body(sut, carriers);
   } finally {
     await sut?.stop();
@@ -209,7 +213,7 @@ async function drainedCounts(sut: Sut, boundS: number): Promise<(EngineCounts & 
   }
 }
 
-export async function runSystem(system: SutName, o: E2eOptions): Promise<SystemRun> {
+export async function runSystem(system: SutName, o: E2eOptions, distDir?: string): Promise<SystemRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `tw-bench-${system}-`));
   say(`${system}: starting five SIPp carriers and ${system} (work dir ${dir})`);
   const run: SystemRun = { system, describe: '', smoke: { calls: 0, successful: 0, perCarrier: {} }, steps: [], maxSustainableCps: 0, maxZeroFailCps: 0 };
@@ -241,7 +245,7 @@ export async function runSystem(system: SutName, o: E2eOptions): Promise<SystemR
         run.engineDrained = drained;
         say(`${system}: after the ramp (${drained.afterS} s): engine ${countsLine(drained)}`);
       }
-    });
+    }, distDir);
   } catch (err) {
     run.error = (err as Error).message;
     say(`${system}: ERROR ${run.error}`);
@@ -252,9 +256,15 @@ export async function runSystem(system: SutName, o: E2eOptions): Promise<SystemR
 }
 
 export async function runE2e(o: E2eOptions): Promise<SystemRun[]> {
-  const out: SystemRun[] = [];
-  for (const system of o.systems) out.push(await runSystem(system, o));
-  return out;
+  const build = o.trunkwiseBuild === 'dist' && o.systems.includes('trunkwise') ? buildOnce() : undefined;
+  if (build) say(`e2e: trunkwise compiled once for this run (npm run build -- --outDir ${build.dir})`);
+  try {
+    const out: SystemRun[] = [];
+    for (const system of o.systems) out.push(await runSystem(system, o, build?.dir));
+    return out;
+  } finally {
+    build?.remove();
+  }
 }
 
 if (require.main === module) {

@@ -10,10 +10,11 @@
  * Long: wrap in flock /tmp/trunkwise-heavy.lock. Prints markdown; --out also writes the JSON.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { E2E_DEFAULTS, runStep, smokeCheck, stepLine, type StepResult } from './e2e.bench';
+import { buildOnce } from './lib/build';
 import { startCarriers } from './lib/carriers';
 import { heapTable, type HeapSummary } from './lib/heap-summary';
 import { say, sleep } from './lib/log';
@@ -29,14 +30,6 @@ interface TailStep { config: Config; round: number; step: StepResult; tail?: Tai
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] ?? dflt : dflt;
-}
-
-/** npm run build into a temp dir (node_modules linked beside it so the compiled tree resolves its packages). */
-export function buildOnce(): { dir: string; remove(): void } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-build-'));
-  execFileSync('bash', [path.join(ROOT, 'scripts', 'build.sh'), '--outDir', dir], { cwd: ROOT, stdio: 'ignore' });
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function runConfig(c: Config, round: number, rates: number[], stepSeconds: number, distDir: string | undefined, heapAt: number): Promise<TailStep[]> {
