@@ -1,17 +1,60 @@
 /**
  * A V8 heap snapshot (.heapsnapshot, as node --heapsnapshot-signal writes it) summarised: object
  * groups (constructor / closure / string / array…) by count and self size, and for the largest
- * groups who holds them (the retaining object's group and the edge name). Run it in its own
- * process with a large heap: the snapshot JSON is parsed whole.
+ * groups who holds them (the retaining object's group and the edge name). The number sections are
+ * scanned from the bytes (a snapshot of a large heap is longer than V8's longest string); run it in
+ * its own process with a large heap.
  * Usage: node --max-old-space-size=8192 --import tsx bench/lib/heap-summary.ts FILE [top]
  */
 import { readFileSync } from 'node:fs';
 
+interface Meta { node_fields: string[]; node_types: [string[], ...unknown[]]; edge_fields: string[]; edge_types: [string[], ...unknown[]] }
+
 interface Snapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]]; edge_fields: string[]; edge_types: [string[], ...unknown[]] } };
-  nodes: number[];
-  edges: number[];
+  meta: Meta;
+  nodes: Uint32Array;
+  edges: Uint32Array;
   strings: string[];
+}
+
+/** The numbers of a `"name":[1,2,…]` section, scanned from the bytes (a snapshot can exceed V8's longest string). */
+function numbers(buf: Buffer, name: string): Uint32Array {
+  const at = buf.indexOf(`"${name}":[`);
+  if (at < 0) throw new Error(`heap snapshot: no "${name}" section`);
+  let out = new Uint32Array(1 << 20);
+  let n = 0;
+  let cur = 0;
+  let inNum = false;
+  for (let i = at + name.length + 4; i < buf.length; i++) {
+    const c = buf[i]!;
+    if (c >= 48 && c <= 57) {
+      cur = cur * 10 + (c - 48);
+      inNum = true;
+      continue;
+    }
+    if (inNum) {
+      if (n === out.length) {
+        const bigger = new Uint32Array(out.length * 2);
+        bigger.set(out);
+        out = bigger;
+      }
+      out[n++] = cur;
+      cur = 0;
+      inNum = false;
+    }
+    if (c === 93) break; // ]
+  }
+  return out.subarray(0, n);
+}
+
+function readSnapshot(file: string): Snapshot {
+  const buf = readFileSync(file);
+  const nodesAt = buf.indexOf('"nodes":[');
+  const head = buf.toString('utf8', 0, nodesAt).trim().replace(/,$/, '');
+  const meta = (JSON.parse(`${head}}`) as { snapshot: { meta: Meta } }).snapshot.meta;
+  const stringsAt = buf.indexOf('"strings":[');
+  const tail = buf.toString('utf8', stringsAt + '"strings":'.length).trim().replace(/}\s*$/, '');
+  return { meta, nodes: numbers(buf, 'nodes'), edges: numbers(buf, 'edges'), strings: JSON.parse(tail) as string[] };
 }
 
 export interface HeapGroup { group: string; count: number; selfMiB: number; heldBy: string[] }
@@ -21,15 +64,15 @@ const MiB = 1024 * 1024;
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 
 export function summariseHeap(file: string, top = 25): HeapSummary {
-  const s = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
-  const nf = s.snapshot.meta.node_fields;
-  const ef = s.snapshot.meta.edge_fields;
+  const s = readSnapshot(file);
+  const nf = s.meta.node_fields;
+  const ef = s.meta.edge_fields;
   const N = nf.length;
   const E = ef.length;
   const [iType, iName, iSize, iEdges] = ['type', 'name', 'self_size', 'edge_count'].map((f) => nf.indexOf(f)) as [number, number, number, number];
   const [eType, eName, eTo] = ['type', 'name_or_index', 'to_node'].map((f) => ef.indexOf(f)) as [number, number, number];
-  const nodeTypes = s.snapshot.meta.node_types[0];
-  const edgeTypes = s.snapshot.meta.edge_types[0];
+  const nodeTypes = s.meta.node_types[0];
+  const edgeTypes = s.meta.edge_types[0];
   const count = s.nodes.length / N;
   const groupOf = new Array<string>(count);
   const byGroup = new Map<string, { count: number; size: number }>();
