@@ -34,6 +34,8 @@ export interface E2eOptions {
   keepFiles: boolean;
   /** trunkwise as production runs it (the compiled build, made once per run) or its sources under tsx. */
   trunkwiseBuild: TrunkwiseBuild;
+  /** Unmeasured calls before the ramp, for both systems (a production process is warm: its code compiled, its heap sized). */
+  warmup: { cps: number; seconds: number };
 }
 
 /** A step counts toward "max sustainable" only if its setup p99 is at most this (issue 11): the tail is what a caller feels. */
@@ -81,6 +83,7 @@ export const E2E_DEFAULTS: E2eOptions = {
   stopAfterFailures: 2,
   keepFiles: false,
   trunkwiseBuild: 'dist',
+  warmup: { cps: 0, seconds: 0 },
 };
 
 export async function startSut(system: SutName, carriers: Carriers, dir: string, kamailioChildren: number, distDir?: string): Promise<Sut> {
@@ -112,6 +115,15 @@ export async function smokeCheck(sut: Sut, carriers: Carriers): Promise<SystemRu
   const after = carriers.totals().incoming;
   const perCarrier = Object.fromEntries(Object.keys(after).map((id) => [id, (after[id] ?? 0) - (before[id] ?? 0)]));
   return { calls: 50, successful: s.successful, perCarrier };
+}
+
+/** Calls at a moderate rate, not measured: the system's code is compiled and its memory sized before the ramp. */
+export async function warmUp(sut: Sut, cps: number, seconds: number, holdMs: number): Promise<{ calls: number; successful: number }> {
+  const [port] = await freePorts(1);
+  const calls = cps * seconds;
+  const uac = startUac({ scenario: 'uac-bench-call.xml', remote: `127.0.0.1:${sut.sipPort}`, localPort: port!, rate: cps, calls, holdMs, boundMs: (seconds + 15) * 1000 + holdMs, recvTimeoutMs: 10_000 });
+  const s = await withProgress(`${sut.name} warm-up ${cps} cps`, uac.done, () => `${uac.progress().outgoing}/${calls} placed`);
+  return { calls, successful: s.successful };
 }
 
 /** One ramp step; `onSetups` (bench/tail.bench.ts) gets every call's setup times from the capture. */
@@ -224,6 +236,11 @@ export async function runSystem(system: SutName, o: E2eOptions, distDir?: string
       const used = Object.values(run.smoke.perCarrier).filter((n) => n > 0).length;
       say(`${system}: smoke check ${run.smoke.successful}/${run.smoke.calls} calls completed; carriers took ${JSON.stringify(run.smoke.perCarrier)}`);
       if (run.smoke.successful !== run.smoke.calls || used < 2) throw new Error(`${system}: smoke check failed — calls do not flow through it (see ${dir})`);
+      if (o.warmup.cps > 0 && o.warmup.seconds > 0) {
+        const w = await warmUp(sut, o.warmup.cps, o.warmup.seconds, o.holdMs);
+        say(`${system}: warm-up ${w.successful}/${w.calls} calls at ${o.warmup.cps} calls/s (not measured)`);
+        await sleep(2000);
+      }
       let failures = 0;
       for (const rate of o.rates) {
         say(`${system}: step ${rate} calls/s × ${o.stepSeconds} s (${rate * o.stepSeconds} calls, hold ${o.holdMs} ms)`);
