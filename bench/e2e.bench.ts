@@ -83,7 +83,7 @@ export const E2E_DEFAULTS: E2eOptions = {
   stopAfterFailures: 2,
   keepFiles: false,
   trunkwiseBuild: 'dist',
-  warmup: { cps: 0, seconds: 0 },
+  warmup: { cps: 100, seconds: 10 },
 };
 
 export async function startSut(system: SutName, carriers: Carriers, dir: string, kamailioChildren: number, distDir?: string): Promise<Sut> {
