@@ -9,13 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startCarriers, type Carriers } from './lib/carriers';
+import { buildOnce, type TrunkwiseBuild } from './lib/build';
 import { startCapture, payloadStarts } from './lib/capture';
 import { CpuSampler } from './lib/cpu-sampler';
 import { startKamailio } from './lib/kamailio-sut';
 import { say, sleep, withProgress } from './lib/log';
 import { readSipPackets } from './lib/pcap';
 import { freePorts } from './lib/ports';
-import { callSetups, carrierAnswerMs, summarise, type SetupSummary } from './lib/setup-latency';
+import { callSetups, carrierAnswerMs, summarise, type CallSetup, type SetupSummary } from './lib/setup-latency';
 import { startUac } from './lib/sipp-run';
 import { r1, type Dist } from './lib/stats';
 import type { EngineCounts, Sut, SutName } from './lib/sut';
@@ -31,6 +32,10 @@ export interface E2eOptions {
   stopAfterFailures: number;
   /** Keep captures and logs in the work dir (default: removed once analysed). */
   keepFiles: boolean;
+  /** trunkwise as production runs it (the compiled build, made once per run) or its sources under tsx. */
+  trunkwiseBuild: TrunkwiseBuild;
+  /** Unmeasured calls before the ramp, for both systems (a production process is warm: its code compiled, its heap sized). */
+  warmup: { cps: number; seconds: number };
 }
 
 /** A step counts toward "max sustainable" only if its setup p99 is at most this (issue 11): the tail is what a caller feels. */
@@ -77,20 +82,22 @@ export const E2E_DEFAULTS: E2eOptions = {
   kamailioChildren: 2,
   stopAfterFailures: 2,
   keepFiles: false,
+  trunkwiseBuild: 'dist',
+  warmup: { cps: 100, seconds: 10 },
 };
 
-export async function startSut(system: SutName, carriers: Carriers, dir: string, kamailioChildren: number, cpuProfDir?: string): Promise<Sut> {
+export async function startSut(system: SutName, carriers: Carriers, dir: string, kamailioChildren: number, distDir?: string): Promise<Sut> {
   return system === 'trunkwise'
-    ? startTrunkwise({ carriers: carriers.list, dir, ...(cpuProfDir && { cpuProfDir }) })
+    ? startTrunkwise({ carriers: carriers.list, dir, ...(distDir && { distDir }) })
     : startKamailio({ carriers: carriers.list, dir, children: kamailioChildren });
 }
 
 /** Five SIPp carriers and the system under test for `body`; both are stopped afterwards, whatever happens. */
-export async function withSystem<T>(system: SutName, dir: string, kamailioChildren: number, body: (sut: Sut, carriers: Carriers) => Promise<T>): Promise<T> {
+export async function withSystem<T>(system: SutName, dir: string, kamailioChildren: number, body: (sut: Sut, carriers: Carriers) => Promise<T>, distDir?: string): Promise<T> {
   const carriers = await startCarriers();
   let sut: Sut | undefined;
   try {
-    sut = await startSut(system, carriers, dir, kamailioChildren);
+    sut = await startSut(system, carriers, dir, kamailioChildren, distDir);
     return await body(sut, carriers);
   } finally {
     await sut?.stop();
@@ -110,7 +117,17 @@ export async function smokeCheck(sut: Sut, carriers: Carriers): Promise<SystemRu
   return { calls: 50, successful: s.successful, perCarrier };
 }
 
-async function runStep(sut: Sut, carriers: Carriers, rate: number, o: E2eOptions, dir: string): Promise<StepResult> {
+/** Calls at a moderate rate, not measured: the system's code is compiled and its memory sized before the ramp. */
+export async function warmUp(sut: Sut, cps: number, seconds: number, holdMs: number): Promise<{ calls: number; successful: number }> {
+  const [port] = await freePorts(1);
+  const calls = cps * seconds;
+  const uac = startUac({ scenario: 'uac-bench-call.xml', remote: `127.0.0.1:${sut.sipPort}`, localPort: port!, rate: cps, calls, holdMs, boundMs: (seconds + 15) * 1000 + holdMs, recvTimeoutMs: 10_000 });
+  const s = await withProgress(`${sut.name} warm-up ${cps} cps`, uac.done, () => `${uac.progress().outgoing}/${calls} placed`);
+  return { calls, successful: s.successful };
+}
+
+/** One ramp step; `onSetups` (bench/tail.bench.ts) gets every call's setup times from the capture. */
+export async function runStep(sut: Sut, carriers: Carriers, rate: number, o: E2eOptions, dir: string, onSetups?: (setups: readonly CallSetup[]) => void): Promise<StepResult> {
   const calls = rate * o.stepSeconds;
   const [uacPort] = await freePorts(1);
   // INVITEs into and out of the system, and final responses (not 1xx) out of and into it.
@@ -141,6 +158,7 @@ async function runStep(sut: Sut, carriers: Carriers, rate: number, o: E2eOptions
   const pkts = readSipPackets(cap.file);
   if (!o.keepFiles) rmSync(cap.file, { force: true });
   const setups = callSetups(pkts, uacPort!, sut.sipPort);
+  onSetups?.(setups);
   const summary = summarise(setups);
   const carrierMs = carrierAnswerMs(pkts, uacPort!, sut.sipPort);
   // Steady-state window for CPU %: from 1 s after the first INVITE to the last INVITE placed.
@@ -207,7 +225,7 @@ async function drainedCounts(sut: Sut, boundS: number): Promise<(EngineCounts & 
   }
 }
 
-export async function runSystem(system: SutName, o: E2eOptions): Promise<SystemRun> {
+export async function runSystem(system: SutName, o: E2eOptions, distDir?: string): Promise<SystemRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `tw-bench-${system}-`));
   say(`${system}: starting five SIPp carriers and ${system} (work dir ${dir})`);
   const run: SystemRun = { system, describe: '', smoke: { calls: 0, successful: 0, perCarrier: {} }, steps: [], maxSustainableCps: 0, maxZeroFailCps: 0 };
@@ -218,6 +236,11 @@ export async function runSystem(system: SutName, o: E2eOptions): Promise<SystemR
       const used = Object.values(run.smoke.perCarrier).filter((n) => n > 0).length;
       say(`${system}: smoke check ${run.smoke.successful}/${run.smoke.calls} calls completed; carriers took ${JSON.stringify(run.smoke.perCarrier)}`);
       if (run.smoke.successful !== run.smoke.calls || used < 2) throw new Error(`${system}: smoke check failed — calls do not flow through it (see ${dir})`);
+      if (o.warmup.cps > 0 && o.warmup.seconds > 0) {
+        const w = await warmUp(sut, o.warmup.cps, o.warmup.seconds, o.holdMs);
+        say(`${system}: warm-up ${w.successful}/${w.calls} calls at ${o.warmup.cps} calls/s (not measured)`);
+        await sleep(2000);
+      }
       let failures = 0;
       for (const rate of o.rates) {
         say(`${system}: step ${rate} calls/s × ${o.stepSeconds} s (${rate * o.stepSeconds} calls, hold ${o.holdMs} ms)`);
@@ -239,7 +262,7 @@ export async function runSystem(system: SutName, o: E2eOptions): Promise<SystemR
         run.engineDrained = drained;
         say(`${system}: after the ramp (${drained.afterS} s): engine ${countsLine(drained)}`);
       }
-    });
+    }, distDir);
   } catch (err) {
     run.error = (err as Error).message;
     say(`${system}: ERROR ${run.error}`);
@@ -250,9 +273,15 @@ export async function runSystem(system: SutName, o: E2eOptions): Promise<SystemR
 }
 
 export async function runE2e(o: E2eOptions): Promise<SystemRun[]> {
-  const out: SystemRun[] = [];
-  for (const system of o.systems) out.push(await runSystem(system, o));
-  return out;
+  const build = o.trunkwiseBuild === 'dist' && o.systems.includes('trunkwise') ? buildOnce() : undefined;
+  if (build) say(`e2e: trunkwise compiled once for this run (npm run build -- --outDir ${build.dir})`);
+  try {
+    const out: SystemRun[] = [];
+    for (const system of o.systems) out.push(await runSystem(system, o, build?.dir));
+    return out;
+  } finally {
+    build?.remove();
+  }
 }
 
 if (require.main === module) {

@@ -13,6 +13,8 @@
  *   --kamailio-children N                 Kamailio UDP workers (default: number of cores)
  *   --out DIR                             results directory (default bench/results)
  *   --keep                                keep the failover capture / work files
+ *   --warmup-seconds N                    e2e: unmeasured calls before the ramp (default 10 s at 100 calls/s)
+ *   --trunkwise-build dist|sources        e2e: the compiled build (as production, default) or the sources under tsx
  *   -h, --help                            every option with its default and run time (OPTION_SPECS)
  */
 import { spawnSync } from 'node:child_process';
@@ -62,6 +64,8 @@ const OPTION_SPECS: readonly { name: string; value?: string; dflt: string; help:
   { name: 'kamailio-children', value: 'N', dflt: 'number of cores', help: "Kamailio's UDP workers" },
   { name: 'out', value: 'DIR', dflt: 'bench/results', help: 'results folder (markdown, JSON, PNG plots, summary.md)' },
   { name: 'keep', dflt: 'off', help: 'keep the failover capture and work files' },
+  { name: 'warmup-seconds', value: 'N', dflt: String(E2E_DEFAULTS.warmup.seconds), help: `e2e: unmeasured calls at ${E2E_DEFAULTS.warmup.cps} calls/s before the ramp, both systems (0: none; a cold trunkwise measures its JIT warm-up)`, time: 'N + 5 s per system' },
+  { name: 'trunkwise-build', value: 'dist|sources', dflt: E2E_DEFAULTS.trunkwiseBuild, help: 'e2e: trunkwise compiled as the Docker image runs it (npm run build into a temp dir, once per run) or its sources under tsx', time: 'dist adds one build (~1 min)' },
 ];
 
 export const BENCH_HELP = `usage: npm run bench -- [options]
@@ -114,11 +118,15 @@ function parseArgs(argv: string[]): Options | 'help' {
   const children = Number(get('kamailio-children') ?? os.cpus().length);
   if (!(Number.isInteger(children) && children > 0)) throw new UsageError('--kamailio-children: a positive integer');
   const keepFiles = r.values.has('keep');
+  const warmupSeconds = Number(get('warmup-seconds') ?? (quick ? 0 : E2E_DEFAULTS.warmup.seconds));
+  if (!(Number.isInteger(warmupSeconds) && warmupSeconds >= 0 && warmupSeconds <= 120)) throw new UsageError('--warmup-seconds: 0–120');
+  const trunkwiseBuild = get('trunkwise-build') ?? E2E_DEFAULTS.trunkwiseBuild;
+  if (trunkwiseBuild !== 'dist' && trunkwiseBuild !== 'sources') throw new UsageError('--trunkwise-build: dist or sources');
   return {
     only: new Set(only as Part[]),
     profileForced: get('only')?.includes('profile') ?? false,
     quick,
-    e2e: { ...E2E_DEFAULTS, systems, rates, stepSeconds, kamailioChildren: children, keepFiles },
+    e2e: { ...E2E_DEFAULTS, systems, rates, stepSeconds, kamailioChildren: children, keepFiles, trunkwiseBuild, warmup: { ...E2E_DEFAULTS.warmup, seconds: warmupSeconds } },
     failover: { ...FAILOVER_DEFAULTS, systems, kamailioChildren: children, keepFiles, ...(quick && { warmS: 4, silentS: 6, afterS: 8 }) },
     out: path.resolve(get('out') ?? (quick ? mkdtempSync(path.join(os.tmpdir(), 'trunkwise-bench-quick-')) : path.join(__dirname, 'results'))),
   };

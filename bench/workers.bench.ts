@@ -109,7 +109,7 @@ async function runOne(workers: number, o: WorkersBenchOptions): Promise<WorkersR
     const [sipPort, httpPort, uacPort] = await freePorts(3);
     const logFile = path.join(dir, 'trunkwise.log');
     const log = openSync(logFile, 'a');
-    tw = start(`trunkwise --workers ${workers}`, process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', path.join(ROOT, 'src', 'main.ts'),
+    tw = start(`trunkwise --workers ${workers}`, process.execPath, ['--max-semi-space-size=16', '--import', 'tsx', path.join(ROOT, 'src', 'main.ts'),
       '--carriers', path.join(dir, 'carriers.yaml'), '--routes', path.join(dir, 'routes'), '--sip', `127.0.0.1:${sipPort}`, '--http', `127.0.0.1:${httpPort}`,
       '--max-cps', '100000', '--max-cps-per-source', '100000', '--workers', String(workers)], {
       cwd: ROOT, stdio: ['ignore', log, log], env: { ...process.env, TRUNKWISE_ADMIN_TOKEN: 'bench', LOG_LEVEL: 'info' },

@@ -6,6 +6,7 @@
 import { SipHeaders, canonicalName, type HeaderField, type SipMessage } from './message';
 import { isWellFormedNameAddr, parseCSeq, parseNameAddr, parseVia } from './headers';
 import { paramsWellFormed } from './uri';
+import { ownedCopy } from './owned';
 
 /**
  * `status` is the answer a request that failed here should get: 505 for a SIP version other than 2.0,
@@ -123,7 +124,7 @@ export function parseMessage(buf: Buffer): ParseResult {
     if (n > available) return fail(`bad Content-Length: ${n} bytes announced, ${available} present`);
     bodyLength = n; // extra bytes after the body are discarded (RFC 3261 §18.3)
   }
-  const body = Buffer.from(buf.subarray(bodyStart, bodyStart + bodyLength));
+  const body = ownedCopy(buf, bodyStart, bodyStart + bodyLength);
   if (start.kind === 'request') {
     return { ok: true, message: { kind: 'request', method: start.method, uri: start.uri, version: 'SIP/2.0', headers, body } };
   }

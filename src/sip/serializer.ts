@@ -7,6 +7,7 @@
  * (replaced) differ from when they were made.
  */
 import { canonicalName, type SipHeaders, type SipMessage } from './message';
+import { ownedUtf8 } from './owned';
 
 interface Serialized {
   start: string;
@@ -34,8 +35,13 @@ export function serializeMessage(msg: SipMessage, remember = false): Buffer {
     head += `${f.name}: ${f.value}\r\n`;
   }
   head += `Content-Length: ${msg.body.length}\r\n\r\n`;
-  const h = Buffer.from(head, 'utf8');
-  const bytes = msg.body.length ? Buffer.concat([h, msg.body]) : h;
-  if (remember) made.set(msg, { start, headers: msg.headers, version: msg.headers.version, body: msg.body, bytes });
+  if (!remember) {
+    const h = Buffer.from(head, 'utf8');
+    return msg.body.length ? Buffer.concat([h, msg.body]) : h;
+  }
+  // Kept bytes live as long as the message (retransmissions, 32 s windows): their own allocation,
+  // not a slice of the shared 8 KiB pool that would keep the whole slab alive with them.
+  const bytes = ownedUtf8(head, msg.body);
+  made.set(msg, { start, headers: msg.headers, version: msg.headers.version, body: msg.body, bytes });
   return bytes;
 }

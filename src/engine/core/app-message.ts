@@ -4,6 +4,7 @@
  */
 import { SipHeaders, canonicalName, type HeaderField } from '../../sip/message';
 import { normaliseAppHeaders } from './header-normalise';
+import { ownedUtf8 } from '../../sip/owned';
 
 export type AppStartLine =
   | { kind: 'request'; method: string; uri: string }
@@ -23,7 +24,7 @@ export function parseAppMessage(text: string): AppMessage | undefined {
     sepLen = 2;
   }
   const head = sep === -1 ? text : text.slice(0, sep);
-  const body = sep === -1 ? Buffer.alloc(0) : Buffer.from(text.slice(sep + sepLen), 'utf8');
+  const body = sep === -1 ? Buffer.alloc(0) : ownedUtf8(text.slice(sep + sepLen));
   const lines = head.split(/\r?\n/);
   const first = (lines.shift() ?? '').trim();
   const start = parseStart(first);
