@@ -64,11 +64,12 @@ export const DEFAULT_LIMITS: Readonly<TransportLimits> = Object.freeze({
   tcpIdleTimeoutMs: 60_000,
   tcpMaxPendingBytes: 64 * 1024,
   // Without a bound every call, old and new, waits behind the queue (800 calls/s offered to a
-  // 400 calls/s edge: setup p99 12–20 s, thousands of dialogs still open 45 s later). 500 ms, not
-  // less: at 150 ms the bench's 600 calls/s step (which completes every call unshed, p99 ~1–1.7 s)
-  // lost 689–1,884 calls to 503s and got slower, and 400 calls/s lost 47 in one run of four to
-  // pauses; the rest of the delay at that load is not in this queue (engine ↔ app wire).
-  ingressMaxLagMs: 500,
+  // 400 calls/s edge: setup p99 12–20 s, thousands of dialogs still open 45 s later). Not less than
+  // 2 s: a transient stall (a long GC, a reload, a burst) must not turn alarm calls away — at 500 ms a
+  // 1.5 s stall of the edge under 40 calls/s answered 60 of 200 calls 503 (call-overload), where
+  // waiting costs those calls 1.5 s of setup; at 150 ms the bench's 600 calls/s step lost 689–1,884
+  // calls to 503s. Shedding is for load the edge cannot catch up with, where the queue keeps aging.
+  ingressMaxLagMs: 2_000,
   ingressMaxBacklog: 4_096,
   shedRejectRate: 2_000,
   shedRetryAfterS: 1,
