@@ -161,9 +161,17 @@ function orderUsable(strategy: Strategy, ctx: RankCtx, usable: number[], state: 
 }
 
 /**
+ * A degraded carrier's weight is halved on top of its score: health judged it worse for several
+ * evaluations in a row, and a score just under degradedBelow (0.6–0.7) alone would still leave it
+ * most of its traffic. Alarm calls go there less, and it keeps enough calls to show it recovered.
+ */
+export const DEGRADED_SHARE = 0.5;
+
+/**
  * Weighted random order without replacement: each draw picks carrier i with probability
- * w_i / Σw over the carriers not yet drawn, w = weight × score × rampFactor. One `random()` per
- * draw, and only as many draws as attempts are needed. Zero-weight carriers follow, by score.
+ * w_i / Σw over the carriers not yet drawn, w = weight × score × rampFactor (× DEGRADED_SHARE when
+ * degraded). One `random()` per draw, and only as many draws as attempts are needed. Zero-weight
+ * carriers follow, by score.
  */
 function weightedWithoutReplacement(ctx: RankCtx, usable: number[], random: () => number, limit: number, out: string[]): void {
   const { pool, snaps } = ctx;
@@ -174,7 +182,7 @@ function weightedWithoutReplacement(ctx: RankCtx, usable: number[], random: () =
   for (let j = 0; j < n; j++) {
     const i = usable[j]!;
     const s = snaps[i]!;
-    const x = pool[i]!.weight * unit(s.score, 0) * unit(s.rampFactor, 1);
+    const x = pool[i]!.weight * unit(s.score, 0) * unit(s.rampFactor, 1) * (s.state === 'degraded' ? DEGRADED_SHARE : 1);
     w[j] = x;
     total += x;
     if (x > 0) positive++;

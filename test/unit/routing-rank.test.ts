@@ -159,3 +159,16 @@ t.test('rankCarriers does not mutate its inputs', async (t) => {
   rankCarriers(Object.freeze(r), Object.freeze(snapshot), S());
   t.equal(JSON.stringify([r, snapshot]), before);
 });
+
+t.test('health-weighted: a degraded carrier gets half the share its score alone would give it', async (t) => {
+  const r = compiled({ id: 'r', carriers: [{ id: 'c0', weight: 50 }, { id: 'c1', weight: 50 }], maxAttempts: 1 });
+  const snaps = [snap('c0', { score: 0.6 }), snap('c1', { score: 0.6, state: 'degraded' })];
+  const random = seededRandom(7);
+  let c1 = 0;
+  const N = 50_000;
+  for (let i = 0; i < N; i++) if (rankCarriers(r, snaps, { rrCounter: i, random, now: i }).ordered[0] === 'c1') c1++;
+  // w = weight × score × ramp × (½ when degraded): 0.3 against 0.6 → one in three first choices.
+  t.ok(Math.abs(c1 / N - 1 / 3) < 0.01, `degraded c1 first in ${((c1 / N) * 100).toFixed(1)} % (expected 33.3 %; 50 % by score alone)`);
+  const both = rankCarriers(compiled({ id: 'r', carriers: [{ id: 'c0', weight: 50 }, { id: 'c1', weight: 50 }], maxAttempts: 2 }), snaps, S(0, 3));
+  t.same([...both.ordered].sort(), ['c0', 'c1'], 'still usable: it is ranked, just less often first');
+});
