@@ -179,7 +179,8 @@ async function main(): Promise<void> {
   const admin = await startAdminServer({
     logger, metrics, carriers, config, carrierHealth: health, history, live, token: secrets.adminToken, events: (carrier) => shared.events(carrier),
     operatorEvents: { share: (e) => shared.shareEvent({ ...e }), read: () => shared.sharedEvents('operator') },
-    ...(worker && { afterReload: () => worker.reloaded() }), extensions: [siteRoutes(site), drillKit.routes],
+    ...(worker && { afterReload: () => worker.reloaded() }), extensions: [siteRoutes(site), drillKit.routes,
+      async ({ method, url }) => (method === 'GET' && url.pathname === '/sites' ? { status: 200, body: { sites: await shared.siteViews() } } : undefined)],
     health: () => ({
       cps: admission.cps(Date.now()), engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining, syntheticProbes: synthetic.active(),
       uptimeS: Math.round(process.uptime()), state: shared.describe(),

@@ -145,6 +145,17 @@ export class SharedHealth implements ProbeSink {
     return true;
   }
 
+  /**
+   * Every site's published health snapshot, read from the store (GET /sites: one edge's dashboard
+   * can show the other sites). With the memory store, only this process's own site.
+   */
+  async siteViews(): Promise<PublishedSnapshot[]> {
+    const { store } = this.d;
+    const names = await store.sites().catch(() => [] as string[]);
+    const views = await Promise.all(names.map((s) => store.snapshot(s).catch(() => undefined)));
+    return views.filter((v): v is PublishedSnapshot => v !== undefined);
+  }
+
   /** The site's shared events of one kind (e.g. 'operator'), oldest first; undefined without a shared history. */
   async sharedEvents(kind: string): Promise<Array<Record<string, unknown>> | undefined> {
     const { store, site } = this.d;

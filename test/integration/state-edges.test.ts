@@ -255,6 +255,13 @@ t.test('an edge killed -9 with calls up: its cap slots free within the lease and
   const opViews = await Promise.all(edges.map(ops));
   opViews.forEach((v, i) => t.same(v.map((e) => `${e.carrier} ${e.action}`), ['carrier-b drain', 'carrier-b undrain'], `edge ${i}: the operator's drain and undrain are in /events, once each`));
 
+  // Each site's published view is readable from any edge (GET /sites, for a dashboard across sites).
+  type SiteView = { site: string; leader: string; carriers: Record<string, { state: string }> };
+  const siteViews = ((await edges[1]!.admin('GET', '/sites')).body as { sites: SiteView[] }).sites;
+  t.same(siteViews.map((v) => v.site), ['test'], 'GET /sites on edge 1 lists the site');
+  t.same(Object.keys(siteViews[0]?.carriers ?? {}).sort(), ['carrier-a', 'carrier-b', 'carrier-c'], 'with the leader\'s health snapshot of every carrier');
+  t.equal(siteViews[0]?.carriers['carrier-c']?.state, 'down', 'carrier-c down in it, as the site decided');
+
   // Caps: edge 0 takes carrier-a's slots first, edge 1 the rest; edge 0 is killed -9 with its calls up.
   const live = async (): Promise<number> => {
     const [sec, usec] = await r.time();
