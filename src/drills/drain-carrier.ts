@@ -37,18 +37,19 @@ export interface WindowCounts {
   readonly callsFailed: number;
 }
 
-export interface DrainDrillReport {
-  readonly scenario: 'drain-carrier';
+/** What every drill's report says (drain-carrier's and the site drills'). */
+export interface DrillReportCommon {
+  /** What the drill moved traffic away from. */
   readonly carrier: string;
   readonly windowMs: number;
   readonly before: WindowCounts;
   readonly during: WindowCounts;
   readonly after: WindowCounts;
-  /** ms from the drain until the carrier took no more new attempts (the last one it took). */
+  /** ms from the start of the drained window until the last call it moved. */
   readonly movedAfterMs: number;
   /** ms from the drain until the restore (the window's length unless restored early). */
   readonly drainedForMs: number;
-  /** ms from the restore until its first new attempt (undefined: none in the window). */
+  /** ms from the restore until traffic came back (undefined: none in the window). */
   readonly restoredAfterMs?: number;
   readonly callsFailed: number;
   /** The drill's own test calls per window (they are in the counts above too), when it placed any. */
@@ -57,6 +58,11 @@ export interface DrainDrillReport {
   readonly restoredEarly: boolean;
   readonly passed: boolean;
   readonly verdict: string;
+}
+
+/** movedAfterMs: until the carrier took no more new attempts; restoredAfterMs: until its first new attempt. */
+export interface DrainDrillReport extends DrillReportCommon {
+  readonly scenario: 'drain-carrier';
 }
 
 const STEP_MS = 250;

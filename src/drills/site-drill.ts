@@ -15,8 +15,8 @@
  * Restored at the end of the window, at once when a call fails meanwhile, and when the drill fails
  * or is aborted (finally).
  */
-import { SyntheticCalls, type PlaceTestCall, type SyntheticCounts } from './synthetic';
-import type { DrillCounters, DrillTestCalls, WindowCounts } from './drain-carrier';
+import { SyntheticCalls, type PlaceTestCall } from './synthetic';
+import type { DrillCounters, DrillReportCommon, DrillTestCalls, WindowCounts } from './drain-carrier';
 
 export type SiteScenario = 'drain-site' | 'failover-site';
 
@@ -34,28 +34,17 @@ export interface SiteDrillDeps {
   sleep(ms: number): Promise<void>;
 }
 
-export interface SiteDrillReport {
+/**
+ * carrier: "site" (drain-site) or the peers it moved to (failover-site). movedAfterMs: until the last
+ * call it moves (drain: from the IVR; failover: to a local carrier); restoredAfterMs: until traffic
+ * came back (drain: OPTIONS 200; failover: a local carrier's first attempt).
+ */
+export interface SiteDrillReport extends DrillReportCommon {
   readonly scenario: SiteScenario;
-  /** What the drill moved traffic away from: "site" (drain-site) or the peers it moved to (failover-site). */
-  readonly carrier: string;
-  readonly windowMs: number;
-  readonly before: WindowCounts;
-  readonly during: WindowCounts;
-  readonly after: WindowCounts;
   /** Calls from the IVR (not the drill's own) per window. */
   readonly ivrCalls: { readonly before: number; readonly during: number; readonly after: number };
   /** The OPTIONS answers seen at the 250 ms steps of each window (distinct statuses). */
   readonly upstream: { readonly before: number[]; readonly during: number[]; readonly after: number[] };
-  /** ms from the start of the window until the last call it moves (drain: from the IVR; failover: to a local carrier). */
-  readonly movedAfterMs: number;
-  readonly drainedForMs: number;
-  /** ms from the restore until traffic came back (drain: OPTIONS 200; failover: a local carrier's first attempt). */
-  readonly restoredAfterMs?: number;
-  readonly callsFailed: number;
-  readonly testCalls?: { readonly before: SyntheticCounts; readonly during: SyntheticCounts; readonly after: SyntheticCounts };
-  readonly restoredEarly: boolean;
-  readonly passed: boolean;
-  readonly verdict: string;
 }
 
 const STEP_MS = 250;
