@@ -67,7 +67,8 @@ export interface DrainDrillReport extends DrillReportCommon {
 
 const STEP_MS = 250;
 
-function delta(a: DrillCounters, b: DrillCounters): WindowCounts {
+/** One window's attempts per carrier, their shares and the calls failed: the counters' difference. */
+export function delta(a: DrillCounters, b: DrillCounters): WindowCounts {
   const attempts: Record<string, number> = {};
   for (const id of new Set([...Object.keys(a.attempts), ...Object.keys(b.attempts)])) attempts[id] = (b.attempts[id] ?? 0) - (a.attempts[id] ?? 0);
   const total = Object.values(attempts).reduce((x, y) => x + y, 0);

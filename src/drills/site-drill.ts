@@ -16,7 +16,7 @@
  * or is aborted (finally).
  */
 import { SyntheticCalls, type PlaceTestCall } from './synthetic';
-import type { DrillCounters, DrillReportCommon, DrillTestCalls, WindowCounts } from './drain-carrier';
+import { delta, type DrillCounters, type DrillReportCommon, type DrillTestCalls, type WindowCounts } from './drain-carrier';
 
 export type SiteScenario = 'drain-site' | 'failover-site';
 
@@ -53,15 +53,6 @@ interface Sample extends DrillCounters {
   callsIn: number;
   /** The drill's own test calls placed so far. */
   placed: number;
-}
-
-function delta(a: Sample, b: Sample): WindowCounts {
-  const attempts: Record<string, number> = {};
-  for (const id of new Set([...Object.keys(a.attempts), ...Object.keys(b.attempts)])) attempts[id] = (b.attempts[id] ?? 0) - (a.attempts[id] ?? 0);
-  const total = Object.values(attempts).reduce((x, y) => x + y, 0);
-  const share: Record<string, number> = {};
-  for (const [id, n] of Object.entries(attempts)) share[id] = total === 0 ? 0 : Math.round((n / total) * 1000) / 1000;
-  return { attempts, share, callsFailed: b.failed - a.failed };
 }
 
 const ivr = (s: Sample): number => s.callsIn - s.placed;
