@@ -10,6 +10,7 @@ import { compileRouteTable } from '../routing/compile';
 import { buildCarriers } from './carriers';
 import { buildPeers } from './peers';
 import { buildHealth } from './health';
+import { checkMediaProbeFit } from './media-probe-fit';
 import { buildUpstream } from './upstream';
 import { buildDrills } from './drills';
 import { deepFreeze } from './freeze';
@@ -40,6 +41,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
       if (!carriersResult.ok) more(carriersResult.errors);
       healthResult = buildHealth(cr.source, checked.value.health);
       if (!healthResult.ok) more(healthResult.errors);
+      if (carriersResult.ok && healthResult.ok) errors.push(...checkMediaProbeFit(cr.source, carriersResult.value.carriers, healthResult.value));
       upstream = buildUpstream(checked.value.upstream);
       drills = buildDrills(cr.source, checked.value.drills, new Set(checked.value.carriers.map((c) => c.id)));
       if (!drills.ok) more(drills.errors);

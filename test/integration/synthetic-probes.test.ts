@@ -19,8 +19,13 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 const INTERVAL_MS = 4000;
 const MEDIA_PROBE = `{ testNumber: "15550199", intervalMs: ${INTERVAL_MS}, durationMs: 3000, setupTimeoutMs: 800 }`;
-/** 2 s of a probe call (100 packets) is enough to score; the window holds most of one probe call. */
-const HEALTH = `${TEST_HEALTH}\n  mediaMinPackets: 100\n  mediaWindowMs: 3000`;
+/**
+ * 2 s of a probe call (100 packets) is enough to score. The window (6 s) outlasts the gap between
+ * probe calls, so mediaLoss stays scored from one call to the next: with a 3 s window it was scored
+ * for only ~2 s of every 4 s, short of the 3 evaluations in a row a score-based down needs, and
+ * carrier-c stayed degraded on a busy CI machine (the loader now refuses such a configuration).
+ */
+const HEALTH = `${TEST_HEALTH}\n  mediaMinPackets: 100\n  mediaWindowMs: 6000`;
 
 interface View { state: string; score: number; signals: Array<{ name: string; value: number }>; mediaProbe?: { probes: number; held: boolean; heldBecause?: string } }
 interface HealthBody { media: { sessions: number; portsInUse: number; tracked: number }; engine: { dialogs: number }; syntheticProbes: number }

@@ -46,10 +46,25 @@ t.test('mistakes name file, path and fix', async (t) => {
 });
 
 t.test('a probe call that could outlast the interval is refused', async (t) => {
-  const r = load(t, carrier('carrier-c', 'mediaProbe: { testNumber: "1555", intervalMs: 4000, durationMs: 3000, setupTimeoutMs: 2000 }'));
+  const r = load(t, carrier('carrier-c', 'mediaProbe: { testNumber: "1555", intervalMs: 6000, durationMs: 5000, setupTimeoutMs: 2000 }'));
   t.notOk(r.ok);
   if (r.ok) return;
   t.same(r.errors.map((e) => e.path), ['carriers[0].mediaProbe.intervalMs']);
   t.match(r.errors[0]!.message, /probes would be skipped/);
   t.match(r.errors[0]!.fix, /raise mediaProbe\.intervalMs/);
+});
+
+t.test('a probe call too short to keep mediaLoss scored for degradeAfter evaluations is refused', async (t) => {
+  // Defaults: mediaWindowMs 10 s, mediaMinPackets 250 (5 s of 20 ms packets), degradeAfter 3, evaluateMs 1 s:
+  // a 3 s probe is scored 3 + 10 − 2 × 5 = 3 s, short of the 4 s that three evaluations in a row need.
+  const five = (probe: string): string[] => ['alpha', 'bravo', 'charlie', 'delta', 'echo'].flatMap((id) => carrier(id, id === 'bravo' ? probe : ''));
+  const short = load(t, five('mediaProbe: { testNumber: "1555", durationMs: 3000 }'));
+  t.notOk(short.ok);
+  if (short.ok) return;
+  t.same(short.errors.map((e) => e.path), ['carriers[1].mediaProbe.durationMs']);
+  t.match(short.errors[0]!.message, /scored for 3000 ms .* less than the 4000 ms/);
+  t.match(short.errors[0]!.fix, /by 1000 ms/);
+  t.equal(short.errors[0]!.line, 8, 'the line of bravo\'s mediaProbe');
+  const fits = load(t, five('mediaProbe: { testNumber: "1555", durationMs: 4000 }'));
+  t.ok(fits.ok, fits.ok ? 'a 4 s probe fits exactly' : JSON.stringify(fits.errors));
 });
