@@ -43,7 +43,7 @@ export function loadConfig(opts: LoadOptions): ConfigResult {
       if (!healthResult.ok) more(healthResult.errors);
       if (carriersResult.ok && healthResult.ok) errors.push(...checkMediaProbeFit(cr.source, carriersResult.value.carriers, healthResult.value));
       upstream = buildUpstream(checked.value.upstream);
-      drills = buildDrills(cr.source, checked.value.drills, new Set(checked.value.carriers.map((c) => c.id)));
+      drills = buildDrills(cr.source, checked.value.drills, new Set(checked.value.carriers.map((c) => c.id)), checked.value.peers?.length ?? 0);
       if (!drills.ok) more(drills.errors);
       peersResult = buildPeers(cr.source, checked.value.peers, checked.value.carriers.map((c) => c.id));
       if (!peersResult.ok) more(peersResult.errors);

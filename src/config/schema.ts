@@ -129,10 +129,10 @@ const UPSTREAM = {
 
 /** A drill the edge runs by itself (src/config/drills.ts, src/drills/schedule.ts). */
 const DRILL = {
-  type: 'object', additionalProperties: false, required: ['name', 'kind', 'carrier', 'every'],
+  type: 'object', additionalProperties: false, required: ['name', 'kind', 'every'],
   properties: {
     name: ID,
-    kind: { type: 'string', enum: ['drain-carrier'] },
+    kind: { type: 'string', enum: ['drain-carrier', 'drain-site', 'failover-site'], fix: 'drain-carrier (with carrier:), drain-site or failover-site' },
     carrier: ID,
     every: { type: 'string', pattern: '^[1-9][0-9]{0,5}[smhd]$', fix: 'a period such as "30s", "15m", "6h" or "7d"' },
     at: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', fix: 'a UTC time of day "HH:MM", e.g. "03:30": runs at that time plus whole periods' },
@@ -167,7 +167,7 @@ export const CARRIERS_SCHEMA = {
     defaults: { type: 'object', additionalProperties: false, properties: CARRIER_SHARED },
     health: HEALTH,
     upstream: UPSTREAM,
-    drills: { type: 'array', items: DRILL, fix: 'a list of scheduled drills, each with name, kind, carrier and every' },
+    drills: { type: 'array', items: DRILL, fix: 'a list of scheduled drills, each with name, kind, every (and carrier for drain-carrier)' },
     peers: { type: 'array', items: PEER, fix: 'a list of peer edges, each with id and uri' },
     carriers: {
       type: 'array', minItems: 1, fix: 'a list of carriers, each with at least id, uri and weight',
@@ -281,7 +281,7 @@ export interface RawHealth {
 }
 export interface RawUpstreamCase { unavailable?: boolean; retryAfterS?: number }
 export interface RawUpstream { enabled?: boolean; draining?: RawUpstreamCase; localFault?: RawUpstreamCase; noCarrier?: RawUpstreamCase }
-export interface RawDrill { name: string; kind: 'drain-carrier'; carrier: string; every: string; at?: string; windowS?: number; testCalls?: { to: string; perWindow: number } }
+export interface RawDrill { name: string; kind: 'drain-carrier' | 'drain-site' | 'failover-site'; carrier?: string; every: string; at?: string; windowS?: number; testCalls?: { to: string; perWindow: number } }
 export interface RawPeer { id: string; description?: string; uri: string; enabled?: boolean; weight?: number; probe?: RawProbe }
 export interface RawCarriersFile { defaults?: RawCarrierShared; health?: RawHealth; upstream?: RawUpstream; drills?: RawDrill[]; peers?: RawPeer[]; carriers: RawCarrier[] }
 

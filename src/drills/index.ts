@@ -71,7 +71,7 @@ export function createDrills(deps: {
     entries: s.entries, draining: s.draining, localFault: s.localFault, metrics: createDrillScheduleMetrics(metrics.registry), logger: deps.logger,
     running: () => drills.running()?.id,
     start: (d) => {
-      const r = drills.startDrain(d.carrier, d.windowMs, d.testCalls, d.name);
+      const r = d.kind === 'drain-carrier' ? drills.startDrain(d.carrier, d.windowMs, d.testCalls, d.name) : drills.startSite(d.kind, d.windowMs, d.testCalls, d.name);
       return r.ok ? { ok: true, id: r.drill.id } : { ok: false, error: r.error };
     },
   }, Date.now());

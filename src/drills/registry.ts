@@ -93,7 +93,7 @@ export class Drills {
   }
 
   /** Start "drain the site" or "fail the site over to its peers" (refused while another drill runs, or with nothing to fail over to). */
-  startSite(scenario: SiteScenario, windowMs: number, testCalls?: TestCallSpec): { ok: true; drill: DrillRecord } | { ok: false; status: number; error: string } {
+  startSite(scenario: SiteScenario, windowMs: number, testCalls?: TestCallSpec, scheduled?: string): { ok: true; drill: DrillRecord } | { ok: false; status: number; error: string } {
     const busy = this.running();
     if (busy) return { ok: false, status: 409, error: `drill ${busy.id} is still running` };
     const site = this.deps.site;
@@ -104,7 +104,7 @@ export class Drills {
     // Safe for production: never hand calls to peers when none can take them.
     if (scenario === 'failover-site' && site.usablePeers() === 0) return { ok: false, status: 409, error: 'no peer site is usable now (carriers.yaml peers:): failing over would fail calls' };
     const target = scenario === 'drain-site' ? 'site' : site.peers().join(',');
-    return { ok: true, drill: this.record(scenario, target, windowMs, testCalls, () => this.runSite(site, scenario, windowMs, testCalls)) };
+    return { ok: true, drill: this.record(scenario, target, windowMs, testCalls, () => this.runSite(site, scenario, windowMs, testCalls), scheduled) };
   }
 
   private record(scenario: DrillScenario, target: string, windowMs: number, testCalls: TestCallSpec | undefined, run: () => Promise<DrainDrillReport | SiteDrillReport>, scheduled?: string): DrillRecord {
