@@ -1,14 +1,16 @@
 /**
  * Flood benchmark (issue 9): allowlisted calls through the whole of trunkwise while a foreign source
  * floods it. Five SIPp carriers, trunkwise (src/main.ts, `--allow 127.0.0.1/32`, so any other
- * 127.0.0.x is foreign), a SIPp caller at a fixed rate; phases one after the other:
+ * 127.0.0.x is foreign), a SIPp caller at a fixed rate; then the same for Kamailio (the dispatcher
+ * proxy of the e2e benchmark, its request route refusing other sources first, `ALLOW_SRC`), the
+ * reference for what one box can take; phases one after the other, per system:
  *   1. no flood (the baseline),
  *   2. flood, `--foreign reject` (stateless 403 within a budget, the default),
  *   3. flood, `--foreign drop`.
  * The flood is one sender process on 127.0.0.2 sending INVITEs, OPTIONS and garbage round-robin as
  * fast as it can, bounded in time. Per phase: SIPp's counters, setup latency from a loopback capture
  * (the flood host filtered out in the kernel), CPU, peak memory, the engine's transport counters.
- * Usage: npx tsx bench/flood.bench.ts [--seconds 30] [--rate 200] [--out DIR]  (or npm run bench -- --only flood)
+ * Usage: npx tsx bench/flood.bench.ts [--seconds 30] [--rate 200] [--systems trunkwise,kamailio] [--out DIR]  (or npm run bench -- --only flood)
  * Internal: --flooder HOST:PORT FROM SECONDS — the flood sender itself (a child process of this file).
  */
 import dgram from 'node:dgram';
@@ -29,6 +31,7 @@ import { callSetups, summarise, type SetupSummary } from './lib/setup-latency';
 import { startUac } from './lib/sipp-run';
 import type { Sut } from './lib/sut';
 import { trunkwiseCarriersYaml, trunkwiseRoutesYaml } from './lib/trunkwise-sut';
+import { startKamailio } from './lib/kamailio-sut';
 import { smokeCheck } from './e2e.bench';
 
 const ROOT = path.join(__dirname, '..');
@@ -40,13 +43,15 @@ export interface FloodOptions {
   /** Seconds of calls per phase (the flood runs 3 s longer on each side). */
   seconds: number;
   holdMs: number;
+  systems: ReadonlyArray<'trunkwise' | 'kamailio'>;
 }
 
-export const FLOOD_DEFAULTS: FloodOptions = { rate: 200, seconds: 30, holdMs: 1000 };
+export const FLOOD_DEFAULTS: FloodOptions = { rate: 200, seconds: 30, holdMs: 1000, systems: ['trunkwise', 'kamailio'] };
 
 type Counters = Record<'received' | 'refusedForeign' | 'foreignAnswered403' | 'rateLimited' | 'malformed' | 'sent', number>;
 
 export interface FloodPhase {
+  system: 'trunkwise' | 'kamailio';
   name: string;
   foreign: 'reject' | 'drop';
   flood: boolean;
@@ -55,7 +60,8 @@ export interface FloodPhase {
   successPct: number;
   capture: SetupSummary & { dropped: number };
   flooder?: { sent: number; errors: number; seconds: number; perSecond: number };
-  engine: Counters;
+  /** trunkwise's transport counters over the phase (Kamailio: none). */
+  engine?: Counters;
   cpu: { sutPct: number; flooderPct: number; uacPct: number; carriersPct: number };
   sutPeakPssMiB: number;
   sutPssAfterMiB: number;
@@ -78,16 +84,21 @@ function rcvbufErrors(): number {
 
 export interface FloodRun {
   describe: string;
+  kamailio?: string;
   phases: FloodPhase[];
   verdict: { successOk: boolean; p99Ok: boolean; memoryOk: boolean; text: string[] };
 }
 
 interface System extends Sut {
-  http: number;
-  counters(): Promise<Counters>;
+  counters(): Promise<Counters | undefined>;
 }
 
-async function startSystem(carriers: Carriers, foreign: 'reject' | 'drop', dir: string): Promise<System> {
+async function startKamailioSystem(carriers: Carriers, foreign: 'reject' | 'drop', dir: string, children: number): Promise<System> {
+  const sut = await startKamailio({ carriers: carriers.list, dir, children, defines: ['ALLOW_SRC="127.0.0.1"', foreign === 'reject' ? 'FOREIGN_REJECT' : 'FOREIGN_DROP'] });
+  return { ...sut, counters: async () => undefined };
+}
+
+async function startTrunkwiseSystem(carriers: Carriers, foreign: 'reject' | 'drop', dir: string): Promise<System> {
   mkdirSync(path.join(dir, 'routes'), { recursive: true });
   const carriersFile = path.join(dir, 'carriers.yaml');
   writeFileSync(carriersFile, trunkwiseCarriersYaml(carriers.list));
@@ -111,7 +122,7 @@ async function startSystem(carriers: Carriers, foreign: 'reject' | 'drop', dir: 
     await sleep(200);
   }
   return {
-    name: 'trunkwise', sipPort, http,
+    name: 'trunkwise', sipPort,
     pids: () => (child.pid && !exited(child) ? [child.pid] : []),
     describe: `node --import tsx src/main.ts --allow 127.0.0.1/32 --foreign reject|drop --max-cps 100000 --max-cps-per-source 100000 (embedded engine: UDP received on its ingress thread, default transport limits; LOG_LEVEL=info to a file)`,
     stop: () => stop(child, 35_000),
@@ -139,6 +150,7 @@ function startFlooder(sipPort: number, seconds: number): { child: ChildProcess; 
 }
 
 async function runPhase(sys: System, carriers: Carriers, o: FloodOptions, name: string, foreign: 'reject' | 'drop', flood: boolean, dir: string): Promise<FloodPhase> {
+  const system = sys.name === 'kamailio' ? 'kamailio' : 'trunkwise';
   const calls = o.rate * o.seconds;
   const [uacPort] = (await freePorts(1)) as [number];
   const filter = `udp and not host ${FOE} and port ${sys.sipPort} and (${payloadStarts('INVITE')} or (${payloadStarts('SIP/')} and udp[16:1] != 0x31))`;
@@ -174,14 +186,14 @@ async function runPhase(sys: System, carriers: Carriers, o: FloodOptions, name: 
   const pssAfter = new CpuSampler();
   pssAfter.add('sut', () => sys.pids(), true);
   pssAfter.sample();
-  const engine = Object.fromEntries(Object.keys(after).map((k) => [k, after[k as keyof Counters] - before[k as keyof Counters]])) as Counters;
+  const engine = after && before && Object.fromEntries(Object.keys(after).map((k) => [k, after[k as keyof Counters] - before[k as keyof Counters]])) as Counters;
   return {
-    name, foreign, flood, calls,
+    system, name, foreign, flood, calls,
     sipp: { successful: s.successful, failed: s.failed, retransmissions: s.retransmissions, unfinished: Math.max(0, calls - s.successful - s.failed) },
     successPct: Math.round((s.successful / calls) * 10_000) / 100,
     capture: { ...summary, dropped: capStats.dropped },
     ...(fl && { flooder: fl }),
-    engine,
+    ...(engine && { engine }),
     cpu: { sutPct: sampler.cpuPct('sut', t0, t1), flooderPct: sampler.cpuPct('flooder', t0, t1), uacPct: sampler.cpuPct('uac', t0, t1), carriersPct: sampler.cpuPct('carriers', t0, t1) },
     sutPeakPssMiB: sampler.peakPssMiB('sut'),
     sutPssAfterMiB: pssAfter.peakPssMiB('sut'),
@@ -192,25 +204,27 @@ async function runPhase(sys: System, carriers: Carriers, o: FloodOptions, name: 
 
 function phaseLine(p: FloodPhase): string {
   const l = p.capture.latencyMs;
-  return `${p.name}: ${p.sipp.successful}/${p.calls} ok (${p.successPct} %), ${p.sipp.failed} failed, retrans ${p.sipp.retransmissions}, setup p50/p99/p99.9 ${l ? `${l.p50}/${l.p99}/${l.p999}` : 'n/a'} ms, `
-    + `${p.flooder ? `flood ${n(p.flooder.perSecond)} msg/s sent, ` : ''}kernel dropped ${n(p.kernelRcvbufErrors)}, engine refused-foreign ${n(p.engine.refusedForeign)} (403 ${n(p.engine.foreignAnswered403)}), CPU ${p.cpu.sutPct} %, PSS peak ${p.sutPeakPssMiB} MiB`;
+  return `${p.system}, ${p.name}: ${p.sipp.successful}/${p.calls} ok (${p.successPct} %), ${p.sipp.failed} failed, retrans ${p.sipp.retransmissions}, setup p50/p99/p99.9 ${l ? `${l.p50}/${l.p99}/${l.p999}` : 'n/a'} ms, `
+    + `${p.flooder ? `flood ${n(p.flooder.perSecond)} msg/s sent, ` : ''}kernel dropped ${n(p.kernelRcvbufErrors)}, ${p.engine ? `engine refused-foreign ${n(p.engine.refusedForeign)} (403 ${n(p.engine.foreignAnswered403)}), ` : ''}CPU ${p.cpu.sutPct} %, PSS peak ${p.sutPeakPssMiB} MiB`;
 }
 
 export async function runFlood(o: FloodOptions): Promise<FloodRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-bench-flood-'));
   const phases: FloodPhase[] = [];
   let describe = '';
+  let kamailio: string | undefined;
   const carriers = await startCarriers();
   try {
-    for (const foreign of ['reject', 'drop'] as const) {
-      const sys = await startSystem(carriers, foreign, dir);
-      describe = sys.describe;
+    for (const [system, foreign] of o.systems.flatMap((s) => (['reject', 'drop'] as const).map((f) => [s, f] as const))) {
+      const sys = system === 'kamailio' ? await startKamailioSystem(carriers, foreign, dir, os.cpus().length) : await startTrunkwiseSystem(carriers, foreign, dir);
+      if (system === 'kamailio') kamailio = sys.describe.replace(/FOREIGN_(REJECT|DROP)/, 'FOREIGN_REJECT|FOREIGN_DROP');
+      else describe = sys.describe;
       try {
         const smoke = await smokeCheck(sys, carriers);
         if (smoke.successful !== smoke.calls) throw new Error(`smoke check: ${smoke.successful}/${smoke.calls} calls (see ${dir})`);
         const plan: Array<[string, boolean]> = foreign === 'reject' ? [['no flood', false], ['flood, foreign reject', true]] : [['flood, foreign drop', true]];
         for (const [name, flood] of plan) {
-          say(`flood: ${name} — ${o.rate} calls/s × ${o.seconds} s${flood ? `, foreign sender on ${FOE} as fast as it can` : ''}`);
+          say(`flood: ${system}, ${name} — ${o.rate} calls/s × ${o.seconds} s${flood ? `, foreign sender on ${FOE} as fast as it can` : ''}`);
           const p = await runPhase(sys, carriers, o, name, foreign, flood, dir);
           phases.push(p);
           say(`  ${phaseLine(p)}`);
@@ -224,10 +238,12 @@ export async function runFlood(o: FloodOptions): Promise<FloodRun> {
     await carriers.stop();
   }
   rmSync(dir, { recursive: true, force: true });
-  return { describe, phases, verdict: verdict(phases) };
+  return { describe, ...(kamailio !== undefined && { kamailio }), phases, verdict: verdict(phases) };
 }
 
-function verdict(phases: readonly FloodPhase[]): FloodRun['verdict'] {
+/** Issue 9's targets, for trunkwise; Kamailio's phases under the same flood are shown beside them. */
+function verdict(all: readonly FloodPhase[]): FloodRun['verdict'] {
+  const phases = all.filter((p) => p.system === 'trunkwise');
   const base = phases.find((p) => !p.flood);
   const floods = phases.filter((p) => p.flood);
   const baseP99 = base?.capture.latencyMs?.p99 ?? 0;
@@ -237,6 +253,10 @@ function verdict(phases: readonly FloodPhase[]): FloodRun['verdict'] {
   const memoryOk = floods.every((p) => p.sutPeakPssMiB <= (base?.sutPeakPssMiB ?? 0) * 1.5 + 64);
   const text = floods.map((p) => `${p.name}: success ${p.successPct} % (target ≥ 99 %) ${p.successPct >= 99 ? 'met' : 'NOT met'}; p99 setup ${p.capture.latencyMs?.p99 ?? 'n/a'} ms vs ${baseP99} ms without flood `
     + `(${ratio(p.capture.latencyMs?.p99, baseP99)}, target ≤ 2×) ${(p.capture.latencyMs?.p99 ?? Infinity) <= 2 * baseP99 ? 'met' : 'NOT met'}; PSS peak ${p.sutPeakPssMiB} MiB vs ${base?.sutPeakPssMiB ?? 'n/a'} MiB without flood.`);
+  const kBase = all.find((p) => p.system === 'kamailio' && !p.flood);
+  for (const k of all.filter((p) => p.system === 'kamailio' && p.flood)) {
+    text.push(`Kamailio (reference), ${k.name}: success ${k.successPct} %, p99 setup ${k.capture.latencyMs?.p99 ?? 'n/a'} ms vs ${kBase?.capture.latencyMs?.p99 ?? 'n/a'} ms without flood (${ratio(k.capture.latencyMs?.p99, kBase?.capture.latencyMs?.p99 ?? 0)}).`);
+  }
   return { successOk, p99Ok, memoryOk, text };
 }
 
@@ -244,8 +264,9 @@ export function writeFlood(dir: string, m: MachineInfo, o: FloodOptions, run: Fl
   const method = [
     `Carriers: five SIPp UAS (bench/scenarios/uas-bench-carrier.xml) on 127.0.0.1, as in the e2e benchmark. Caller: SIPp UAC bench/scenarios/uac-bench-call.xml from 127.0.0.1 (allowlisted) at ${o.rate} calls/s for ${o.seconds} s (${o.rate * o.seconds} calls per phase), hold ${o.holdMs} ms, -recv_timeout 10 s.`,
     `trunkwise: ${run.describe}. The engine admits the allowlist plus the carriers' addresses; every other source is foreign.`,
+    ...(run.kamailio ? [`Kamailio (reference, the e2e benchmark's dispatcher proxy, one UDP worker per core): ${run.kamailio}; its request route first answers any source but 127.0.0.1 with a stateless 403 (reject) or nothing (drop). Garbage is dropped by its parser. Its CPU and memory are of the whole process tree.`] : []),
     `Flood: one node process bound to ${FOE}, sending pre-built INVITEs, OPTIONS and 200-byte garbage round-robin to trunkwise's UDP port as fast as one sender can (at most 512 sends outstanding), from 3 s before the first call until 3 s after the last is placed; bounded by its own timer.`,
-    'Phases one after the other: no flood (baseline), flood with `--foreign reject` (stateless 403, 10/s per source, 200/s in total), flood with `--foreign drop` (fresh trunkwise).',
+    'Phases one after the other, per system: no flood (baseline), flood with `--foreign reject` (trunkwise: stateless 403, 10/s per source, 200/s in total), flood with `--foreign drop` (a fresh process).',
     "Setup latency: first INVITE from the caller → first final response to it, per Call-ID, from a dumpcap capture on lo whose kernel filter excludes the flood host. Success: SIPp's successful calls / calls placed.",
     '"kernel dropped": Udp RcvbufErrors from /proc/net/snmp over the phase — datagrams (flood and legitimate alike) the kernel discarded because trunkwise\'s socket buffer was full, i.e. it did not drain the socket as fast as the flood filled it. On a shared machine other processes\' drops count too.',
     'CPU: /proc/PID/task/*/schedstat over the calling window (% of one core). Memory: PSS of the trunkwise process, peak (sampled once a second) and 1.5 s after the phase.',
@@ -254,15 +275,15 @@ export function writeFlood(dir: string, m: MachineInfo, o: FloodOptions, run: Fl
   ];
   const rows = run.phases.map((p) => {
     const l = p.capture.latencyMs;
-    return [p.name, p.flooder ? n(p.flooder.perSecond) : '—', n(p.engine.received), n(p.kernelRcvbufErrors), n(p.engine.refusedForeign), n(p.engine.foreignAnswered403),
+    return [p.system, p.name, p.flooder ? n(p.flooder.perSecond) : '—', p.engine ? n(p.engine.received) : '—', n(p.kernelRcvbufErrors), p.engine ? n(p.engine.refusedForeign) : '—', p.engine ? n(p.engine.foreignAnswered403) : '—',
       `${p.sipp.successful} / ${p.calls}`, `${p.successPct} %`, p.sipp.retransmissions, l ? `${l.p50} / ${l.p99} / ${l.p999}` : '—',
       p.cpu.sutPct, p.cpu.flooderPct, p.sutPeakPssMiB, p.sutPssAfterMiB, p.loadAvg];
   });
   const md = [
-    ...header('Flood: allowlisted calls while a foreign source floods trunkwise', m, method),
+    ...header('Flood: allowlisted calls while a foreign source floods trunkwise (and Kamailio)', m, method),
     '## Result', '',
-    ...table(['phase', 'flood sent msg/s', 'engine received', 'kernel dropped (buffer full)', 'refused foreign', '403 sent', 'calls ok', 'success', 'caller retrans', 'setup ms p50 / p99 / p99.9',
-      'trunkwise CPU %', 'flooder CPU %', 'PSS peak MiB', 'PSS after MiB', 'load avg'], rows),
+    ...table(['system', 'phase', 'flood sent msg/s', 'engine received', 'kernel dropped (buffer full)', 'refused foreign', '403 sent', 'calls ok', 'success', 'caller retrans', 'setup ms p50 / p99 / p99.9',
+      'system CPU %', 'flooder CPU %', 'PSS peak MiB', 'PSS after MiB', 'load avg'], rows),
     ...run.verdict.text.map((s) => `- ${s}`), '',
   ];
   writeResult(dir, 'flood', md, { machine: m, options: o, ...run });
@@ -321,7 +342,9 @@ if (require.main === module) {
   if (fi >= 0) {
     void flooder(process.argv[fi + 1]!, process.argv[fi + 2]!, Math.min(600, Number(process.argv[fi + 3]))).then(() => process.exit(0));
   } else {
-    const o: FloodOptions = { ...FLOOD_DEFAULTS, rate: arg('rate', FLOOD_DEFAULTS.rate), seconds: Math.min(120, arg('seconds', FLOOD_DEFAULTS.seconds)) };
+    const si = process.argv.indexOf('--systems');
+    const systems = si >= 0 ? process.argv[si + 1]!.split(',').filter((s): s is 'trunkwise' | 'kamailio' => s === 'trunkwise' || s === 'kamailio') : FLOOD_DEFAULTS.systems;
+    const o: FloodOptions = { ...FLOOD_DEFAULTS, systems, rate: arg('rate', FLOOD_DEFAULTS.rate), seconds: Math.min(120, arg('seconds', FLOOD_DEFAULTS.seconds)) };
     const oi = process.argv.indexOf('--out');
     const out = oi >= 0 ? path.resolve(process.argv[oi + 1]!) : path.join(__dirname, 'results');
     const m = { ...machineInfo(), tools: toolVersions() };

@@ -199,8 +199,8 @@ async function main(): Promise<void> {
     say(`failover: wrote ${o.out}/failover.md, failover.json, failover-timeline.png`);
   }
   if (o.only.has('flood')) {
-    const fo = { ...FLOOD_DEFAULTS, ...(o.quick && { seconds: 8 }) };
-    say(`flood: ${fo.rate} calls/s from the allowlist for ${fo.seconds} s per phase; no flood, then a foreign flood with --foreign reject and drop`);
+    const fo = { ...FLOOD_DEFAULTS, systems: o.e2e.systems, ...(o.quick && { seconds: 8 }) };
+    say(`flood: ${fo.rate} calls/s from the allowlist for ${fo.seconds} s per phase (${fo.systems.join(', ')}); no flood, then a foreign flood with reject and drop`);
     const fl = await runFlood(fo);
     writeFlood(o.out, m, fo, fl);
     say(`flood: wrote ${o.out}/flood.md, flood.json`);
