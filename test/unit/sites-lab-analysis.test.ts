@@ -20,10 +20,11 @@ t.test('calls, departure, return, lost calls and extra setup delay per phase', a
     failures: [[15_000, 2], [30_000, 1]],
     dispatcherA: [[14_000, 'down'], [25_500, 'up']],
     upstreamA: [[12_500, 'localFault'], [23_000, 'ok']],
+    dispatcherTimeoutsA: [11_800, 12_100, 30_000],
   });
   t.match(r[0], { name: 'clean', callsLost: 0, callsToA: 100, callsToB: 0, tailShareA: 1, setupP50Ms: 10, extraSetupP99Ms: 0 });
   t.notOk('leftAAfterMs' in r[0]!, 'a clean phase has no departure');
-  t.match(r[1], { callsLost: 2, callsToA: 35, tailShareA: 0, leftAAfterMs: 3400, dispatcherDowns: 1, upstreamTo503: 1, upstreamTo200: 0, unavailableAfterMs: 2500, dispatcherDownAfterMs: 4000 });
+  t.match(r[1], { callsLost: 2, callsToA: 35, tailShareA: 0, leftAAfterMs: 3400, dispatcherDowns: 1, upstreamTo503: 1, upstreamTo200: 0, unavailableAfterMs: 2500, dispatcherDownAfterMs: 4000, dispatcherTimeoutMarks: 2 });
   t.equal(r[1]!.setupP99Ms, 1010, 'p99 catches the slow call');
   t.equal(r[1]!.extraSetupP99Ms, 1000, 'extra = p99 − the clean phase median');
   t.match(r[2], { callsLost: 1, backToAAfterMs: 4000, tailShareA: 1, dispatcherUps: 1, upstreamTo503: 0, upstreamTo200: 1 });
@@ -32,7 +33,7 @@ t.test('calls, departure, return, lost calls and extra setup delay per phase', a
 });
 
 t.test('flapping: more than one change either way in a phase, of A\'s answer or the dispatcher\'s view', async (t) => {
-  const base = { siteCalls: { a: [], b: [] }, setups: [], failures: [] };
+  const base = { siteCalls: { a: [], b: [] }, setups: [], failures: [], dispatcherTimeoutsA: [] };
   const r = analysePhases(phases, {
     ...base,
     // The old 5 % pattern: 503, 200, 503 (a cause change localFault → noCarrier is no new 503), 200, 503.
@@ -46,7 +47,7 @@ t.test('flapping: more than one change either way in a phase, of A\'s answer or 
 });
 
 t.test('site A never left: no departure time', async (t) => {
-  const r = analysePhases(phases, { siteCalls: { a: every(0, 40_000, 100), b: [] }, setups: [], failures: [], dispatcherA: [], upstreamA: [] });
+  const r = analysePhases(phases, { siteCalls: { a: every(0, 40_000, 100), b: [] }, setups: [], failures: [], dispatcherA: [], upstreamA: [], dispatcherTimeoutsA: [] });
   t.notOk('leftAAfterMs' in r[1]!);
   t.equal(r[1]!.tailShareA, 1);
 });

@@ -25,6 +25,12 @@ export interface LabObservations {
   readonly failures: ReadonlyArray<readonly [number, number]>;
   /** Kamailio dispatcher's view of site A: [epoch ms, 'up' | 'down']. */
   readonly dispatcherA: ReadonlyArray<readonly [number, 'up' | 'down']>;
+  /**
+   * When the dispatcher marked site A inactive because a call's INVITE got no provisional in time
+   * (ds_mark_dst in lab/kamailio-ivr.cfg): epoch ms. Kamailio runs no dst-down event route for these;
+   * the dst-up after one (three good pings) is in dispatcherA.
+   */
+  readonly dispatcherTimeoutsA: readonly number[];
   /** Site A's OPTIONS answer changes (its `event: upstream` log): [epoch ms, cause or 'ok']. */
   readonly upstreamA: ReadonlyArray<readonly [number, string]>;
 }
@@ -49,6 +55,8 @@ export interface PhaseResult {
   /** Times the dispatcher marked site A down / up during the phase. */
   readonly dispatcherDowns: number;
   readonly dispatcherUps: number;
+  /** Calls whose INVITE timed out at site A, making the dispatcher mark it inactive (dispatcherTimeoutsA). */
+  readonly dispatcherTimeoutMarks: number;
   /** Times site A's OPTIONS answer changed to 503 (any cause) / back to 200 during the phase. */
   readonly upstreamTo503: number;
   readonly upstreamTo200: number;
@@ -95,6 +103,7 @@ export function analysePhases(phases: readonly LabPhase[], o: LabObservations): 
       ...(recovering && firstA !== undefined && { backToAAfterMs: Math.min(...a) - ph.startMs }),
       setupP50Ms: percentile(setups, 50), setupP99Ms: p99, extraSetupP99Ms: Math.max(0, p99 - baseline),
       dispatcherDowns: marks.filter(([, s]) => s === 'down').length, dispatcherUps: marks.filter(([, s]) => s === 'up').length,
+      dispatcherTimeoutMarks: o.dispatcherTimeoutsA.filter((t) => within(t, ph)).length,
       upstreamTo503: answers.filter(([, c], j) => c !== 'ok' && (j === 0 ? previousAnswer(o.upstreamA, ph.startMs) === 'ok' : answers[j - 1]![1] === 'ok')).length,
       upstreamTo200: answers.filter(([, c]) => c === 'ok').length,
       ...(firstBad && { unavailableAfterMs: firstBad[0] - ph.startMs }),
