@@ -38,10 +38,12 @@ t.test('flapping: more than one change either way in a phase, of A\'s answer or 
     ...base,
     // The old 5 % pattern: 503, 200, 503 (a cause change localFault → noCarrier is no new 503), 200, 503.
     upstreamA: [[11_000, 'localFault'], [12_000, 'ok'], [13_000, 'localFault'], [14_000, 'noCarrier'], [15_000, 'ok'], [16_000, 'localFault']],
-    dispatcherA: [[11_500, 'down'], [12_500, 'up'], [17_000, 'down']],
+    dispatcherA: [[11_500, 'down'], [12_500, 'up'], [17_000, 'down'], [18_000, 'up'], [19_000, 'down']],
   });
-  t.match(r[1], { upstreamTo503: 3, upstreamTo200: 2, dispatcherDowns: 2, dispatcherUps: 1, unavailableAfterMs: 1000, dispatcherDownAfterMs: 1500 });
-  t.same(flapping(r), ['loss 30 %: site A\'s answer went 503 3× and 200 2×; the dispatcher marked A down 2× and up 1×']);
+  t.match(r[1], { upstreamTo503: 3, upstreamTo200: 2, dispatcherDowns: 3, dispatcherUps: 2, unavailableAfterMs: 1000, dispatcherDownAfterMs: 1500 });
+  t.same(flapping(r), ['loss 30 %: site A\'s answer went 503 3× and 200 2×; the dispatcher brought A back 2× (and marked it down 3×)']);
+  const blip = analysePhases(phases, { ...base, upstreamA: [[11_700, 'localFault']], dispatcherA: [[11_000, 'down'], [12_000, 'up'], [12_500, 'down']] });
+  t.same(flapping(blip), [], 'an INVITE timeout\'s down, a stale 200\'s up, then the 503\'s down: brought back once, no flap');
   const held = analysePhases(phases, { ...base, upstreamA: [[5000, 'localFault'], [12_000, 'noCarrier'], [30_000, 'ok']], dispatcherA: [] });
   t.match(held.map((p) => [p.upstreamTo503, p.upstreamTo200]), [[1, 0], [0, 0], [0, 1]], 'a 503 carried over from the phase before is no change');
 });

@@ -118,15 +118,18 @@ function previousAnswer(changes: ReadonlyArray<readonly [number, string]>, t: nu
 }
 
 /**
- * Flapping, per issue 13: site A's answer and the dispatcher's view of it may change at most once
- * each way in a phase (a sick site may be left, once; it must not be offered back and forth).
+ * Flapping, per issue 13 (a sick site may be left; it must not be offered back and forth): in each
+ * phase site A's OPTIONS answer changes at most once each way, and the dispatcher brings site A back
+ * (dst-up) at most once. The dispatcher's dst-downs are not capped on their own: besides following
+ * A's answer, Kamailio marks A inactive on an INVITE that timed out (ds_mark_dst) — a down, an up on
+ * a 200 that was on its way before A said 503, then the ping's down is one up, not a flap.
  * Returns one line per phase that broke that; empty when none did.
  */
 export function flapping(phases: readonly PhaseResult[]): string[] {
   return phases.flatMap((p) => {
     const bad: string[] = [];
     if (p.upstreamTo503 > 1 || p.upstreamTo200 > 1) bad.push(`site A's answer went 503 ${p.upstreamTo503}× and 200 ${p.upstreamTo200}×`);
-    if (p.dispatcherDowns > 1 || p.dispatcherUps > 1) bad.push(`the dispatcher marked A down ${p.dispatcherDowns}× and up ${p.dispatcherUps}×`);
+    if (p.dispatcherUps > 1) bad.push(`the dispatcher brought A back ${p.dispatcherUps}× (and marked it down ${p.dispatcherDowns}×)`);
     return bad.length === 0 ? [] : [`${p.name}: ${bad.join('; ')}`];
   });
 }

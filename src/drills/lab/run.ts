@@ -155,9 +155,10 @@ export async function runLab(o: LabOptions): Promise<LabRun> {
       siteCalls: { a: cdrStarts(a), b: cdrStarts(b) },
       setups: readRtt(sippDir),
       failures: readFailures(sippDir),
-      // Only the dispatcher's own events: an ERROR line that names site A is no "up".
       dispatcherTimeoutsA: kam.lines.filter((l) => l.text.includes(`LAB ds-mark-timeout sip:${ADDR.a}:5060`)).map((l) => l.at),
-      dispatcherA: kam.lines.filter((l) => l.text.includes(`sip:${ADDR.a}:5060`) && /LAB ds-(down|up) /.test(l.text)).map((l) => [l.at, l.text.includes('LAB ds-down ') ? 'down' : 'up'] as const),
+      // Only the dispatcher's own events, naming site A as the OPTIONS' R-URI (a ping) or as $du (an
+      // INVITE's timeout, ds_mark_dst: there the R-URI is the callee's).
+      dispatcherA: kam.lines.filter((l) => /LAB ds-(down|up) /.test(l.text) && l.text.includes(`=sip:${ADDR.a}:5060`)).map((l) => [l.at, l.text.includes('LAB ds-down ') ? 'down' : 'up'] as const),
     };
     const unanswered = sippFile(sippDir, '_logs.log').map((l) => /BYE-UNANSWERED (\S+)/.exec(l)?.[1]).filter((x): x is string => x !== undefined);
     const hungUp = new Set([...callerEnded(a), ...callerEnded(b)]);
