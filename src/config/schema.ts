@@ -120,6 +120,7 @@ const UPSTREAM_CASE = {
   properties: {
     unavailable: { type: 'boolean', fix: 'true = answer 503 in this case, false = keep answering 200' },
     retryAfterS: { type: 'integer', minimum: 1, maximum: 3600, fix: 'seconds for Retry-After, 1–3600' },
+    holdS: { type: 'integer', minimum: 0, maximum: 3600, fix: 'seconds the cause must stay clear before 200 again, 0–3600 (0 = no hold)' },
   },
 } as const;
 const UPSTREAM = {
@@ -279,7 +280,7 @@ export interface RawHealth {
   flapWindowMs?: number; maxFlapFactor?: number; silenceMs?: number; silenceAttempts?: number; localFaultFraction?: number; history?: number; mediaWindowMs?: number; mediaMinPackets?: number;
   signals?: Partial<Record<SignalName, RawSignal>>;
 }
-export interface RawUpstreamCase { unavailable?: boolean; retryAfterS?: number }
+export interface RawUpstreamCase { unavailable?: boolean; retryAfterS?: number; holdS?: number }
 export interface RawUpstream { enabled?: boolean; draining?: RawUpstreamCase; localFault?: RawUpstreamCase; noCarrier?: RawUpstreamCase }
 export interface RawDrill { name: string; kind: 'drain-carrier' | 'drain-site' | 'failover-site'; carrier?: string; every: string; at?: string; windowS?: number; testCalls?: { to: string; perWindow: number } }
 export interface RawPeer { id: string; description?: string; uri: string; enabled?: boolean; weight?: number; probe?: RawProbe }

@@ -11,6 +11,12 @@ export interface UpstreamCase {
   readonly unavailable: boolean;
   /** Retry-After seconds on the 503. */
   readonly retryAfterS: number;
+  /**
+   * Once 503 for this case, stay 503 until the case has been clear for this many seconds (0: answer
+   * 200 as soon as it clears). A flap damper: a site sick enough to be left once is not offered back
+   * to the IVR on every lucky moment (the outage lab at 5 % loss: 503/200 every few seconds).
+   */
+  readonly holdS: number;
 }
 
 export interface UpstreamConfig {
@@ -25,9 +31,9 @@ export interface UpstreamConfig {
 
 export const UPSTREAM_DEFAULTS: UpstreamConfig = {
   enabled: true,
-  draining: { unavailable: true, retryAfterS: 30 },
-  localFault: { unavailable: true, retryAfterS: 10 },
-  noCarrier: { unavailable: true, retryAfterS: 5 },
+  draining: { unavailable: true, retryAfterS: 30, holdS: 0 },
+  localFault: { unavailable: true, retryAfterS: 10, holdS: 15 },
+  noCarrier: { unavailable: true, retryAfterS: 5, holdS: 0 },
 };
 
 export function buildUpstream(raw: RawUpstream | undefined): UpstreamConfig {

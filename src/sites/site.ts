@@ -1,13 +1,14 @@
 /**
  * This site as the IVR platform sees it: the OPTIONS answer (upstream health, judged fresh on every
- * OPTIONS from the live snapshot) and the operator's site drain (admin API, drills). A change of the
- * answer is logged once (`event: upstream`), with the cause, not on every OPTIONS.
+ * OPTIONS from the live snapshot, then held per upstream.<case>.holdS against flapping) and the
+ * operator's site drain (admin API, drills). A change of the answer is logged once (`event:
+ * upstream`), with the cause, not on every OPTIONS.
  */
 import type Srf from 'drachtio-srf';
 import type { UpstreamConfig } from '../config/upstream';
 import type { CarrierState } from '../routing';
 import type { Logger } from '../observability/logger';
-import { judgeUpstream, upstreamHeaders, type UpstreamVerdict } from './upstream-health';
+import { holdUpstream, judgeUpstream, upstreamHeaders, type UpstreamHold, type UpstreamVerdict } from './upstream-health';
 
 export interface SiteDeps {
   logger: Logger;
@@ -33,6 +34,7 @@ export class Site {
   private drainedAt: number | undefined;
   private drainedBy: string | undefined;
   private last: UpstreamVerdict['cause'] | 'ok' = 'ok';
+  private hold: UpstreamHold | undefined;
   private failoverAt: number | undefined;
   private failoverBy: string | undefined;
 
@@ -76,14 +78,18 @@ export class Site {
   }
 
   verdict(now: number): UpstreamVerdict {
-    const v = judgeUpstream(this.deps.upstream(), {
+    const cfg = this.deps.upstream();
+    const fresh = judgeUpstream(cfg, {
       draining: this.deps.shuttingDown() || this.drained,
       localFault: this.deps.localFault(),
       carrierStates: this.deps.carrierStates(now),
     });
+    const { verdict: v, hold } = holdUpstream(cfg, fresh, this.hold, now);
+    this.hold = hold;
     const cause = v.cause ?? 'ok';
     if (cause !== this.last) {
-      this.deps.logger.warn({ event: 'upstream', from: this.last, to: cause, status: v.status }, `upstream health: ${v.status === 200 ? 'available' : v.text}`);
+      const held = v.status === 503 && v.heldForMs !== undefined ? ` (cleared ${v.heldForMs} ms short of its hold)` : '';
+      this.deps.logger.warn({ event: 'upstream', from: this.last, to: cause, status: v.status }, `upstream health: ${v.status === 200 ? 'available' : v.text}${held}`);
       this.last = cause;
     }
     return v;

@@ -26,7 +26,17 @@ export interface UpstreamInputs {
 
 export type UpstreamVerdict =
   | { readonly status: 200; readonly cause?: undefined }
-  | { readonly status: 503; readonly cause: UpstreamCause; readonly retryAfterS: number; readonly text: string };
+  | {
+    readonly status: 503; readonly cause: UpstreamCause; readonly retryAfterS: number; readonly text: string;
+    /** The cause has cleared, but not yet for its holdS: ms until 200 (see holdUpstream). */
+    readonly heldForMs?: number;
+  };
+
+/** The cause with a hold that was last seen, and when (ms). */
+export interface UpstreamHold {
+  readonly cause: UpstreamCause;
+  readonly seenAt: number;
+}
 
 /** Carriers that take new calls without being a last resort (routing skips down/probing ones). */
 const USABLE: ReadonlySet<CarrierState> = new Set(['active', 'degraded']);
@@ -49,6 +59,23 @@ export function judgeUpstream(cfg: UpstreamConfig, s: UpstreamInputs): UpstreamV
     if (holds && c.unavailable) return { status: 503, cause, retryAfterS: c.retryAfterS, text: TEXT[cause] };
   }
   return { status: 200 };
+}
+
+/**
+ * The flap damper over judgeUpstream's fresh verdict: a cause with holdS > 0, once seen, keeps the
+ * answer 503 until it has been clear for holdS — at 5 % uplink loss the local-fault verdict comes and
+ * goes every few seconds, and each 200 would call the IVR's traffic back into the sick site. "Seen"
+ * is sampled when the answer is asked for (every OPTIONS). A fresh 503 always wins (its own cause
+ * and Retry-After); draining, being on purpose, has no hold by default. Pure.
+ */
+export function holdUpstream(cfg: UpstreamConfig, fresh: UpstreamVerdict, hold: UpstreamHold | undefined, now: number): { verdict: UpstreamVerdict; hold: UpstreamHold | undefined } {
+  const next = fresh.status === 503 && cfg[fresh.cause].holdS > 0 ? { cause: fresh.cause, seenAt: now } : hold;
+  if (fresh.status === 503 || next === undefined || !cfg.enabled) return { verdict: fresh, hold: cfg.enabled ? next : undefined };
+  const c = cfg[next.cause];
+  const left = next.seenAt + c.holdS * 1000 - now;
+  // Switched off since (config reload), or clear for long enough: the hold is over.
+  if (!c.unavailable || left <= 0) return { verdict: fresh, hold: undefined };
+  return { verdict: { status: 503, cause: next.cause, retryAfterS: c.retryAfterS, text: TEXT[next.cause], heldForMs: left }, hold: next };
 }
 
 /**

@@ -8,9 +8,13 @@
  *  - the carriers without a testNumber get no probe calls; every CDR is tagged synthetic;
  *  - between probe calls no relay session, RTP port or dialog is left;
  *  - SIGTERM stops the probes: the call up is hung up, nothing is placed afterwards, nothing is left
- *    on the carrier.
+ *    on the carrier;
+ *  - the dashboard (Debian's Chromium) shows carrier-c's last probe call — answered, its loss, jitter
+ *    and set-up time — and the media hold; the carriers without a testNumber show no probe line.
  */
 import t from 'tap';
+import { existsSync } from 'node:fs';
+import puppeteer, { type Browser } from 'puppeteer-core';
 import { startSimulator, type Simulator } from '../../src/sim';
 import { startTrunkwise, cdrs, type Trunkwise } from '../helpers/trunkwise-process';
 import { IDS, PROBE, routeYaml, TEST_HEALTH } from '../helpers/health-system';
@@ -49,6 +53,25 @@ async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, eve
 
 let sim: Simulator;
 let tw: Trunkwise;
+let browser: Browser | undefined;
+const CHROMIUM = '/usr/bin/chromium';
+
+/** The dashboard's probe line for a carrier, freshly loaded; undefined when the card has none. */
+async function dashboardProbe(id: string): Promise<{ last: string; held: string; text: string } | undefined> {
+  browser ??= await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  const page = await browser.newPage();
+  try {
+    await page.goto(`http://127.0.0.1:${tw.httpPort}/dashboard/`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector(`[data-testid="carrier-${id}"]`, { timeout: 10_000 });
+    return await page.$eval(`[data-testid="carrier-${id}"]`, (card) => {
+      const el = card.querySelector('.probe');
+      return el ? { last: el.getAttribute('data-last') ?? '', held: el.getAttribute('data-held') ?? '', text: el.textContent ?? '' } : undefined;
+    });
+  } finally {
+    await page.close();
+  }
+}
+const noChromium = existsSync(CHROMIUM) ? false : 'chromium is not installed (scripts/setup.sh ui)';
 
 t.before(async () => {
   sim = await startSimulator({ carriers: IDS.map((id) => ({ id, host: '127.0.0.1', port: 0, transport: 'udp' as const, behaviour: { rtp: 'send' as const } })), seed: 13 });
@@ -59,6 +82,7 @@ t.before(async () => {
 });
 
 t.teardown(async () => {
+  await browser?.close();
   await tw?.stop();
   await sim?.stop();
 });
@@ -89,11 +113,22 @@ t.test('10 % RTP loss on carrier-c, no customer traffic: mediaLoss shows it and 
   t.ok(all.length >= 1 && all.every((c) => c.synthetic === true), `every CDR is a synthetic probe (${all.length}): no customer traffic`);
 });
 
+t.test('the dashboard shows the last probe call per carrier: answered, loss, jitter, set-up', { skip: noChromium }, async (t) => {
+  const line = await until(async () => {
+    const p = await dashboardProbe('carrier-c');
+    return p && p.last === 'answered' && /loss [1-9]\d?\.\d %/.test(p.text) ? p : undefined;
+  }, 3 * INTERVAL_MS, 500);
+  t.ok(line, `carrier-c's card: "${line?.text}"`);
+  t.match(line?.text ?? '', /synthetic probe \(\d+\): answered · loss \d+\.\d % \(\d+\/\d+\) · jitter [\d.]+ ms · setup \d+ ms · \d+s ago/, 'loss, jitter, set-up time and when');
+  t.equal(await dashboardProbe('carrier-a'), undefined, 'carrier-a (no testNumber): no probe line');
+});
+
 t.test('down for media, carrier-c does not come back on OPTIONS alone; a clean probe call lets it recover', async (t) => {
   const downAt = await until(async () => ((await carrierC(tw)).state === 'down' || (await carrierC(tw)).state === 'probing' ? Date.now() : undefined), 15_000, 200);
   t.ok(downAt, 'carrier-c out of service for its media');
   const held = await carrierC(tw);
   t.ok(held.mediaProbe?.held, `held until a clean media probe: ${held.mediaProbe?.heldBecause}`);
+  if (!noChromium) t.match(await dashboardProbe('carrier-c'), { held: 'yes' }, 'the dashboard shows the hold');
   // OPTIONS alone (1 s rounds, upAfter 3) would bring it back in about 3 s: watch twice that.
   let active = false;
   for (const end = Date.now() + 7000; Date.now() < end; await sleep(200)) active ||= (await carrierC(tw)).state === 'active';

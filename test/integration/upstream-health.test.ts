@@ -23,7 +23,8 @@ t.test('OPTIONS from the IVR: 200 while calls can be placed, 503 + Reason otherw
   const tw = await startTrunkwise({
     carriers: IDS.map((id) => ({ id, port: sim.get(id).port, weight: 10, probe: '{ enabled: true, intervalMs: 500, timeoutMs: 450, burst: 1 }' })),
     routes: { 'r.yaml': `routes:\n  - id: d\n    default: true\n    carriers: [${IDS.map((id) => `{ id: ${id} }`).join(', ')}]\n` },
-    health: '  signals:\n    rtt: { good: 100, bad: 200, weight: 0.5 }',
+    // (the helper puts this text under health:; the upstream: block after it is top level)
+    health: '  signals:\n    rtt: { good: 100, bad: 200, weight: 0.5 }\nupstream:\n  localFault: { holdS: 3 }',
   });
   t.teardown(() => tw.stop());
 
@@ -58,7 +59,15 @@ t.test('OPTIONS from the IVR: 200 while calls can be placed, 503 + Reason otherw
   t.ok(await waitFor(async () => (await states()).localFault, 20_000), 'local fault raised when every carrier is slow at once');
   t.match(await options(503), /retry-after=10 reason=local fault suspected/);
   for (const id of IDS) sim.set(id, { extraDelayMs: 0 });
-  t.ok(await waitFor(async () => !(await states()).localFault, 30_000), 'local fault cleared');
+  // GET /site asks for the answer as an OPTIONS would (every 200 ms here), so the hold counts from the last moment the fault was seen.
+  const site = async (): Promise<{ upstream: { status: number; heldForMs?: number } }> => (await tw.admin('GET', '/site')).body as { upstream: { status: number; heldForMs?: number } };
+  t.ok(await waitFor(async () => (await site()).upstream.heldForMs !== undefined, 30_000), 'local fault cleared: the 503 is held (upstream.localFault.holdS 3)');
+  const clearedAt = Date.now();
+  t.notOk((await states()).localFault, '…the fault itself is gone');
+  t.match(await options(503), /retry-after=10 reason=local fault suspected/, 'the IVR still gets the 503 while held');
+  t.ok(await waitFor(async () => (await site()).upstream.status === 200, 10_000), 'then 200');
+  const heldMs = Date.now() - clearedAt;
+  t.ok(heldMs >= 2500, `held ${heldMs} ms after the fault cleared (holdS 3)`);
   await options(200);
 
   const changes = tw.logs.filter((l) => l.event === 'upstream').map((l) => l.to);

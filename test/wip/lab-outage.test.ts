@@ -3,7 +3,8 @@
  * (`npm run drill -- --lab --short` → lab/outage-lab.sh): Kamailio's dispatcher in front of two
  * trunkwise sites in network namespaces, SIPp alarm calls, site A's uplink losing 5 %, 30 %, 100 %
  * then recovering. Upstream health on. Checks that new calls leave site A under heavy loss, come
- * back after recovery without the dispatcher flapping, that no alarm call is lost, and that the
+ * back after recovery, no flapping in any phase (site A's answer and the dispatcher's view change at
+ * most once each way per phase), that no alarm call is lost, and that the
  * namespaces are gone afterwards.
  */
 import t from 'tap';
@@ -11,7 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { PhaseResult } from '../../src/drills/lab/analysis';
+import { flapping, type PhaseResult } from '../../src/drills/lab/analysis';
 
 const ROOT = path.join(__dirname, '..', '..');
 const root = process.getuid?.() === 0;
@@ -39,6 +40,10 @@ t.test('outage lab (short): site A sick → the IVR moves to site B → and back
   t.equal(p30.tailShareA, 0, 'under 30 % loss new calls left site A');
   t.ok(p30.leftAAfterMs !== undefined && p30.leftAAfterMs <= 5000, `…${p30.leftAAfterMs} ms into the phase (issue 13: within 5 s)`);
   t.equal(phase(1).callsToA, 0, 'under 100 % loss site A takes no new calls');
+  // 5 % is a sick site: being left is fine, being offered back and forth is not.
+  t.same(flapping(run.phases), [], 'no flapping: at most one change each way per phase, of site A\'s answer and of the dispatcher\'s view');
+  const p5 = phase(0.05);
+  t.comment(`5 %: site A said 503 after ${p5.unavailableAfterMs ?? '—'} ms, its share at the end ${Math.round(p5.tailShareA * 100)} %`);
   const rec = phase(0, 'recovered');
   t.ok(rec.backToAAfterMs !== undefined, `after recovery site A takes calls again (${rec.backToAAfterMs} ms)`);
   t.ok(rec.tailShareA >= 0.8, `…and the bulk of them by the end (${Math.round(rec.tailShareA * 100)} %)`);

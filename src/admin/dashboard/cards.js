@@ -1,7 +1,8 @@
 // trunkwise dashboard: one card per carrier — state and since when, why (when not active), the score
 // bar in the state's colour, every signal (scored or "not measured yet", so cards keep their shape),
 // calls up and the last 5 minutes (ASR, failed attempts and how many were retried elsewhere), the
-// history charts, and the operator's buttons.
+// synthetic media probe's last call (when the carrier has a testNumber), the history charts, and the
+// operator's buttons.
 'use strict';
 window.TW = window.TW || {};
 
@@ -40,6 +41,30 @@ function sinceLine(c, now) {
   return `<div class="since" data-testid="since-${TW.esc(c.id)}"><b>${TW.esc(c.state.toUpperCase())}</b> since ${TW.when(t)} · ${TW.ago(t, now)}</div>`;
 }
 
+/**
+ * The last synthetic media probe call (health.mediaProbe, src/health/media-probe.ts): answered with
+ * its RTP loss, jitter and set-up time, or failed with the status; and the media hold, if any.
+ */
+function probeLine(c, now) {
+  const p = c.health && c.health.mediaProbe;
+  if (!p) return '';
+  const id = TW.esc(c.id);
+  const l = p.last;
+  let last = 'no probe call yet';
+  let cls = 'muted';
+  if (l && l.kind === 'answered') {
+    last = `answered · loss <b>${TW.pct(l.loss)}</b> (${l.lost}/${l.expected}) · jitter ${TW.num(l.jitterMs)} ms · setup ${TW.ms(l.setupMs)}`;
+    cls = l.loss > 0.01 ? 'bad' : 'good';
+  } else if (l) {
+    last = `<b>failed</b> · ${TW.esc(l.status)} ${TW.esc(l.reason)}`;
+    cls = 'bad';
+  }
+  const when = l ? ` · ${TW.ago(l.at, now)} ago` : '';
+  const held = p.held ? `<div class="reason" data-testid="probe-held-${id}">held until a clean probe call: ${TW.esc(p.heldBecause || 'media loss')}</div>` : '';
+  const state = l ? l.kind : 'none';
+  return `<div class="probe" data-testid="probe-${id}" data-last="${state}" data-held="${p.held ? 'yes' : 'no'}" title="synthetic media probe: a test call to the carrier's testNumber (carriers.yaml mediaProbe:)">synthetic probe (${p.probes}): <span class="${cls}">${last}</span>${when}</div>${held}`;
+}
+
 TW.carrierCard = (c, sum, points, win, stepMs) => {
   const st = c.state || 'unknown';
   const h = c.health || { score: 1, rampFactor: 1 };
@@ -58,6 +83,7 @@ TW.carrierCard = (c, sum, points, win, stepMs) => {
     <div class="bar" title="score ${h.score.toFixed(2)}"><div data-testid="bar-${TW.esc(c.id)}" style="width:${Math.round(h.score * 100)}%;background:${colour}"></div></div>
     <table class="signals">${(c.signals || []).map(signalRow).join('')}</table>
     <div class="stats"><b>${c.activeCalls}</b> calls up · ${windowLabel}: ${asr} · <span data-testid="failed-${TW.esc(c.id)}">${failed}</span></div>
+    ${probeLine(c, now)}
     <div class="charts">${TW.carrierCharts(c.id, points || [], now - win, now, stepMs)}</div>
     <div class="actions">${actions(c)}</div>
   </article>`;

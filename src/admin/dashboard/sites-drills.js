@@ -10,7 +10,9 @@ const DRILL_ROWS = 10;
 /** The upstream answer in operators' words. */
 function upstreamText(u) {
   if (u.status === 200) return '<b class="good">200 available</b> — the IVR sends calls here';
-  return `<b class="bad">503 ${TW.esc(u.text)}</b> — the IVR is told to go elsewhere (Retry-After ${TW.esc(u.retryAfterS)} s)`;
+  // Held (upstream.<case>.holdS): the cause has cleared, the 503 stays until it has been clear long enough.
+  const held = u.heldForMs !== undefined ? ` · cleared, held for another ${Math.ceil(u.heldForMs / 1000)} s against flapping` : '';
+  return `<b class="bad">503 ${TW.esc(u.text)}</b> — the IVR is told to go elsewhere (Retry-After ${TW.esc(u.retryAfterS)} s)${held}`;
 }
 
 TW.renderSite = (site) => {

@@ -1,4 +1,5 @@
 /** The outage lab's report: markdown for people, JSON for machines (bench/results/outage-lab.*). */
+import { flapping } from './analysis';
 import type { LabRun } from './run';
 
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
@@ -37,21 +38,24 @@ export function labJson(runs: readonly LabRun[], machine: Record<string, unknown
 }
 
 export function labMarkdown(runs: readonly LabRun[], machine: string, command: string): string {
+  const losses = [...new Set((runs[0]?.phases ?? []).filter((p) => p.loss > 0).map((p) => `${Math.round(p.loss * 100)} %`))].join(', ');
   const out = [
-    '# Outage lab — site A\'s uplink loses 5 %, 30 %, 100 % of packets, then recovers',
+    `# Outage lab — site A's uplink loses ${losses} of packets, then recovers`,
     '',
     `Command: \`${command}\`. Machine: ${machine}.`,
     'Kamailio dispatcher (the IVR platform\'s outbound proxy, OPTIONS every second) in front of two trunkwise edges; SIPp alarm calls through it; carrier simulator. See docs/outage-lab.md.',
     '',
   ];
   for (const r of runs) {
-    out.push(`## Upstream health ${r.upstream ? 'on' : 'off (baseline: the edge always answers 200)'}`, '',
+    out.push(`## Upstream health and peers ${r.upstream ? 'on' : 'off (baseline: the edge always answers 200, no peers)'}`, '',
       `${r.calls.placed} calls at ${r.cps}/s, ${r.holdMs / 1000} s hold: **${r.calls.failed} alarm calls lost** (not answered), ${r.calls.succeeded} completed; ${r.calls.byeUnanswered} BYEs the proxy answered 408 (call answered and held, no 200 back from the edge${r.calls.byeUnanswered > 0 ? `; ${r.calls.byeReachedEdge} of them reached the edge, which ended the call` : ''}).`, '',
-      '| phase | s | calls lost | to site A / B | A\'s share at the end | new calls left A after | back to A after | setup p50 / p99 | extra setup p99 | dispatcher marked A down / up |',
-      '|---|---|---|---|---|---|---|---|---|---|');
+      '| phase | s | calls lost | to site A / B | A\'s share at the end | A said 503 after | dispatcher marked A down after | new calls left A after | back to A after | setup p50 / p99 | extra setup p99 | A\'s answer → 503 / → 200 | dispatcher marked A down / up | INVITE timeouts marking A inactive |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const p of r.phases) {
-      out.push(`| ${p.name} | ${p.durationS} | ${p.callsLost} | ${p.callsToA} / ${p.callsToB} | ${pct(p.tailShareA)} | ${ms(p.leftAAfterMs)} | ${ms(p.backToAAfterMs)} | ${p.setupP50Ms} / ${p.setupP99Ms} ms | ${p.extraSetupP99Ms} ms | ${p.dispatcherDowns} / ${p.dispatcherUps} |`);
+      out.push(`| ${p.name} | ${p.durationS} | ${p.callsLost} | ${p.callsToA} / ${p.callsToB} | ${pct(p.tailShareA)} | ${ms(p.unavailableAfterMs)} | ${ms(p.dispatcherDownAfterMs)} | ${ms(p.leftAAfterMs)} | ${ms(p.backToAAfterMs)} | ${p.setupP50Ms} / ${p.setupP99Ms} ms | ${p.extraSetupP99Ms} ms | ${p.upstreamTo503} / ${p.upstreamTo200} | ${p.dispatcherDowns} / ${p.dispatcherUps} | ${p.dispatcherTimeoutMarks} |`);
     }
+    const flaps = flapping(r.phases);
+    out.push('', flaps.length === 0 ? 'Flapping: none (at most one change each way per phase, of A\'s answer and of the dispatcher\'s view).' : `Flapping: ${flaps.join(' · ')}.`);
     const t0 = r.phaseTimes[0]?.startMs ?? 0;
     out.push('', `Site A's OPTIONS answer: ${r.upstreamA.length === 0 ? 'always 200' : r.upstreamA.map(([t, c]) => `${((t - t0) / 1000).toFixed(1)} s → ${c === 'ok' ? '200' : `503 (${c})`}`).join(', ')}.`, '');
   }

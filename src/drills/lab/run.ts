@@ -11,18 +11,31 @@ import path from 'node:path';
 import { analysePhases, type LabObservations, type LabPhase, type PhaseResult } from './analysis';
 import { ADDR, netns, ROOT, startIn, waitLine, type LabProcess } from './netns';
 
+export interface LabPhaseSpec {
+  readonly name: string;
+  /** Share of packets dropped to and from site A, 0..1. */
+  readonly loss: number;
+  readonly s: number;
+}
+
 export interface LabOptions {
-  /** Upstream health on (503 to the dispatcher's OPTIONS when site A is sick) or off (the baseline). */
+  /** Upstream health and peers on (503 to the dispatcher's OPTIONS when site A is sick; each site the other's peer) or off (the baseline). */
   upstream: boolean;
-  /** Seconds per phase: clean, 5 %, 30 %, 100 %, recovered. */
-  phasesS: readonly [number, number, number, number, number];
+  phases: readonly LabPhaseSpec[];
   cps: number;
   holdMs: number;
   log?(line: string): void;
 }
 
-export const SHORT: Pick<LabOptions, 'phasesS' | 'cps' | 'holdMs'> = { phasesS: [10, 8, 12, 10, 20], cps: 20, holdMs: 2000 };
-export const FULL: Pick<LabOptions, 'phasesS' | 'cps' | 'holdMs'> = { phasesS: [20, 30, 30, 30, 60], cps: 30, holdMs: 3000 };
+const phases = (clean: number, l5: number, l30: number, l100: number, recovered: number): LabPhaseSpec[] => [
+  { name: 'clean', loss: 0, s: clean }, ...(l5 > 0 ? [{ name: 'loss 5 %', loss: 0.05, s: l5 }] : []), { name: 'loss 30 %', loss: 0.3, s: l30 },
+  { name: 'loss 100 %', loss: 1, s: l100 }, { name: 'recovered', loss: 0, s: recovered },
+];
+// Recovery is long enough for the upstream hold (upstream.localFault.holdS, 15 s) plus the dispatcher's three good pings.
+export const SHORT: Pick<LabOptions, 'phases' | 'cps' | 'holdMs'> = { phases: phases(8, 8, 12, 8, 36), cps: 20, holdMs: 2000 };
+export const FULL: Pick<LabOptions, 'phases' | 'cps' | 'holdMs'> = { phases: phases(20, 30, 30, 30, 60), cps: 30, holdMs: 3000 };
+/** Without the 5 % phase: how fast 30 % loss moves the IVR off a site that was healthy until then. */
+export const FROM_CLEAN: Pick<LabOptions, 'phases' | 'cps' | 'holdMs'> = { phases: phases(20, 0, 20, 10, 40), cps: 30, holdMs: 3000 };
 
 export interface LabRun {
   readonly upstream: boolean;
@@ -41,12 +54,10 @@ export interface LabRun {
   readonly upstreamA: ReadonlyArray<readonly [number, string]>;
 }
 
-const LOSSES = [0, 0.05, 0.3, 1, 0] as const;
-const NAMES = ['clean', 'loss 5 %', 'loss 30 %', 'loss 100 %', 'recovered'] as const;
 const CARRIER_PORTS = [5071, 5072, 5073];
 
 /** Lab health: the defaults' logic, windows and timers shortened so a sick uplink shows within seconds. */
-function siteCarriersYaml(upstream: boolean): string {
+function siteCarriersYaml(upstream: boolean, peer?: 'a' | 'b'): string {
   const carriers = CARRIER_PORTS.map((p, i) => `  - id: carrier-${'abc'[i]}\n    uri: sip:${ADDR.car}:${p};transport=udp\n    weight: ${[40, 35, 25][i]}\n`).join('');
   return `defaults:
   probe: { enabled: true, intervalMs: 500, timeoutMs: 450, burst: 2 }
@@ -65,7 +76,7 @@ health:
   flapWindowMs: 60000
 upstream:
   enabled: ${upstream}
-carriers:
+${peer ? `peers:\n  - id: site-${peer}\n    uri: sip:${ADDR[peer]}:5060;transport=udp\n` : ''}carriers:
 ${carriers}`;
 }
 
@@ -86,8 +97,8 @@ export async function runLab(o: LabOptions): Promise<LabRun> {
   const procs: LabProcess[] = [];
   try {
     netns('up');
-    log(`namespaces up; upstream health ${o.upstream ? 'on' : 'off (baseline)'}`);
-    writeFileSync(path.join(dir, 'carriers.yaml'), siteCarriersYaml(o.upstream));
+    log(`namespaces up; upstream health and peers ${o.upstream ? 'on' : 'off (baseline)'}`);
+    for (const site of ['a', 'b'] as const) writeFileSync(path.join(dir, `carriers-${site}.yaml`), siteCarriersYaml(o.upstream, o.upstream ? (site === 'a' ? 'b' : 'a') : undefined));
     writeFileSync(path.join(dir, 'sim.yaml'), siteCarriersYaml(false));
     mkdirSync(path.join(dir, 'routes'));
     writeFileSync(path.join(dir, 'routes', 'default.yaml'), ROUTE);
@@ -98,7 +109,7 @@ export async function runLab(o: LabOptions): Promise<LabRun> {
       ...['a', 'b', 'c'].flatMap((x) => ['--set', `carrier-${x}:ringMs=100`])]), { keep: (l) => l.includes('simulator ready') });
     procs.push(sim);
     const edge = (site: 'a' | 'b'): LabProcess => startIn(site, `site ${site.toUpperCase()}`, ...node('src/main.ts', [
-      '--carriers', path.join(dir, 'carriers.yaml'), '--routes', path.join(dir, 'routes'), '--sip', `${ADDR[site]}:5060`,
+      '--carriers', path.join(dir, `carriers-${site}.yaml`), '--routes', path.join(dir, 'routes'), '--sip', `${ADDR[site]}:5060`,
       '--http', '127.0.0.1:8080', '--allow', '10.77.0.0/24', '--max-cps', '1000', '--max-cps-per-source', '1000',
     ]), { env: { ...process.env, LOG_LEVEL: 'info', TRUNKWISE_ADMIN_TOKEN: 'lab' }, keep: (l) => /"msg":"cdr"|"event":"upstream"|trunkwise ready|"level":[456]0/.test(l) });
     const a = edge('a');
@@ -117,7 +128,7 @@ export async function runLab(o: LabOptions): Promise<LabRun> {
     await sleep(1000);
     if (kam.child.exitCode !== null) throw new Error(`kamailio exited: ${kam.lines.map((l) => l.text).join(' | ')}`);
 
-    const totalS = o.phasesS.reduce((x, y) => x + y, 0);
+    const totalS = o.phases.reduce((x, p) => x + p.s, 0);
     const placed = Math.round(totalS * o.cps);
     const sippDir = path.join(dir, 'sipp');
     mkdirSync(sippDir);
@@ -126,28 +137,32 @@ export async function runLab(o: LabOptions): Promise<LabRun> {
     { cwd: sippDir, keep: () => false });
     procs.push(sipp);
     const phases: LabPhase[] = [];
-    for (let i = 0; i < LOSSES.length; i++) {
+    for (const p of o.phases) {
       const startMs = Date.now();
-      netns('loss', 'a', String(LOSSES[i]));
-      log(`phase "${NAMES[i]}" for ${o.phasesS[i]} s`);
-      await sleep(o.phasesS[i]! * 1000);
-      phases.push({ name: NAMES[i]!, loss: LOSSES[i]!, startMs, endMs: Date.now() });
+      netns('loss', 'a', String(p.loss));
+      log(`phase "${p.name}" for ${p.s} s`);
+      await sleep(p.s * 1000);
+      phases.push({ name: p.name, loss: p.loss, startMs, endMs: Date.now() });
     }
     // Calls placed near the end finish their hold and BYE.
     const finished = await Promise.race([sipp.exited.then(() => true), sleep(o.holdMs + 30_000).then(() => false)]);
     if (!finished) log('SIPp did not finish in time; stopping it');
     await sipp.stop();
 
+    const upstreamA = a.lines.filter((l) => l.text.includes('"event":"upstream"')).map((l) => [l.at, (JSON.parse(l.text) as { to: string }).to] as const);
     const observations: LabObservations = {
+      upstreamA,
       siteCalls: { a: cdrStarts(a), b: cdrStarts(b) },
       setups: readRtt(sippDir),
       failures: readFailures(sippDir),
-      dispatcherA: kam.lines.filter((l) => l.text.includes(`sip:${ADDR.a}:5060`)).map((l) => [l.at, l.text.includes('ds-down') ? 'down' : 'up'] as const),
+      dispatcherTimeoutsA: kam.lines.filter((l) => l.text.includes(`LAB ds-mark-timeout sip:${ADDR.a}:5060`)).map((l) => l.at),
+      // Only the dispatcher's own events, naming site A as the OPTIONS' R-URI (a ping) or as $du (an
+      // INVITE's timeout, ds_mark_dst: there the R-URI is the callee's).
+      dispatcherA: kam.lines.filter((l) => /LAB ds-(down|up) /.test(l.text) && l.text.includes(`=sip:${ADDR.a}:5060`)).map((l) => [l.at, l.text.includes('LAB ds-down ') ? 'down' : 'up'] as const),
     };
     const unanswered = sippFile(sippDir, '_logs.log').map((l) => /BYE-UNANSWERED (\S+)/.exec(l)?.[1]).filter((x): x is string => x !== undefined);
     const hungUp = new Set([...callerEnded(a), ...callerEnded(b)]);
     const totals = { ...readTotals(sippDir), byeUnanswered: unanswered.length, byeReachedEdge: unanswered.filter((id) => hungUp.has(id)).length };
-    const upstreamA = a.lines.filter((l) => l.text.includes('"event":"upstream"')).map((l) => [l.at, (JSON.parse(l.text) as { to: string }).to] as const);
     return { upstream: o.upstream, cps: o.cps, holdMs: o.holdMs, calls: { placed, ...totals }, phases: analysePhases(phases, observations), phaseTimes: phases, observations, upstreamA };
   } finally {
     for (const p of procs.reverse()) await p.stop().catch(() => undefined);
