@@ -6,6 +6,7 @@
 #   scripts/setup.sh fuzz       + g++ (builds the shim that lets Jazzer.js's prebuilt addon load: fuzz/parser/jazzer.sh)
 #   scripts/setup.sh ui         + chromium (the dashboard's browser tests), prometheus + prometheus-alertmanager (alert rules, Grafana queries)
 #   scripts/setup.sh redis      + redis-server (shared state between edges and workers: --redis, --workers)
+#   scripts/setup.sh lab        + kamailio, iptables (the outage lab: lab/outage-lab.sh, its short run in npm test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +27,7 @@ elif [ ! -d node_modules ] || [ "$(cat node_modules/.trunkwise-lock-sum 2>/dev/n
 fi
 
 # --- Debian packages -----------------------------------------------------------
-declare -A BIN=( [sip-tester]=sipp [iproute2]=ip [kamailio]=kamailio [tshark]=tshark [rtpengine-daemon]=rtpengine [baresip]=baresip [chromium]=chromium [prometheus]=promtool [prometheus-alertmanager]=amtool [redis-server]=redis-server [g++]=g++ )
+declare -A BIN=( [sip-tester]=sipp [iproute2]=ip [kamailio]=kamailio [tshark]=tshark [rtpengine-daemon]=rtpengine [baresip]=baresip [chromium]=chromium [prometheus]=promtool [prometheus-alertmanager]=amtool [redis-server]=redis-server [g++]=g++ [iptables]=iptables )
 pkgs=(sip-tester iproute2)
 for group in "$@"; do
   case "$group" in
@@ -34,8 +35,9 @@ for group in "$@"; do
     media) pkgs+=(rtpengine-daemon baresip) ;;
     ui) pkgs+=(chromium prometheus prometheus-alertmanager) ;;
     redis) pkgs+=(redis-server) ;;
+    lab) pkgs+=(kamailio iptables) ;;
     fuzz) pkgs+=(g++) ;;
-    *) echo "setup.sh: unknown group '$group' (known: bench, fuzz, media, ui, redis)" >&2; exit 2 ;;
+    *) echo "setup.sh: unknown group '$group' (known: bench, fuzz, lab, media, ui, redis)" >&2; exit 2 ;;
   esac
 done
 missing=()

@@ -5,7 +5,7 @@
 # ends with one line "N passed, N failed" (assertions) and a non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh media ui redis || exit 1
+bash scripts/setup.sh media ui redis lab || exit 1
 
 echo "== type check (tsc --noEmit)"
 t0=$SECONDS
