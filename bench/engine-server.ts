@@ -34,7 +34,13 @@ async function main(): Promise<void> {
   createInterface({ input: process.stdin }).on('line', (l) => {
     if (l.trim() !== 'counts') return;
     const s = engine?.stats();
-    process.stdout.write(`${JSON.stringify(s ? { serverTransactions: s.serverTransactions, clientTransactions: s.clientTransactions, dialogs: s.dialogs } : {})}\n`);
+    // Live memory: after a full GC when the process runs with --expose-gc (the bench does), so the
+    // heap is what the open transactions and dialogs hold, not garbage not yet collected.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const m = process.memoryUsage();
+    const mem = { heapMiB: Math.round(m.heapUsed / 1048576), externalMiB: Math.round(m.external / 1048576) };
+    process.stdout.write(`${JSON.stringify(s ? { serverTransactions: s.serverTransactions, clientTransactions: s.clientTransactions, dialogs: s.dialogs, ...mem } : {})}\n`);
   });
   process.stdout.write('ready\n');
   process.on('SIGTERM', () => void (engine ? engine.stop() : Promise.resolve()).then(() => process.exit(0)));

@@ -14,6 +14,7 @@
  * each step and after the ramp (polled until 0 once the 32 s windows close).
  * Max sustainable = the highest step with 0 failed calls and every call completed.
  * Usage: npx tsx bench/engine.bench.ts [rates…]   env: STEP_S (10), LAYOUTS (one,tcp,split), INGRESS (thread|inline),
+ *   RESULTS_NAME (results file base name, default engine…)
  *   CPU_PROF_DIR (run the servers under node --cpu-prof, profiles written there on exit), NODE_FLAGS
  */
 import type { ChildProcess } from 'node:child_process';
@@ -78,7 +79,7 @@ interface Server {
 
 function startServer(role: 'both' | 'both-tcp' | 'engine' | 'app'): Promise<Server> {
   const prof = process.env.CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.CPU_PROF_DIR] : [];
-  const proc = start(`engine-server ${role}`, process.execPath, [...prof, ...NODE_FLAGS, '--trace-gc', '--import', 'tsx', path.join(__dirname, 'engine-server.ts'), role, String(SIP_PORT), String(WIRE_PORT), `sip:127.0.0.1:${UAS_PORT}`, INGRESS],
+  const proc = start(`engine-server ${role}`, process.execPath, [...prof, ...NODE_FLAGS, '--trace-gc', '--expose-gc', '--import', 'tsx', path.join(__dirname, 'engine-server.ts'), role, String(SIP_PORT), String(WIRE_PORT), `sip:127.0.0.1:${UAS_PORT}`, INGRESS],
     { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout! });
   const waiting: Array<(l: string) => void> = [];
@@ -114,7 +115,13 @@ function startServer(role: 'both' | 'both-tcp' | 'engine' | 'app'): Promise<Serv
   });
 }
 
-const line = (c: EngineCounts | undefined): string => (c ? `${c.serverTransactions} server / ${c.clientTransactions} client transactions, ${c.dialogs} dialogs` : 'n/a');
+const line = (c: EngineCounts | undefined): string => (c ? `${c.serverTransactions} server / ${c.clientTransactions} client transactions, ${c.dialogs} dialogs${c.heapMiB !== undefined ? `, heap ${c.heapMiB} MiB + external ${c.externalMiB} MiB after GC` : ''}` : 'n/a');
+
+/** Live heap per open transaction (KiB) at the end of a step: what the 32 s windows cost in memory. */
+const perTxnKiB = (c: EngineCounts | undefined): string => {
+  const n = c ? c.serverTransactions + c.clientTransactions : 0;
+  return c?.heapMiB !== undefined && n > 0 ? String(Math.round(((c.heapMiB + (c.externalMiB ?? 0)) * 1024) / n * 10) / 10) : '—';
+};
 
 async function drained(s: Server, boundS: number): Promise<EngineCounts | undefined> {
   const until = Date.now() + boundS * 1000;
@@ -194,17 +201,18 @@ async function main(): Promise<void> {
     const r = results[l]!;
     const whole = l !== 'split';
     md.push(`## ${l}: ${DESCRIBE[l]}`, '',
-      `| offered cps | calls | ok | failed | retrans | ${whole ? 'CPU ms/call' : 'engine ms/call | app + srf ms/call | engine share'} | CPU % | RSS MiB | GC scavenges / ms, mark-compacts / ms | txns srv / cli / dialogs after |`,
-      `|---|---|---|---|---|${whole ? '---' : '---|---|---'}|---|---|---|---|`,
+      `| offered cps | calls | ok | failed | retrans | ${whole ? 'CPU ms/call' : 'engine ms/call | app + srf ms/call | engine share'} | CPU % | RSS MiB | GC scavenges / ms, mark-compacts / ms | txns srv / cli / dialogs after | heap + external MiB after GC | KiB per open txn |`,
+      `|---|---|---|---|---|${whole ? '---' : '---|---|---'}|---|---|---|---|---|---|`,
       ...r.steps.map((s) => `| ${s.rate} | ${s.calls} | ${s.successful} | ${s.failed} | ${s.retransmissions} | ${whole ? s.engineMsPerCall
         : `${s.engineMsPerCall} | ${s.appMsPerCall} | ${Math.round((s.engineMsPerCall / (s.engineMsPerCall + (s.appMsPerCall ?? 0))) * 100)} %`} | ${s.cpuPct} | ${s.rssMiB} | ${s.gc.scavenges} / ${s.gc.scavengeMs}, ${s.gc.markCompacts} / ${s.gc.markCompactMs} | `
-        + `${s.countsAfter ? `${s.countsAfter.serverTransactions} / ${s.countsAfter.clientTransactions} / ${s.countsAfter.dialogs}` : '—'} |`), '',
+        + `${s.countsAfter ? `${s.countsAfter.serverTransactions} / ${s.countsAfter.clientTransactions} / ${s.countsAfter.dialogs}` : '—'} | `
+        + `${s.countsAfter?.heapMiB !== undefined ? `${s.countsAfter.heapMiB} + ${s.countsAfter.externalMiB}` : '—'} | ${perTxnKiB(s.countsAfter)} |`), '',
       `Max at 0 failures: **${max(r.steps)} calls/s**. After the ramp: ${line(r.drainedCounts)}.`, '');
   }
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   // Variants (inline ingress, extra node flags) are written beside the default run, not over it.
-  const base = `engine${INGRESS === 'inline' ? '-inline' : ''}${NODE_FLAGS.length ? '-flags' : ''}`;
+  const base = process.env.RESULTS_NAME ?? `engine${INGRESS === 'inline' ? '-inline' : ''}${NODE_FLAGS.length ? '-flags' : ''}`;
   writeFileSync(path.join(dir, `${base}.md`), md.join('\n'));
   writeFileSync(path.join(dir, `${base}.json`), `${JSON.stringify({ machine, stepSeconds: STEP_S, holdMs: HOLD_MS, ingress: INGRESS, nodeFlags: NODE_FLAGS, results }, null, 2)}\n`);
   console.log(`written to bench/results/${base}.md`);

@@ -19,6 +19,9 @@ export interface EngineCounts {
   serverTransactions: number;
   clientTransactions: number;
   dialogs: number;
+  /** Engine bench only: JS heap used and external memory after a full GC, MiB. */
+  heapMiB?: number;
+  externalMiB?: number;
 }
 
 export interface SutOptions {
