@@ -14,11 +14,13 @@
  * each step and after the ramp (polled until 0 once the 32 s windows close).
  * Max sustainable = the highest step with 0 failed calls and every call completed.
  * Usage: npx tsx bench/engine.bench.ts [rates…]   env: STEP_S (10), LAYOUTS (one,tcp,split), INGRESS (thread|inline),
- *   RESULTS_NAME (results file base name, default engine…)
+ *   RESULTS_NAME (results file base name, default engine…), HEAP_AT=rate (a heap snapshot of the engine
+ *   process at the end of that step, written to HEAP_DIR or the temp dir and summarised in the log)
  *   CPU_PROF_DIR (run the servers under node --cpu-prof, profiles written there on exit), NODE_FLAGS
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { cpuNs, machineInfo, machineMarkdown, rssMiB } from './lib/machine';
@@ -72,6 +74,8 @@ interface GcTotals {
 
 interface Server {
   proc: ChildProcess;
+  /** Callers waiting for the server's next JSON line, in order. */
+  waiters: Array<(l: string) => void>;
   /** Running totals from the process's --trace-gc lines. */
   gc: GcTotals;
   counts(): Promise<EngineCounts | undefined>;
@@ -109,7 +113,7 @@ function startServer(role: 'both' | 'both-tcp' | 'engine' | 'app'): Promise<Serv
     proc.stdin!.write('counts\n');
   });
   return new Promise((resolve, reject) => {
-    ready = () => resolve({ proc, counts, gc });
+    ready = () => resolve({ proc, counts, gc, waiters: waiting });
     proc.on('exit', () => reject(new Error(`engine-server ${role} exited`)));
     setTimeout(() => reject(new Error(`engine-server ${role} did not start in 30 s`)), 30_000).unref();
   });
@@ -130,6 +134,16 @@ async function drained(s: Server, boundS: number): Promise<EngineCounts | undefi
     if (!c || c.serverTransactions + c.clientTransactions + c.dialogs === 0 || Date.now() > until) return c;
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+/** A heap snapshot of the engine process, summarised by object group and retainer (bench/lib/heap-summary.ts). */
+async function heapAt(s: Server, label: string): Promise<void> {
+  const file = path.join(process.env.HEAP_DIR ?? tmpdir(), `engine-${label}-${process.pid}.heapsnapshot`);
+  const done = new Promise<void>((resolve) => void s.waiters.push(() => resolve()));
+  s.proc.stdin!.write(`heap ${file}\n`);
+  await done;
+  const { summariseHeap, heapTable } = await import('./lib/heap-summary');
+  console.log(`  heap snapshot ${file}:\n${heapTable(summariseHeap(file, 30)).join('\n')}`);
 }
 
 async function runLayout(layout: Layout): Promise<{ steps: Step[]; drainedCounts?: EngineCounts }> {
@@ -167,6 +181,7 @@ async function runLayout(layout: Layout): Promise<{ steps: Step[]; drainedCounts
         },
       };
       steps.push(step);
+      if (Number(process.env.HEAP_AT) === rate) await heapAt(engine, `${layout}-${rate}`);
       console.log(`${step.successful} ok, ${step.failed} failed, ${step.retransmissions} retrans, CPU ${step.cpuPct} %, `
         + `${layout !== 'split' ? `${step.engineMsPerCall} ms/call` : `engine ${step.engineMsPerCall} + app/srf ${step.appMsPerCall} ms/call`}, RSS ${step.rssMiB} MiB, GC ${step.gc.scavenges} scavenges ${step.gc.scavengeMs} ms + ${step.gc.markCompacts} mark-compacts ${step.gc.markCompactMs} ms; after: ${line(step.countsAfter)}`);
       if (step.failed > 0 || step.successful < calls) break;
