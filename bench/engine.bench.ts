@@ -14,12 +14,15 @@
  * each step and after the ramp (polled until 0 once the 32 s windows close).
  * Max sustainable = the highest step with 0 failed calls and every call completed.
  * Usage: npx tsx bench/engine.bench.ts [rates…]   env: STEP_S (10), LAYOUTS (one,tcp,split), INGRESS (thread|inline),
- *   RESULTS_NAME (results file base name, default engine…), HEAP_AT=rate (a heap snapshot of the engine
+ *   BUILD (dist: the engine server compiled by tsc into a temp dir, as production runs — default; sources:
+ *   under tsx, whose esbuild transform names every closure with a defineProperty: more CPU and ~256 bytes
+ *   more per closure), RESULTS_NAME (results file base name, default engine…), HEAP_AT=rate (a heap snapshot of the engine
  *   process at the end of that step, written to HEAP_DIR or the temp dir and summarised in the log)
  *   CPU_PROF_DIR (run the servers under node --cpu-prof, profiles written there on exit), NODE_FLAGS
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,6 +44,18 @@ const WIRE_PORT = 9360;
 const UAS_PORT = 5390;
 
 type Layout = 'one' | 'tcp' | 'split';
+
+const BUILD = process.env.BUILD === 'sources' ? 'sources' : 'dist';
+let compiled: { dir: string } | undefined;
+
+/** The whole project compiled by tsc (sources, tests' apps, benches) into a temp dir, node_modules linked beside it. */
+function compile(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tw-engine-build-'));
+  const root = path.join(__dirname, '..');
+  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.json'), '--outDir', dir, '--sourceMap', 'false'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 const DESCRIBE: Record<Layout, string> = {
   one: 'engine + B2BUA in one process, in-process wire link',
@@ -83,7 +98,8 @@ interface Server {
 
 function startServer(role: 'both' | 'both-tcp' | 'engine' | 'app'): Promise<Server> {
   const prof = process.env.CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.CPU_PROF_DIR] : [];
-  const proc = start(`engine-server ${role}`, process.execPath, [...prof, ...NODE_FLAGS, '--trace-gc', '--expose-gc', '--import', 'tsx', path.join(__dirname, 'engine-server.ts'), role, String(SIP_PORT), String(WIRE_PORT), `sip:127.0.0.1:${UAS_PORT}`, INGRESS],
+  const entry = compiled ? [path.join(compiled.dir, 'bench', 'engine-server.js')] : ['--import', 'tsx', path.join(__dirname, 'engine-server.ts')];
+  const proc = start(`engine-server ${role}`, process.execPath, [...prof, ...NODE_FLAGS, '--trace-gc', '--expose-gc', ...entry, role, String(SIP_PORT), String(WIRE_PORT), `sip:127.0.0.1:${UAS_PORT}`, INGRESS],
     { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout! });
   const waiting: Array<(l: string) => void> = [];
@@ -199,14 +215,21 @@ async function runLayout(layout: Layout): Promise<{ steps: Step[]; drainedCounts
 async function main(): Promise<void> {
   const machine = machineInfo();
   console.log(`engine benchmark — ${machine.cpuModel} × ${machine.cores}, ${machine.kernel}, node ${machine.node}`);
-  console.log(`method: SIPp uac → engine + minimal srf B2BUA → SIPp uas, UDP loopback, ${STEP_S}s per step, hold ${HOLD_MS} ms; layouts ${LAYOUTS.join(', ')}`);
+  console.log(`method: SIPp uac → engine + minimal srf B2BUA → SIPp uas, UDP loopback, ${STEP_S}s per step, hold ${HOLD_MS} ms; layouts ${LAYOUTS.join(', ')}; ${BUILD}`);
   const results: Partial<Record<Layout, Awaited<ReturnType<typeof runLayout>>>> = {};
-  for (const l of LAYOUTS) results[l] = await runLayout(l);
+  const built = BUILD === 'dist' ? compile() : undefined;
+  compiled = built;
+  try {
+    for (const l of LAYOUTS) results[l] = await runLayout(l);
+  } finally {
+    built?.remove();
+  }
   const max = (steps: readonly Step[]): number => steps.filter((s) => s.failed === 0 && s.successful === s.calls).pop()?.rate ?? 0;
   const md = [
     '# Engine benchmark: the embedded engine + minimal srf B2BUA', '',
     machineMarkdown(machine),
-    `Method: SIPp \`uac\` → engine + minimal drachtio-srf B2BUA (test/apps/minimal-b2bua.ts) → SIPp \`uas\`, UDP on loopback; ${STEP_S} s per step; hold ${HOLD_MS} ms; UDP ingress ${INGRESS}. `
+    `Method: SIPp \`uac\` → engine + minimal drachtio-srf B2BUA (test/apps/minimal-b2bua.ts) → SIPp \`uas\`, UDP on loopback; ${STEP_S} s per step; hold ${HOLD_MS} ms; UDP ingress ${INGRESS}; `
+    + `${BUILD === 'dist' ? 'compiled by tsc (as production runs)' : 'sources under tsx'}. `
     + 'CPU from /proc/PID/task/*/schedstat (all threads), per call = CPU over the step / calls. "one" = engine and B2BUA in one process over the in-process wire link (as trunkwise runs); '
     + '"tcp" = the same with srf on loopback TCP (before issue 11); "split" = the engine alone in one process and the B2BUA + drachtio-srf in another over loopback TCP, so the engine\'s own CPU per call and the app + srf share are read apart. '
     + `GC from the server's --trace-gc lines (the engine process in "split")${NODE_FLAGS.length ? `; node flags ${NODE_FLAGS.join(' ')}` : ''}. `

@@ -221,6 +221,10 @@ export class ClientSide {
       onRetired: () => {
         entry.request = requestSkeleton(entry.request);
         entry.pendingCancel = undefined;
+        entry.onFinal = undefined; // the final has been handled; retransmissions never reach it
+        // A re-INVITE's retransmitted 2xx re-sends the dialog's ACK (handleResponse); an initial INVITE's
+        // finds its dialog by id (uac-invite.ts); other requests need it no more.
+        if (entry.request.method !== 'INVITE' || entry.inviteDialogId) entry.dialog = undefined;
       },
     });
     this.byKey.set(key, entry);

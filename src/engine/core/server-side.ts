@@ -222,6 +222,7 @@ export class ServerSide {
       const awaiting = d.awaitingAckTxn ? this.byWireId.get(d.awaitingAckTxn) : undefined;
       d.awaitingAckTxn = undefined;
       awaiting?.txn.receiveAck(req);
+      if (awaiting) awaiting.dialog = undefined; // its wait window needs it no more (see onRetired)
       this.ctx.dialogs.remove(d); // drachtio clears the dialog on receipt of BYE
       // RFC 3261 §15.1.2: requests of the dialog still unanswered (a re-INVITE the app was relaying)
       // get 487 — the app may never answer them once the call is over (findings #8).
@@ -275,6 +276,7 @@ export class ServerSide {
     if (!awaiting) return; // retransmitted ACK: already delivered
     d.awaitingAckTxn = undefined;
     awaiting.txn.receiveAck(ack);
+    awaiting.dialog = undefined; // its wait window needs it no more (see onRetired)
     const { text, bytes } = encode(ack);
     safeSend(d.client, sipToApp(metaFor('network', m.source, bytes), randomUUID(), d.id, text));
   }
@@ -352,6 +354,8 @@ export class ServerSide {
       onRetired: () => {
         entry.request = requestSkeleton(entry.request);
         entry.guard = undefined;
+        // Past the final only a 2xx still waiting for its ACK needs the dialog (timer H → BYE).
+        if (entry.dialog?.awaitingAckTxn !== wireTxnId) entry.dialog = undefined;
       },
     });
     Object.assign(entry, { wireTxnId, key, createdAt: this.ctx.clock.now(), txn, request: req, replyTo, local: m.local, client, toTag: generateTag(), dialog, finalStatus: 0, reliable: undefined, guard: undefined });
