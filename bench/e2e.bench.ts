@@ -210,7 +210,7 @@ export function stepLine(r: StepResult): string {
 }
 
 export function countsLine(c: EngineCounts): string {
-  return `${c.serverTransactions} server / ${c.clientTransactions} client transactions, ${c.dialogs} dialogs`;
+  return `${c.serverTransactions} server / ${c.clientTransactions} client transactions, ${c.dialogs} dialogs${c.probeTransactions ? ` (+ ${c.probeTransactions} carrier OPTIONS probes)` : ''}`;
 }
 
 /** Poll the engine until its transactions and dialogs are 0 (their 32 s windows closed), at most boundS. */

@@ -11,6 +11,7 @@
  * transactions and dialogs as one JSON line (roles both / engine).
  */
 import { createInterface } from 'node:readline';
+import { writeHeapSnapshot } from 'node:v8';
 import { SipEngine, type UdpIngress } from '../src/engine';
 import { startMinimalB2bua } from '../test/apps/minimal-b2bua';
 
@@ -32,9 +33,21 @@ async function main(): Promise<void> {
     await startMinimalB2bua({ host: '127.0.0.1', port: Number(wirePort), secret: 'bench', target, ...(local && { local }) });
   }
   createInterface({ input: process.stdin }).on('line', (l) => {
+    // `heap FILE`: a heap snapshot now (HEAP_AT in the bench), answered with one JSON line when written.
+    if (l.startsWith('heap ')) {
+      const file = writeHeapSnapshot(l.slice(5).trim());
+      process.stdout.write(`${JSON.stringify({ heapSnapshot: file })}\n`);
+      return;
+    }
     if (l.trim() !== 'counts') return;
     const s = engine?.stats();
-    process.stdout.write(`${JSON.stringify(s ? { serverTransactions: s.serverTransactions, clientTransactions: s.clientTransactions, dialogs: s.dialogs } : {})}\n`);
+    // Live memory: after a full GC when the process runs with --expose-gc (the bench does), so the
+    // heap is what the open transactions and dialogs hold, not garbage not yet collected.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const m = process.memoryUsage();
+    const mem = { heapMiB: Math.round(m.heapUsed / 1048576), externalMiB: Math.round(m.external / 1048576) };
+    process.stdout.write(`${JSON.stringify(s ? { serverTransactions: s.serverTransactions, clientTransactions: s.clientTransactions, dialogs: s.dialogs, ...mem } : {})}\n`);
   });
   process.stdout.write('ready\n');
   process.on('SIGTERM', () => void (engine ? engine.stop() : Promise.resolve()).then(() => process.exit(0)));

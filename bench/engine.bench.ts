@@ -14,10 +14,16 @@
  * each step and after the ramp (polled until 0 once the 32 s windows close).
  * Max sustainable = the highest step with 0 failed calls and every call completed.
  * Usage: npx tsx bench/engine.bench.ts [rates…]   env: STEP_S (10), LAYOUTS (one,tcp,split), INGRESS (thread|inline),
+ *   BUILD (dist: the engine server compiled by tsc into a temp dir, as production runs — default; sources:
+ *   under tsx, whose esbuild transform names every closure with a defineProperty: more CPU and ~256 bytes
+ *   more per closure), RESULTS_NAME (results file base name, default engine…), HEAP_AT=rate (a heap snapshot of the engine
+ *   process at the end of that step, written to HEAP_DIR or the temp dir and summarised in the log)
  *   CPU_PROF_DIR (run the servers under node --cpu-prof, profiles written there on exit), NODE_FLAGS
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { cpuNs, machineInfo, machineMarkdown, rssMiB } from './lib/machine';
@@ -38,6 +44,18 @@ const WIRE_PORT = 9360;
 const UAS_PORT = 5390;
 
 type Layout = 'one' | 'tcp' | 'split';
+
+const BUILD = process.env.BUILD === 'sources' ? 'sources' : 'dist';
+let compiled: { dir: string } | undefined;
+
+/** The whole project compiled by tsc (sources, tests' apps, benches) into a temp dir, node_modules linked beside it. */
+function compile(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tw-engine-build-'));
+  const root = path.join(__dirname, '..');
+  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.json'), '--outDir', dir, '--sourceMap', 'false'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 const DESCRIBE: Record<Layout, string> = {
   one: 'engine + B2BUA in one process, in-process wire link',
@@ -71,6 +89,8 @@ interface GcTotals {
 
 interface Server {
   proc: ChildProcess;
+  /** Callers waiting for the server's next JSON line, in order. */
+  waiters: Array<(l: string) => void>;
   /** Running totals from the process's --trace-gc lines. */
   gc: GcTotals;
   counts(): Promise<EngineCounts | undefined>;
@@ -78,7 +98,8 @@ interface Server {
 
 function startServer(role: 'both' | 'both-tcp' | 'engine' | 'app'): Promise<Server> {
   const prof = process.env.CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.CPU_PROF_DIR] : [];
-  const proc = start(`engine-server ${role}`, process.execPath, [...prof, ...NODE_FLAGS, '--trace-gc', '--import', 'tsx', path.join(__dirname, 'engine-server.ts'), role, String(SIP_PORT), String(WIRE_PORT), `sip:127.0.0.1:${UAS_PORT}`, INGRESS],
+  const entry = compiled ? [path.join(compiled.dir, 'bench', 'engine-server.js')] : ['--import', 'tsx', path.join(__dirname, 'engine-server.ts')];
+  const proc = start(`engine-server ${role}`, process.execPath, [...prof, ...NODE_FLAGS, '--trace-gc', '--expose-gc', ...entry, role, String(SIP_PORT), String(WIRE_PORT), `sip:127.0.0.1:${UAS_PORT}`, INGRESS],
     { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout! });
   const waiting: Array<(l: string) => void> = [];
@@ -108,13 +129,19 @@ function startServer(role: 'both' | 'both-tcp' | 'engine' | 'app'): Promise<Serv
     proc.stdin!.write('counts\n');
   });
   return new Promise((resolve, reject) => {
-    ready = () => resolve({ proc, counts, gc });
+    ready = () => resolve({ proc, counts, gc, waiters: waiting });
     proc.on('exit', () => reject(new Error(`engine-server ${role} exited`)));
     setTimeout(() => reject(new Error(`engine-server ${role} did not start in 30 s`)), 30_000).unref();
   });
 }
 
-const line = (c: EngineCounts | undefined): string => (c ? `${c.serverTransactions} server / ${c.clientTransactions} client transactions, ${c.dialogs} dialogs` : 'n/a');
+const line = (c: EngineCounts | undefined): string => (c ? `${c.serverTransactions} server / ${c.clientTransactions} client transactions, ${c.dialogs} dialogs${c.heapMiB !== undefined ? `, heap ${c.heapMiB} MiB + external ${c.externalMiB} MiB after GC` : ''}` : 'n/a');
+
+/** Live heap per open transaction (KiB) at the end of a step: what the 32 s windows cost in memory. */
+const perTxnKiB = (c: EngineCounts | undefined): string => {
+  const n = c ? c.serverTransactions + c.clientTransactions : 0;
+  return c?.heapMiB !== undefined && n > 0 ? String(Math.round(((c.heapMiB + (c.externalMiB ?? 0)) * 1024) / n * 10) / 10) : '—';
+};
 
 async function drained(s: Server, boundS: number): Promise<EngineCounts | undefined> {
   const until = Date.now() + boundS * 1000;
@@ -123,6 +150,16 @@ async function drained(s: Server, boundS: number): Promise<EngineCounts | undefi
     if (!c || c.serverTransactions + c.clientTransactions + c.dialogs === 0 || Date.now() > until) return c;
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+/** A heap snapshot of the engine process, summarised by object group and retainer (bench/lib/heap-summary.ts). */
+async function heapAt(s: Server, label: string): Promise<void> {
+  const file = path.join(process.env.HEAP_DIR ?? tmpdir(), `engine-${label}-${process.pid}.heapsnapshot`);
+  const done = new Promise<void>((resolve) => void s.waiters.push(() => resolve()));
+  s.proc.stdin!.write(`heap ${file}\n`);
+  await done;
+  const { summariseHeap, heapTable } = await import('./lib/heap-summary');
+  console.log(`  heap snapshot ${file}:\n${heapTable(summariseHeap(file, 30)).join('\n')}`);
 }
 
 async function runLayout(layout: Layout): Promise<{ steps: Step[]; drainedCounts?: EngineCounts }> {
@@ -160,6 +197,7 @@ async function runLayout(layout: Layout): Promise<{ steps: Step[]; drainedCounts
         },
       };
       steps.push(step);
+      if (Number(process.env.HEAP_AT) === rate) await heapAt(engine, `${layout}-${rate}`);
       console.log(`${step.successful} ok, ${step.failed} failed, ${step.retransmissions} retrans, CPU ${step.cpuPct} %, `
         + `${layout !== 'split' ? `${step.engineMsPerCall} ms/call` : `engine ${step.engineMsPerCall} + app/srf ${step.appMsPerCall} ms/call`}, RSS ${step.rssMiB} MiB, GC ${step.gc.scavenges} scavenges ${step.gc.scavengeMs} ms + ${step.gc.markCompacts} mark-compacts ${step.gc.markCompactMs} ms; after: ${line(step.countsAfter)}`);
       if (step.failed > 0 || step.successful < calls) break;
@@ -177,14 +215,21 @@ async function runLayout(layout: Layout): Promise<{ steps: Step[]; drainedCounts
 async function main(): Promise<void> {
   const machine = machineInfo();
   console.log(`engine benchmark — ${machine.cpuModel} × ${machine.cores}, ${machine.kernel}, node ${machine.node}`);
-  console.log(`method: SIPp uac → engine + minimal srf B2BUA → SIPp uas, UDP loopback, ${STEP_S}s per step, hold ${HOLD_MS} ms; layouts ${LAYOUTS.join(', ')}`);
+  console.log(`method: SIPp uac → engine + minimal srf B2BUA → SIPp uas, UDP loopback, ${STEP_S}s per step, hold ${HOLD_MS} ms; layouts ${LAYOUTS.join(', ')}; ${BUILD}`);
   const results: Partial<Record<Layout, Awaited<ReturnType<typeof runLayout>>>> = {};
-  for (const l of LAYOUTS) results[l] = await runLayout(l);
+  const built = BUILD === 'dist' ? compile() : undefined;
+  compiled = built;
+  try {
+    for (const l of LAYOUTS) results[l] = await runLayout(l);
+  } finally {
+    built?.remove();
+  }
   const max = (steps: readonly Step[]): number => steps.filter((s) => s.failed === 0 && s.successful === s.calls).pop()?.rate ?? 0;
   const md = [
     '# Engine benchmark: the embedded engine + minimal srf B2BUA', '',
     machineMarkdown(machine),
-    `Method: SIPp \`uac\` → engine + minimal drachtio-srf B2BUA (test/apps/minimal-b2bua.ts) → SIPp \`uas\`, UDP on loopback; ${STEP_S} s per step; hold ${HOLD_MS} ms; UDP ingress ${INGRESS}. `
+    `Method: SIPp \`uac\` → engine + minimal drachtio-srf B2BUA (test/apps/minimal-b2bua.ts) → SIPp \`uas\`, UDP on loopback; ${STEP_S} s per step; hold ${HOLD_MS} ms; UDP ingress ${INGRESS}; `
+    + `${BUILD === 'dist' ? 'compiled by tsc (as production runs)' : 'sources under tsx'}. `
     + 'CPU from /proc/PID/task/*/schedstat (all threads), per call = CPU over the step / calls. "one" = engine and B2BUA in one process over the in-process wire link (as trunkwise runs); '
     + '"tcp" = the same with srf on loopback TCP (before issue 11); "split" = the engine alone in one process and the B2BUA + drachtio-srf in another over loopback TCP, so the engine\'s own CPU per call and the app + srf share are read apart. '
     + `GC from the server's --trace-gc lines (the engine process in "split")${NODE_FLAGS.length ? `; node flags ${NODE_FLAGS.join(' ')}` : ''}. `
@@ -194,17 +239,18 @@ async function main(): Promise<void> {
     const r = results[l]!;
     const whole = l !== 'split';
     md.push(`## ${l}: ${DESCRIBE[l]}`, '',
-      `| offered cps | calls | ok | failed | retrans | ${whole ? 'CPU ms/call' : 'engine ms/call | app + srf ms/call | engine share'} | CPU % | RSS MiB | GC scavenges / ms, mark-compacts / ms | txns srv / cli / dialogs after |`,
-      `|---|---|---|---|---|${whole ? '---' : '---|---|---'}|---|---|---|---|`,
+      `| offered cps | calls | ok | failed | retrans | ${whole ? 'CPU ms/call' : 'engine ms/call | app + srf ms/call | engine share'} | CPU % | RSS MiB | GC scavenges / ms, mark-compacts / ms | txns srv / cli / dialogs after | heap + external MiB after GC | KiB per open txn |`,
+      `|---|---|---|---|---|${whole ? '---' : '---|---|---'}|---|---|---|---|---|---|`,
       ...r.steps.map((s) => `| ${s.rate} | ${s.calls} | ${s.successful} | ${s.failed} | ${s.retransmissions} | ${whole ? s.engineMsPerCall
         : `${s.engineMsPerCall} | ${s.appMsPerCall} | ${Math.round((s.engineMsPerCall / (s.engineMsPerCall + (s.appMsPerCall ?? 0))) * 100)} %`} | ${s.cpuPct} | ${s.rssMiB} | ${s.gc.scavenges} / ${s.gc.scavengeMs}, ${s.gc.markCompacts} / ${s.gc.markCompactMs} | `
-        + `${s.countsAfter ? `${s.countsAfter.serverTransactions} / ${s.countsAfter.clientTransactions} / ${s.countsAfter.dialogs}` : '—'} |`), '',
+        + `${s.countsAfter ? `${s.countsAfter.serverTransactions} / ${s.countsAfter.clientTransactions} / ${s.countsAfter.dialogs}` : '—'} | `
+        + `${s.countsAfter?.heapMiB !== undefined ? `${s.countsAfter.heapMiB} + ${s.countsAfter.externalMiB}` : '—'} | ${perTxnKiB(s.countsAfter)} |`), '',
       `Max at 0 failures: **${max(r.steps)} calls/s**. After the ramp: ${line(r.drainedCounts)}.`, '');
   }
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   // Variants (inline ingress, extra node flags) are written beside the default run, not over it.
-  const base = `engine${INGRESS === 'inline' ? '-inline' : ''}${NODE_FLAGS.length ? '-flags' : ''}`;
+  const base = process.env.RESULTS_NAME ?? `engine${INGRESS === 'inline' ? '-inline' : ''}${NODE_FLAGS.length ? '-flags' : ''}`;
   writeFileSync(path.join(dir, `${base}.md`), md.join('\n'));
   writeFileSync(path.join(dir, `${base}.json`), `${JSON.stringify({ machine, stepSeconds: STEP_S, holdMs: HOLD_MS, ingress: INGRESS, nodeFlags: NODE_FLAGS, results }, null, 2)}\n`);
   console.log(`written to bench/results/${base}.md`);

@@ -27,7 +27,7 @@ export function e2eMethod(o: E2eOptions): string[] {
     'CPU: /proc/PID/task/*/schedstat (ns of run time, all threads; tick-based counters undercount on these machines), sampled every 250 ms; % of one core over the steady part of the step (1 s after the first INVITE to the last INVITE). Kamailio = the sum over all its processes. "ms/call" = the system\'s CPU over the whole step (drain included) / calls. The load generators\' CPU is shown so a saturated machine is visible: 100 % per core, ' + 'the machine has the cores listed below.',
     'Memory: PSS (proportional set size, /proc/PID/smaps_rollup) summed over the system\'s processes, peak sampled once a second — Kamailio\'s workers share one shm pool, which PSS counts once.',
     `Max sustainable calls/s (issue 11): the highest step with 0 failed and 0 unfinished calls (caller and carrier SIPp alike), every INVITE answered 2xx, achieved ≥ 90 % of offered, the step within its time bound, **and setup p99 ≤ ${P99_LIMIT_MS} ms** — a quarter-second tail is not "sustained" for someone waiting for an alarm call. "0 failed" = the same without the p99 condition (the definition before issue 11), shown beside it. Retransmissions do not disqualify a step but are reported; "clean" = also 0 retransmissions. A ramp stops after 2 steps in a row with failures.`,
-    'Engine counts (trunkwise): server/client transactions and dialogs from GET /health right after each step (finished transactions wait out their 32 s windows) and once more after the ramp, polled until 0 (at most 45 s).',
+    'Engine counts (trunkwise): server/client transactions and dialogs from GET /health right after each step (finished transactions wait out their 32 s windows) and once more after the ramp, polled until 0 (at most 45 s). Client transactions exclude the carriers\' OPTIONS probes (`clientOptionsTransactions`: about 25 always open — five carriers probed every second, each probe in timer K for 5 s), shown apart.',
   ];
 }
 
@@ -83,7 +83,7 @@ export async function writeE2e(dir: string, m: MachineInfo, o: E2eOptions, runs:
   const md = [...header('End-to-end load: trunkwise and Kamailio, same run', m, e2eMethod(o)), '## Result', '',
     ...table(['system', `max sustainable calls/s (0 failed, p99 ≤ ${P99_LIMIT_MS} ms)`, 'max calls/s with 0 failed', 'engine after the ramp'], runs.map((r) => [LABEL[r.system]!,
       `**${r.maxSustainableCps}**${r.error ? ` (error: ${r.error})` : ''}`, r.maxZeroFailCps ?? '—',
-      r.engineDrained ? `${r.engineDrained.serverTransactions} / ${r.engineDrained.clientTransactions} transactions, ${r.engineDrained.dialogs} dialogs after ${r.engineDrained.afterS} s` : '—'])),
+      r.engineDrained ? `${r.engineDrained.serverTransactions} / ${r.engineDrained.clientTransactions} transactions, ${r.engineDrained.dialogs} dialogs after ${r.engineDrained.afterS} s${r.engineDrained.probeTransactions ? ` (+ ${r.engineDrained.probeTransactions} OPTIONS probes)` : ''}` : '—'])),
     ...(tw && ka ? [`trunkwise / Kamailio max sustainable: **${ratio(tw.maxSustainableCps, ka.maxSustainableCps)}** (0 failed only: ${ratio(tw.maxZeroFailCps, ka.maxZeroFailCps)})`, ''] : []),
     ...analysis.map((a) => `${a}\n`),
     '![setup latency vs calls/s](e2e-latency.png)', '', '![CPU vs calls/s](e2e-cpu.png)', ''];

@@ -19,6 +19,14 @@ export interface EngineCounts {
   serverTransactions: number;
   clientTransactions: number;
   dialogs: number;
+  /**
+   * e2e: the carriers' OPTIONS probes among the client transactions — always a few in flight or in
+   * timer K (5 carriers × 1 probe/s × T4 5 s ≈ 25), never "left over"; clientTransactions excludes them.
+   */
+  probeTransactions?: number;
+  /** Engine bench only: JS heap used and external memory after a full GC, MiB. */
+  heapMiB?: number;
+  externalMiB?: number;
 }
 
 export interface SutOptions {

@@ -113,10 +113,12 @@ export async function startTrunkwise(o: TrunkwiseSutOptions): Promise<Sut> {
   };
 }
 
-/** The engine's transaction and dialog counts from GET /health, or undefined when it does not answer. */
+/** The engine's transaction and dialog counts from GET /health (client ones without the carrier probes), or undefined when it does not answer. */
 async function engineCounts(httpPort: number): Promise<EngineCounts | undefined> {
   const body = await fetch(`http://127.0.0.1:${httpPort}/health`).then((r) => r.json() as Promise<{ engine?: Partial<EngineCounts> }>, () => undefined);
   const e = body?.engine;
   if (!e || typeof e.serverTransactions !== 'number' || typeof e.clientTransactions !== 'number' || typeof e.dialogs !== 'number') return undefined;
-  return { serverTransactions: e.serverTransactions, clientTransactions: e.clientTransactions, dialogs: e.dialogs };
+  // The carrier probes' OPTIONS are counted apart: they never drain while the app runs (issue 11's "25 left").
+  const probes = typeof (e as { clientOptionsTransactions?: unknown }).clientOptionsTransactions === 'number' ? (e as { clientOptionsTransactions: number }).clientOptionsTransactions : 0;
+  return { serverTransactions: e.serverTransactions, clientTransactions: e.clientTransactions - probes, dialogs: e.dialogs, probeTransactions: probes };
 }

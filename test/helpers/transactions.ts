@@ -1,6 +1,7 @@
 /** Shared fixtures for the transaction unit tests: a recording transport and message builders. */
 import { SipHeaders, type SipRequest, type SipResponse, type Target } from '../../src/sip/message';
 import type { TransactionTransport } from '../../src/engine/transaction/types';
+import { serializeMessage } from '../../src/sip/serializer';
 
 export const UDP: Target = { protocol: 'udp', address: '127.0.0.1', port: 5099 };
 export const TCP: Target = { protocol: 'tcp', address: '127.0.0.1', port: 5099 };
@@ -13,6 +14,28 @@ export interface Sent {
 export function recorder(now: () => number): TransactionTransport & { sent: Sent[] } {
   const sent: Sent[] = [];
   return { sent, send: (msg) => void sent.push({ at: now(), msg }), isReliable: (t) => t.protocol !== 'udp' };
+}
+
+export interface WireCopy {
+  at: number;
+  /** Start line: `SIP/2.0 486 x`, `ACK sip:… SIP/2.0`. */
+  first: string;
+  bytes: Buffer;
+  /** Sent from bytes a transaction kept (sendBytes), not from a message. */
+  kept: boolean;
+}
+
+/** A transport that offers sentBytes/sendBytes as the engine's does, recording every send as the bytes on the wire. */
+export function byteTransport(now: () => number): TransactionTransport & { wire: WireCopy[] } {
+  const wire: WireCopy[] = [];
+  const rec = (bytes: Buffer, kept: boolean): void => void wire.push({ at: now(), first: bytes.toString('latin1').split('\r\n', 1)[0]!, bytes, kept });
+  return {
+    wire,
+    send: (msg) => rec(serializeMessage(msg, true), false),
+    isReliable: (t) => t.protocol !== 'udp',
+    sentBytes: (msg) => serializeMessage(msg, true),
+    sendBytes: (bytes) => rec(bytes, true),
+  };
 }
 
 export function request(method: string, extra: Array<[string, string]> = []): SipRequest {

@@ -23,6 +23,7 @@ import type { SessionTimers } from './session-timer';
 import { UacInvite } from './uac-invite';
 import { rememberLocalSdp } from './uas-responses';
 import { staleTransactions, type TransactionSummary } from './txn-summary';
+import { requestSkeleton } from './txn-retire';
 
 /** drachtio-server's answers to an app's ACK that it will not send (sip-dialog-controller.cpp). */
 export const ACK_NOT_SENT = {
@@ -210,12 +211,21 @@ export class ClientSide {
     } as ClientEntry;
     entry.txn = createClientTxn(this.ctx, req, target, {
       onResponse: (res) => this.handleResponse(entry, res),
-      onFailure: (reason) => this.handleResponse(entry, synthesize(req, reason === 'timeout' ? 408 : 503)),
+      // Through the entry, not `req`: onRetired swaps in the request's skeleton for the wait window.
+      onFailure: (reason) => this.handleResponse(entry, synthesize(entry.request, reason === 'timeout' ? 408 : 503)),
       onTerminated: () => {
         if (this.byKey.get(key) === entry) this.byKey.delete(key);
         this.byWireId.delete(wireTxnId);
       },
       onTimerC: () => this.onTimerC(entry),
+      onRetired: () => {
+        entry.request = requestSkeleton(entry.request);
+        entry.pendingCancel = undefined;
+        entry.onFinal = undefined; // the final has been handled; retransmissions never reach it
+        // A re-INVITE's retransmitted 2xx re-sends the dialog's ACK (handleResponse); an initial INVITE's
+        // finds its dialog by id (uac-invite.ts); other requests need it no more.
+        if (entry.request.method !== 'INVITE' || entry.inviteDialogId) entry.dialog = undefined;
+      },
     });
     this.byKey.set(key, entry);
     this.byWireId.set(wireTxnId, entry);

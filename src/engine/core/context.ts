@@ -20,7 +20,7 @@ export interface SpammerRules {
 }
 
 /** What the core needs from the transport layer (the real one, or a recording fake in unit tests). */
-export type CoreTransport = Pick<TransportLayer, 'send' | 'isReliable' | 'localFor' | 'listeners'>;
+export type CoreTransport = Pick<TransportLayer, 'send' | 'isReliable' | 'localFor' | 'listeners'> & Partial<Pick<TransportLayer, 'sendBytes'>>;
 
 /** What the core needs from the wire-protocol server. */
 export type CoreWire = Pick<WireServer, 'selectClient' | 'clientsFor'>;

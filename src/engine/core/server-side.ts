@@ -27,6 +27,7 @@ import { buildEngineBye } from './request-builder';
 import { methodRejection, requestRejection } from './request-checks';
 import { staleTransactions, type TransactionSummary } from './txn-summary';
 import { armGuard } from './answer-guard';
+import { requestSkeleton } from './txn-retire';
 
 interface ServerEntry extends UasExchange {
   key: string;
@@ -221,6 +222,7 @@ export class ServerSide {
       const awaiting = d.awaitingAckTxn ? this.byWireId.get(d.awaitingAckTxn) : undefined;
       d.awaitingAckTxn = undefined;
       awaiting?.txn.receiveAck(req);
+      if (awaiting) awaiting.dialog = undefined; // its wait window needs it no more (see onRetired)
       this.ctx.dialogs.remove(d); // drachtio clears the dialog on receipt of BYE
       // RFC 3261 §15.1.2: requests of the dialog still unanswered (a re-INVITE the app was relaying)
       // get 487 — the app may never answer them once the call is over (findings #8).
@@ -274,6 +276,7 @@ export class ServerSide {
     if (!awaiting) return; // retransmitted ACK: already delivered
     d.awaitingAckTxn = undefined;
     awaiting.txn.receiveAck(ack);
+    awaiting.dialog = undefined; // its wait window needs it no more (see onRetired)
     const { text, bytes } = encode(ack);
     safeSend(d.client, sipToApp(metaFor('network', m.source, bytes), randomUUID(), d.id, text));
   }
@@ -333,19 +336,27 @@ export class ServerSide {
     const wireTxnId = randomUUID();
     const replyTo = responseTarget(req, m.source);
     const entry = {} as ServerEntry;
+    // The callbacks read the request through the entry, never `req`: a closure over it would keep the
+    // whole parsed request for the wait window after onRetired swapped in its skeleton.
     const txn = createServerTxn(this.ctx, req, replyTo, {
       onTerminated: () => {
         entry.reliable?.stop();
         entry.guard?.cancel();
         // Ended with no final response (the caller's connection failed): its early dialog ends too.
-        if (!entry.finalStatus && entry.dialog?.state === 'early' && !getToTag(req)) endEarlyDialog(this.ctx.dialogs, entry.dialog);
+        if (!entry.finalStatus && entry.dialog?.state === 'early' && !getToTag(entry.request)) endEarlyDialog(this.ctx.dialogs, entry.dialog);
         this.byKey.delete(key);
         this.byWireId.delete(wireTxnId);
       },
       onAckTimeout: () => {
         if (entry.dialog && entry.dialog.awaitingAckTxn === wireTxnId) this.hooks.onAckTimeout(entry.dialog);
       },
-      onTransportError: () => this.ctx.logger.warn({ target: replyTo, method: req.method }, 'could not send response'),
+      onTransportError: () => this.ctx.logger.warn({ target: entry.replyTo, method: entry.request.method }, 'could not send response'),
+      onRetired: () => {
+        entry.request = requestSkeleton(entry.request);
+        entry.guard = undefined;
+        // Past the final only a 2xx still waiting for its ACK needs the dialog (timer H → BYE).
+        if (entry.dialog?.awaitingAckTxn !== wireTxnId) entry.dialog = undefined;
+      },
     });
     Object.assign(entry, { wireTxnId, key, createdAt: this.ctx.clock.now(), txn, request: req, replyTo, local: m.local, client, toTag: generateTag(), dialog, finalStatus: 0, reliable: undefined, guard: undefined });
     this.byKey.set(key, entry);

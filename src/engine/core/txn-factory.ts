@@ -3,6 +3,7 @@
  * adapter turns an asynchronous send failure into transportError() on that transaction.
  */
 import type { SipRequest, Target } from '../../sip/message';
+import { serializeMessage } from '../../sip/serializer';
 import type {
   ClientTransaction, ClientTransactionUser, ServerTransaction, ServerTransactionUser, TransactionTransport,
 } from '../transaction/types';
@@ -24,6 +25,18 @@ function adapter(ctx: CoreContext, onFail: () => void): TransactionTransport {
       }
     },
     isReliable: (target) => ctx.transport.isReliable(target),
+    // A transaction with its final keeps only the bytes of what it may re-send (issue 11); the
+    // serializer remembered them when the message was sent. Test harnesses without sendBytes keep messages.
+    ...(ctx.transport.sendBytes && {
+      sentBytes: (msg) => {
+        try {
+          return serializeMessage(msg, true);
+        } catch {
+          return undefined;
+        }
+      },
+      sendBytes: (bytes, target) => ctx.transport.sendBytes?.(bytes, target, onFail),
+    }),
   };
 }
 

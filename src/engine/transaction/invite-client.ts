@@ -9,9 +9,12 @@
  * Two TU timers live here because the transaction owns the INVITE's clock: timer C (RFC 3261 §16.6,
  * restarted by each provisional; on expiry the TU CANCELs) and the §9.1 rule that an INVITE whose
  * CANCEL got no final response within 64·T1 is given up (onFailure('timeout')).
+ *
+ * The INVITE is kept only until the final response (timer A re-sends it); from then on only the
+ * ACK for a non-2xx is kept, as bytes when the transport offers them (onRetired tells the user).
  */
 import { SipHeaders, type SipRequest, type SipResponse, type Target } from '../../sip/message';
-import { TransactionBase } from './base';
+import { TransactionBase, type Kept } from './base';
 import { timerValues } from './timers';
 import type { ClientTransaction, ClientTransactionState, ClientTransactionUser, Clock, TimerConfig, TransactionTransport } from './types';
 import { cseqNumber, topVia } from './util';
@@ -29,21 +32,22 @@ export interface ClientTransactionOptions {
 
 export class InviteClientTransaction extends TransactionBase<ClientTransactionState> implements ClientTransaction {
   readonly id: string;
-  readonly request: SipRequest;
   readonly target: Target;
   private readonly user: ClientTransactionUser;
   private readonly reliable: boolean;
-  private ack: SipRequest | undefined;
+  /** Until the final response: timer A re-sends it, and the non-2xx ACK is built from it. */
+  private request: SipRequest | undefined;
+  private ack: Kept | undefined;
 
   constructor(o: ClientTransactionOptions) {
     const reliable = o.transport.isReliable(o.target);
-    super('calling', o.clock, o.transport, timerValues(o.timers, reliable), () => o.user.onTerminated());
+    super('calling', o.clock, o.transport, timerValues(o.timers, reliable), o.user);
     this.reliable = reliable;
     this.request = o.request;
     this.target = o.target;
     this.user = o.user;
     this.id = o.id ?? topVia(o.request);
-    this.send(this.request, this.target);
+    this.send(o.request, this.target);
     if (!this.reliable) this.armA(this.t.A);
     this.startTimer('B', this.t.B, () => this.fail(this.user, 'timeout'));
   }
@@ -95,30 +99,37 @@ export class InviteClientTransaction extends TransactionBase<ClientTransactionSt
 
   /** A retransmitted final: re-send the ACK, do not bother the TU again. */
   private onResponseCompleted(res: SipResponse): void {
-    if (res.status >= 300 && this.ack) this.send(this.ack, this.target);
+    if (res.status >= 300 && this.ack) this.resend(this.ack, this.target);
   }
 
   private enterAccepted(res: SipResponse): void {
     this.state = 'accepted';
     this.stopAllTimers();
+    this.request = undefined;
     this.startTimer('M', this.t.M, () => this.terminate());
     this.user.onResponse(res);
+    this.user.onRetired?.();
   }
 
   private enterCompleted(res: SipResponse): void {
     this.state = 'completed';
     this.stopAllTimers();
-    this.ack = buildNon2xxAck(this.request, res);
-    this.send(this.ack, this.target);
+    if (this.request) {
+      const ack = buildNon2xxAck(this.request, res);
+      this.send(ack, this.target);
+      this.ack = this.keep(ack, this.target);
+    }
+    this.request = undefined;
     this.user.onResponse(res);
-    if (this.t.D === 0) this.terminate();
-    else this.startTimer('D', this.t.D, () => this.terminate());
+    if (this.t.D === 0) return this.terminate();
+    this.startTimer('D', this.t.D, () => this.terminate());
+    this.user.onRetired?.();
   }
 
   /** Timer A: retransmit, doubling the interval (RFC 3261 §17.1.1.2). */
   private armA(interval: number): void {
     this.startTimer('A', interval, () => {
-      if (this.state !== 'calling') return;
+      if (this.state !== 'calling' || !this.request) return;
       this.send(this.request, this.target);
       this.armA(interval * 2);
     });

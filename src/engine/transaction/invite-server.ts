@@ -4,10 +4,13 @@
  *   proceeding ──2xx──▶ accepted (G retransmits 2xx until ACK; H → onAckTimeout; L → terminated;
  *                                 a transport error does not leave Accepted, RFC 6026 §7.1)
  *       └──300-699──▶ completed (G retransmits; H → onAckTimeout, terminated) ──ACK──▶ confirmed ──I──▶ terminated
+ *
+ * The request is needed only to start (the 100 Trying, the id); from the final on, only the final's
+ * bytes are kept for G and for retransmitted INVITEs (onRetired tells the user).
  */
 import type { SipRequest, SipResponse, Target } from '../../sip/message';
 import { buildTrying } from './trying';
-import { TransactionBase } from './base';
+import { TransactionBase, type Kept } from './base';
 import { timerValues } from './timers';
 import type { Clock, ServerTransaction, ServerTransactionState, ServerTransactionUser, TimerConfig, TransactionTransport } from './types';
 import { topVia } from './util';
@@ -25,26 +28,21 @@ export interface ServerTransactionOptions {
 
 export class InviteServerTransaction extends TransactionBase<ServerTransactionState> implements ServerTransaction {
   readonly id: string;
-  readonly request: SipRequest;
   readonly source: Target;
   private readonly user: ServerTransactionUser;
   private readonly reliable: boolean;
-  private last: SipResponse | undefined;
+  /** The last response sent: the message while provisional, its bytes once final (when the transport offers them). */
+  private last: Kept | undefined;
 
   /** autoTrying: send 100 Trying at once, before the TU has decided (drachtio-server does). */
   constructor(o: ServerTransactionOptions & { autoTrying: boolean }) {
     const reliable = o.transport.isReliable(o.source);
-    super('proceeding', o.clock, o.transport, timerValues(o.timers, reliable), () => o.user.onTerminated());
+    super('proceeding', o.clock, o.transport, timerValues(o.timers, reliable), o.user);
     this.reliable = reliable;
-    this.request = o.request;
     this.source = o.source;
     this.user = o.user;
     this.id = o.id ?? topVia(o.request);
     if (o.autoTrying) this.respond(buildTrying(o.request));
-  }
-
-  get lastResponse(): SipResponse | undefined {
-    return this.last;
   }
 
   receiveRequest(_req: SipRequest): void {
@@ -52,7 +50,7 @@ export class InviteServerTransaction extends TransactionBase<ServerTransactionSt
       case 'proceeding':
       case 'accepted':
       case 'completed':
-        if (this.last) this.send(this.last, this.source);
+        if (this.last) this.resend(this.last, this.source);
         return;
       default:
         return; // confirmed / terminated: absorbed
@@ -69,11 +67,15 @@ export class InviteServerTransaction extends TransactionBase<ServerTransactionSt
 
   respond(res: SipResponse): void {
     if (this.state !== 'proceeding') return;
-    this.last = res;
     this.send(res, this.source);
-    if (res.status < 200) return;
-    if (res.status < 300) this.enterAccepted(res);
-    else this.enterCompleted(res);
+    if (res.status < 200) {
+      this.last = res;
+      return;
+    }
+    this.last = this.keep(res, this.source);
+    if (res.status < 300) this.enterAccepted();
+    else this.enterCompleted();
+    this.user.onRetired?.();
   }
 
   /**
@@ -87,9 +89,9 @@ export class InviteServerTransaction extends TransactionBase<ServerTransactionSt
     this.terminate();
   }
 
-  private enterAccepted(res: SipResponse): void {
+  private enterAccepted(): void {
     this.state = 'accepted';
-    if (!this.reliable) this.armG(res, this.t.G);
+    if (!this.reliable) this.armG(this.t.G);
     this.startTimer('H', this.t.H, () => {
       this.stopTimer('G');
       this.user.onAckTimeout?.();
@@ -97,9 +99,9 @@ export class InviteServerTransaction extends TransactionBase<ServerTransactionSt
     this.startTimer('L', this.t.L, () => this.terminate());
   }
 
-  private enterCompleted(res: SipResponse): void {
+  private enterCompleted(): void {
     this.state = 'completed';
-    if (!this.reliable) this.armG(res, this.t.G);
+    if (!this.reliable) this.armG(this.t.G);
     this.startTimer('H', this.t.H, () => {
       this.user.onAckTimeout?.();
       this.terminate();
@@ -123,10 +125,10 @@ export class InviteServerTransaction extends TransactionBase<ServerTransactionSt
   }
 
   /** Timer G: retransmit the final response, doubling up to T2 (§17.2.1). */
-  private armG(res: SipResponse, interval: number): void {
+  private armG(interval: number): void {
     this.startTimer('G', interval, () => {
-      this.send(res, this.source);
-      this.armG(res, Math.min(interval * 2, this.t.T2));
+      if (this.last) this.resend(this.last, this.source);
+      this.armG(Math.min(interval * 2, this.t.T2));
     });
   }
 

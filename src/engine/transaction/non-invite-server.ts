@@ -11,7 +11,7 @@
  * 4320 §4.1: no late 408), so the transaction ends without one.
  */
 import type { SipRequest, SipResponse, Target } from '../../sip/message';
-import { TransactionBase } from './base';
+import { TransactionBase, type Kept } from './base';
 import { timerValues } from './timers';
 import type { ServerTransaction, ServerTransactionState, ServerTransactionUser } from './types';
 import type { ServerTransactionOptions } from './invite-server';
@@ -19,27 +19,22 @@ import { topVia } from './util';
 
 export class NonInviteServerTransaction extends TransactionBase<ServerTransactionState> implements ServerTransaction {
   readonly id: string;
-  readonly request: SipRequest;
   readonly source: Target;
   private readonly user: ServerTransactionUser;
-  private last: SipResponse | undefined;
+  /** The last response sent: the message while provisional, its bytes once final (when the transport offers them). */
+  private last: Kept | undefined;
 
   constructor(o: ServerTransactionOptions) {
-    super('trying', o.clock, o.transport, timerValues(o.timers, o.transport.isReliable(o.source)), () => o.user.onTerminated());
-    this.request = o.request;
+    super('trying', o.clock, o.transport, timerValues(o.timers, o.transport.isReliable(o.source)), o.user);
     this.source = o.source;
     this.user = o.user;
     this.id = o.id ?? topVia(o.request);
     this.startTimer('unanswered', this.t.F, () => this.terminate());
   }
 
-  get lastResponse(): SipResponse | undefined {
-    return this.last;
-  }
-
   receiveRequest(_req: SipRequest): void {
     // trying: absorbed (nothing to re-send yet); proceeding/completed: re-send the last response.
-    if ((this.state === 'proceeding' || this.state === 'completed') && this.last) this.send(this.last, this.source);
+    if ((this.state === 'proceeding' || this.state === 'completed') && this.last) this.resend(this.last, this.source);
   }
 
   receiveAck(_ack: SipRequest): void {
@@ -48,16 +43,18 @@ export class NonInviteServerTransaction extends TransactionBase<ServerTransactio
 
   respond(res: SipResponse): void {
     if (this.state !== 'trying' && this.state !== 'proceeding') return;
-    this.last = res;
     this.send(res, this.source);
     if (res.status < 200) {
+      this.last = res;
       this.state = 'proceeding';
       return;
     }
+    this.last = this.keep(res, this.source);
     this.stopTimer('unanswered');
     this.state = 'completed';
-    if (this.t.J === 0) this.terminate();
-    else this.startTimer('J', this.t.J, () => this.terminate());
+    if (this.t.J === 0) return this.terminate();
+    this.startTimer('J', this.t.J, () => this.terminate());
+    this.user.onRetired?.();
   }
 
   transportError(): void {

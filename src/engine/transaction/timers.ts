@@ -20,7 +20,17 @@ export interface TimerValues {
   T2: number;
 }
 
+/** One frozen table per configuration and transport kind, shared by every transaction that uses it. */
+const made = new WeakMap<TimerConfig, { reliable?: TimerValues; unreliable?: TimerValues }>();
+
 export function timerValues(t: TimerConfig, reliable: boolean): TimerValues {
+  let byKind = made.get(t);
+  if (!byKind) made.set(t, (byKind = {}));
+  const k = reliable ? 'reliable' : 'unreliable';
+  return (byKind[k] ??= Object.freeze(computeTimerValues(t, reliable)));
+}
+
+function computeTimerValues(t: TimerConfig, reliable: boolean): TimerValues {
   const x64 = 64 * t.T1;
   return {
     A: t.T1, B: x64, D: reliable ? 0 : Math.max(32_000, x64), E: t.T1, F: x64, G: t.T1, H: x64,

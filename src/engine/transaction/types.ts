@@ -39,6 +39,13 @@ export interface TransactionTransport {
   send(msg: SipRequest | SipResponse, target: Target): void;
   /** true for TCP (no retransmissions, timers D/I/J/K are zero). */
   isReliable(target: Target): boolean;
+  /**
+   * The bytes a message went out as (for an unreliable target), and re-sending them: with both, a
+   * transaction that has its final response keeps only those bytes for its wait window, not the
+   * parsed message. Without them it keeps the message (the unit tests' recording transport).
+   */
+  sentBytes?(msg: SipRequest | SipResponse): Buffer | undefined;
+  sendBytes?(bytes: Buffer, target: Target): void;
 }
 
 export type ClientTransactionState = 'calling' | 'trying' | 'proceeding' | 'accepted' | 'completed' | 'terminated';
@@ -57,6 +64,8 @@ export interface ClientTransactionUser {
   onTerminated(): void;
   /** INVITE client: timer C fired in Proceeding; the TU should CANCEL (RFC 3261 §16.6 step 11). */
   onTimerC?(): void;
+  /** The final response arrived: the transaction now only absorbs retransmissions and has let the request go. */
+  onRetired?(): void;
 }
 
 /** Events a server transaction reports to its user. */
@@ -67,12 +76,17 @@ export interface ServerTransactionUser {
   onAck?(ack: SipRequest): void;
   onTransportError?(): void;
   onTerminated(): void;
+  /**
+   * The final response went out: from here the transaction only absorbs retransmissions and re-sends
+   * its final until its wait window ends. It has let the request go; the user may let go of what it
+   * kept for the exchange too (everything but what matching an ACK or a retransmission needs).
+   */
+  onRetired?(): void;
 }
 
 export interface ClientTransaction {
   readonly id: string;
   readonly state: ClientTransactionState;
-  readonly request: SipRequest;
   readonly target: Target;
   /** Feed a response whose branch/method matched this transaction. */
   receiveResponse(res: SipResponse): void;
@@ -92,7 +106,6 @@ export interface ClientTransaction {
 export interface ServerTransaction {
   readonly id: string;
   readonly state: ServerTransactionState;
-  readonly request: SipRequest;
   readonly source: Target;
   /** A retransmission of the request arrived; the last response is re-sent where §17.2 says so. */
   receiveRequest(req: SipRequest): void;
@@ -102,8 +115,6 @@ export interface ServerTransaction {
   respond(res: SipResponse): void;
   transportError(): void;
   destroy(): void;
-  /** Last response sent, if any (needed to answer CANCEL and to build 487). */
-  readonly lastResponse: SipResponse | undefined;
   /** RFC letters of the timers armed now (leak diagnostics). */
   readonly armedTimers: readonly string[];
 }

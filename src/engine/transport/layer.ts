@@ -223,6 +223,21 @@ export class TransportLayer {
     return data.length;
   }
 
+  /** Re-send bytes a message already went out as, over UDP (a shrunk transaction's final or ACK); never throws. */
+  sendBytes(data: Buffer, target: Target, onFail?: (err: Error) => void): void {
+    const entry = target.protocol === 'udp' ? this.udp.values().next().value : undefined;
+    if (!entry) {
+      this.live.sendErrors++;
+      queueMicrotask(() => this.guard('send-failure handler', () => onFail?.(new Error(`no ${target.protocol} transport for kept bytes`))));
+      return;
+    }
+    entry.t.send(data, target.port, target.address, (err: Error) => {
+      this.live.sendErrors++;
+      queueMicrotask(() => this.guard('send-failure handler', () => onFail?.(err)));
+    });
+    this.live.sent++;
+  }
+
   private tcpSourceCap(address: string): number {
     if (this.admission.isAllowed(address)) return this.limits.tcpMaxConnectionsPerSource;
     return this.admission.foreign === 'drop' ? 0 : this.limits.tcpMaxConnectionsPerForeignSource;
