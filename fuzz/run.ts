@@ -198,6 +198,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   // Done when all is 0 — or when the transactions are and what is left has not moved for 10 s (a leak, reported as such).
   let stable = { key: '', since: Date.now() };
   while (Date.now() - settleStart < o.settleSeconds * 1000) {
+    // A call answered after the sweep above (its carrier's 200 was still on its way) forms a dialog
+    // on each side that nobody would hang up: both sides end theirs here too.
+    for (const d of [...actors.dialogs.values()]) actors.hangup(d);
     after = await edge.health();
     zero = nothingLeft(after);
     if (zero) break;
