@@ -2,6 +2,8 @@
  * What the fuzzer sent lately, for findings: a ring of the last N messages (dumped when the edge
  * exits) and, per Call-ID, the last few messages sent with it (saved when the edge answers 500).
  */
+import { getCallId, getCSeq } from '../src/sip/headers';
+import { parseMessage } from '../src/sip/parser';
 import type { Endpoint } from './corpus';
 
 export interface SentEntry {
@@ -28,9 +30,8 @@ export class SentLog {
     if (this.ring.length < this.size) this.ring.push(e);
     else this.ring[this.next] = e;
     this.next = (this.next + 1) % this.size;
-    const callId = /\r\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)/i.exec(e.latin1)?.[1]?.trim();
+    const callId = this.trackSeq(bytes) ?? /\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)/i.exec(e.latin1)?.[1]?.trim();
     if (!callId) return;
-    this.trackSeq(callId, e.latin1);
     const list = this.byCallId.get(callId) ?? [];
     if (!list.length) {
       this.byCallId.set(callId, list);
@@ -40,13 +41,25 @@ export class SentLog {
     if (list.length > 6) list.shift();
   }
 
-  private trackSeq(callId: string, text: string): void {
-    const cseq = /\r\ncseq[ \t]*:[ \t]*(\d+)[ \t]+(\S+)/i.exec(text);
-    if (!cseq || text.startsWith('SIP/') || cseq[2] === 'ACK' || cseq[2] === 'CANCEL') return;
-    const seq = Number(cseq[1]);
+  /**
+   * The CSeq the edge will hold for this request, read with the edge's own parser (src/sip/parser.ts):
+   * a request it parses — bare-LF line ends and folded headers included, which a regex on CRLF
+   * missed (fuzz/findings.md #15: 500s for in-order requests after an LF-only copy with a higher CSeq
+   * had raised the dialog's remote CSeq) — counts; one it refuses with 400 never reaches a dialog.
+   * Returns the request's Call-ID, or undefined when it is not a request the edge can read.
+   */
+  private trackSeq(bytes: Buffer): string | undefined {
+    if (bytes.subarray(0, 4).toString('latin1') === 'SIP/') return undefined;
+    const parsed = parseMessage(bytes);
+    if (!parsed.ok) return undefined;
+    const callId = getCallId(parsed.message);
+    const cseq = getCSeq(parsed.message);
+    if (!callId || !cseq) return undefined;
+    if (cseq.method === 'ACK' || cseq.method === 'CANCEL') return callId;
+    const seq = cseq.seq;
     const max = this.highestSeq.get(callId);
     if (max !== undefined && seq <= max) {
-      this.outOfOrder.add(`${callId} ${cseq[1]} ${cseq[2]}`);
+      this.outOfOrder.add(`${callId} ${seq} ${cseq.method}`);
       if (this.outOfOrder.size > this.maxCalls) this.outOfOrder.delete(this.outOfOrder.values().next().value!);
     }
     if (max === undefined || seq > max) {
@@ -54,6 +67,7 @@ export class SentLog {
       this.highestSeq.set(callId, seq);
       if (this.highestSeq.size > this.maxCalls) this.highestSeq.delete(this.highestSeq.keys().next().value!);
     }
+    return callId;
   }
 
   /** Whether we sent this request (Call-ID, CSeq number, method) with a CSeq not above an earlier one in its call. */
