@@ -15,11 +15,22 @@ export function verdict(r: FuzzResult, legitTargetPct = 99.9): Verdict {
     [r.log.unhandled === 0 && r.log.nonJson === 0, `unhandled errors in the log: ${r.log.unhandled} + ${r.log.nonJson} non-JSON error lines (target 0)`],
     [r.serverErrors500 === 0, `responses of 500 to fuzzed input: ${r.serverErrors500}, of which ${r.nonSdpOffer500} for an INVITE body that is not SDP (issue 9 item fixed on branch call) (target 0; besides ${r.rfcMandated500} the RFC requires: out-of-order in-dialog CSeq §12.2.2, overlapping re-INVITE §14.2)`],
     [r.edge.rssAfterMiB <= 1.2 * r.edge.rssBeforeMiB, `RSS after ${r.edge.rssAfterMiB} MiB vs before ${r.edge.rssBeforeMiB} MiB (after a warm-up of 5 % of the messages; target ≤ 1.2×; peak ${r.edge.rssPeakMiB} MiB)`],
+    [true, `memory after a forced full GC (fuzz/edge-memory.cjs): ${memoryLine(r)}`],
     [r.edge.countsZero, `transactions, dialogs, calls, media sessions back to 0: ${r.edge.countsZero ? `yes, ${(r.edge.settledMs / 1000).toFixed(1)} s after the end` : `no: ${JSON.stringify(r.edge.after?.engine ?? {})}`}`],
     [r.legit.successPct >= legitTargetPct, `legitimate calls: ${r.legit.successful}/${r.legit.calls} = ${r.legit.successPct.toFixed(2)} % (target ≥ ${legitTargetPct} %)`],
     [r.sent.total >= r.options.messages, `messages: ${r.sent.total.toLocaleString('en')} of ${r.options.messages.toLocaleString('en')} asked`],
   ];
   return { ok: checks.every(([ok]) => ok), lines: checks.map(([ok, s]) => `${ok ? '✅' : '❌'} ${s}`) };
+}
+
+const mib = (b: number | undefined): string => (b === undefined ? '?' : (b / 1048576).toFixed(1));
+
+/** heapUsed (what the edge's objects hold) and RSS after a full GC, at the start, the baseline and the end. */
+export function memoryLine(r: FuzzResult): string {
+  const { start, before, after } = r.edge.memory;
+  if (!after) return 'not measured';
+  return `heapUsed ${mib(start?.heapUsed)} (start) / ${mib(before?.heapUsed)} (baseline) / ${mib(after.heapUsed)} MiB (after); `
+    + `RSS ${mib(start?.rss)} / ${mib(before?.rss)} / ${mib(after.rss)} MiB; external ${mib(before?.external)} → ${mib(after.external)} MiB`;
 }
 
 export function writeReport(out: string, m: MachineInfo, r: FuzzResult, workDir: string): string {

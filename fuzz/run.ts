@@ -11,7 +11,7 @@ import { freePorts } from '../bench/lib/ports';
 import { startUac } from '../bench/lib/sipp-run';
 import { Actors } from './actors';
 import { inDialogRequest, newRequest, strayResponse } from './corpus';
-import { Edge, leftovers, nothingLeft, scanLog, type EdgeHealth, type LogScan } from './edge';
+import { Edge, leftovers, nothingLeft, scanLog, type EdgeHealth, type LogScan, type MemorySample } from './edge';
 import { mutate } from './mutate';
 import { CarrierServer, counters, TcpSource, UdpSource, type Link, type NetCounters } from './net';
 import { Rng } from './prng';
@@ -26,6 +26,8 @@ export interface FuzzOptions {
   /** Legitimate SIPp calls per second alongside. */
   legitRate: number;
   settleSeconds: number;
+  /** Write heap snapshots of the edge at the start, the baseline and the end into the work directory (slow: an investigation). */
+  heapSnapshots?: boolean;
   dir: string;
   say(line: string): void;
 }
@@ -42,7 +44,9 @@ export interface FuzzResult {
   sent: { total: number; mutated: number; udp: number; tcp: number; carrierResponses: number; carrierMutated: number; sendErrors: number };
   ops: Record<string, number>;
   wallSeconds: number;
-  edge: { exits: number; rssBeforeMiB: number; rssAfterMiB: number; rssPeakMiB: number; after: EdgeHealth | undefined; settledMs: number; countsZero: boolean };
+  edge: { exits: number; rssBeforeMiB: number; rssAfterMiB: number; rssPeakMiB: number; after: EdgeHealth | undefined; settledMs: number; countsZero: boolean;
+    /** After a forced full GC (fuzz/edge-memory.cjs): before any traffic, at the RSS baseline, after the settle. */
+    memory: { start?: MemorySample; before?: MemorySample; after?: MemorySample } };
   statuses: Record<string, number>;
   serverErrors500: number;
   /** 500s RFC 3261 requires: §12.2.2 (in-dialog CSeq not above the last one) and §14.2 (re-INVITE while one is open, with Retry-After). */
@@ -105,7 +109,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     if (serverErrors <= 50) save('500', `500 for Call-ID ${callId}`, log.forCall(callId), { response, recent: log.recent().slice(-30) });
   });
   const carrier = await new CarrierServer(fuzzCarrierHost, actors.onCarrier, c).open();
-  const edge = new Edge({ dir: o.dir, legit: carriers.list, fuzzCarrierPort: carrier.port, allow: '127.0.0.1/32,127.0.0.0/28' });
+  const edge = new Edge({ dir: o.dir, legit: carriers.list, fuzzCarrierPort: carrier.port, allow: '127.0.0.1/32,127.0.0.0/28', ...(o.heapSnapshots ? { heapSnapshotDir: o.dir } : {}) });
   let exits = 0;
   let restarting: Promise<void> | undefined;
   edge.onCrash = (how) => {
@@ -114,6 +118,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     restarting = edge.start().catch((err: Error) => o.say(`restart failed: ${err.message}`));
   };
   await edge.start();
+  const memory: FuzzResult['edge']['memory'] = {};
+  memory.start = await edge.memory(120_000);
   edgeEndpoint.port = edge.sipPort;
   actors.edgeUri = edgeUri();
   const target = { host: '127.0.0.1', port: edge.sipPort };
@@ -172,7 +178,10 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
       await restarting;
       restarting = undefined;
     }
-    if (!rssBefore && sent >= warmup) rssBefore = edge.rssMiB();
+    if (!rssBefore && sent >= warmup) {
+      rssBefore = edge.rssMiB();
+      void edge.memory(120_000).then((m) => void (memory.before = m));
+    }
     const due = Math.min(o.messages, Math.floor(((Date.now() - t0) / 1000) * o.rate));
     for (let k = 0; sent < due && k < 2000; k++) sendOne();
     // Dialogs live a few seconds, then a clean BYE.
@@ -218,6 +227,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     save('leftover', `left after the settle: ${JSON.stringify(leftovers(after))}`, calls.flatMap((id) => log.forCall(id)), { stale, dialogs: after.engine.dialogSample ?? [] });
   }
   const rssAfter = edge.rssMiB();
+  memory.after = await edge.memory(120_000);
   for (const s of udp) s.close();
   for (const t of tcp) t.close();
   carrier.close();
@@ -229,7 +239,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     options: { seed: o.seed, messages: o.messages, seconds: o.seconds, rate: o.rate, legitRate: o.legitRate, settleSeconds: o.settleSeconds },
     sent: { total: sent, mutated, udp: c.udpSent, tcp: c.tcpSent, carrierResponses: actors.stats.carrierResponses, carrierMutated: actors.stats.carrierMutated, sendErrors: c.sendErrors },
     ops, wallSeconds,
-    edge: { exits, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter, rssPeakMiB: rssPeak, after, settledMs, countsZero: zero },
+    edge: { exits, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter, rssPeakMiB: rssPeak, after, settledMs, countsZero: zero, memory },
     statuses: actors.stats.statuses, serverErrors500: serverErrors, rfcMandated500: mandated500, nonSdpOffer500: scan.nonSdpOffer, dialogsFormed: actors.stats.dialogsFormed,
     tcp: { connects: c.tcpConnects, closedByEdge: c.tcpClosedByEdge },
     legit: { calls: legitCalls, successful: legit.successful, failed: legit.failed, successPct: legitDone ? (100 * legit.successful) / Math.max(legitCalls, legitDone) : 0 },
