@@ -119,7 +119,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   };
   await edge.start();
   const memory: FuzzResult['edge']['memory'] = {};
-  memory.start = await edge.memory(120_000);
+  // A GC answers in well under a second; a heap snapshot of a large heap takes a while.
+  const memoryWaitMs = o.heapSnapshots ? 180_000 : 20_000;
+  memory.start = await edge.memory(memoryWaitMs);
   edgeEndpoint.port = edge.sipPort;
   actors.edgeUri = edgeUri();
   const target = { host: '127.0.0.1', port: edge.sipPort };
@@ -180,7 +182,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     }
     if (!rssBefore && sent >= warmup) {
       rssBefore = edge.rssMiB();
-      void edge.memory(120_000).then((m) => void (memory.before = m));
+      void edge.memory(memoryWaitMs).then((m) => void (memory.before = m));
     }
     const due = Math.min(o.messages, Math.floor(((Date.now() - t0) / 1000) * o.rate));
     for (let k = 0; sent < due && k < 2000; k++) sendOne();
@@ -227,7 +229,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     save('leftover', `left after the settle: ${JSON.stringify(leftovers(after))}`, calls.flatMap((id) => log.forCall(id)), { stale, dialogs: after.engine.dialogSample ?? [] });
   }
   const rssAfter = edge.rssMiB();
-  memory.after = await edge.memory(120_000);
+  memory.after = await edge.memory(memoryWaitMs);
   for (const s of udp) s.close();
   for (const t of tcp) t.close();
   carrier.close();
