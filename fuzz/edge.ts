@@ -63,6 +63,10 @@ export interface MemorySample {
   arrayBuffers: number;
   mallocedMemory: number;
   spacesKiB: Record<string, number>;
+  /** Each worker thread's isolate (the UDP ingress thread), after its own full GC. */
+  workers?: Array<{ threadId: number; heapUsed: number; heapTotal: number; physical: number; external: number; malloced: number }>;
+  /** RSS by kind of mapping (fuzz/edge-memory.cjs smaps()), KiB. */
+  smapsKiB?: { brkHeap: number; arenaLike: number; arenas: number; otherAnon: number; file: number };
   snapshot?: string;
 }
 

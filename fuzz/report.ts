@@ -1,6 +1,7 @@
 /** bench/results/fuzz.md + .json for one fuzz run: method, machine, results, verdict against issue 9's targets. */
 import { machineMarkdown, type MachineInfo } from '../bench/lib/machine';
 import { n, table, writeResult } from '../bench/lib/report';
+import type { MemorySample } from './edge';
 import type { FuzzResult } from './run';
 
 export interface Verdict {
@@ -29,8 +30,14 @@ const mib = (b: number | undefined): string => (b === undefined ? '?' : (b / 104
 export function memoryLine(r: FuzzResult): string {
   const { start, before, after } = r.edge.memory;
   if (!after) return 'not measured';
-  return `heapUsed ${mib(start?.heapUsed)} (start) / ${mib(before?.heapUsed)} (baseline) / ${mib(after.heapUsed)} MiB (after); `
-    + `RSS ${mib(start?.rss)} / ${mib(before?.rss)} / ${mib(after.rss)} MiB; external ${mib(before?.external)} → ${mib(after.external)} MiB`;
+  const workers = (m: MemorySample | undefined): number | undefined => m?.workers?.reduce((s, w) => s + w.heapUsed, 0);
+  const where = (m: MemorySample | undefined): string => {
+    const k = m?.smapsKiB;
+    return k ? `malloc arenas ${mib(k.arenaLike * 1024)} (${k.arenas}), brk ${mib(k.brkHeap * 1024)}, other anonymous ${mib(k.otherAnon * 1024)}, files ${mib(k.file * 1024)}` : '?';
+  };
+  return `main heapUsed ${mib(start?.heapUsed)} (start) / ${mib(before?.heapUsed)} (baseline) / ${mib(after.heapUsed)} MiB (after); `
+    + `worker heaps ${mib(workers(start))} / ${mib(workers(before))} / ${mib(workers(after))} MiB; `
+    + `RSS ${mib(start?.rss)} / ${mib(before?.rss)} / ${mib(after.rss)} MiB — of which, baseline: ${where(before)}; after: ${where(after)}`;
 }
 
 export function writeReport(out: string, m: MachineInfo, r: FuzzResult, workDir: string): string {
