@@ -9,7 +9,6 @@ import t from 'tap';
 import { SetupTracker, type SetupResponse } from '../../src/admin/drain';
 
 // drachtio-srf's own Response class (lib/response.js), with an agent that accepts what it is given.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const SrfResponse = require('drachtio-srf/lib/response') as new (agent: { sendResponse(): void }) => SetupResponse & { send(status: number): void };
 
 t.test('finished calls leave the setup tracker as their final is sent; unanswered ones stay counted', async (t) => {
