@@ -15,6 +15,16 @@ export interface SentEntry {
   latin1: string;
 }
 
+/**
+ * On a stream the edge skips CR/LF before a start line (RFC 3261 §7.5; src/sip/stream-framer.ts), so
+ * a request sent over TCP after `leadingCrlf` is as readable to it as one without.
+ */
+function afterLeadingCrlf(b: Buffer): Buffer {
+  let i = 0;
+  while (i < b.length && (b[i] === 0x0d || b[i] === 0x0a)) i++;
+  return i ? b.subarray(i) : b;
+}
+
 export class SentLog {
   private readonly ring: SentEntry[] = [];
   private next = 0;
@@ -30,7 +40,7 @@ export class SentLog {
     if (this.ring.length < this.size) this.ring.push(e);
     else this.ring[this.next] = e;
     this.next = (this.next + 1) % this.size;
-    const callId = this.trackSeq(bytes) ?? /\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)/i.exec(e.latin1)?.[1]?.trim();
+    const callId = this.trackSeq(from.transport === 'TCP' ? afterLeadingCrlf(bytes) : bytes) ?? /\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)/i.exec(e.latin1)?.[1]?.trim();
     if (!callId) return;
     const list = this.byCallId.get(callId) ?? [];
     if (!list.length) {

@@ -55,3 +55,19 @@ t.test('a request the edge refuses (400) never reaches a dialog: it does not cou
   t.equal(log.maxSeq(CALL), 6);
   t.notOk(rfcMandated500(response500(6, 'INFO'), CALL, log), 'INFO 6 was in order: a 500 for it is input-caused');
 });
+
+t.test('over TCP, CRLFs before the start line are skipped (as the edge\'s stream framer does); over UDP the datagram does not parse', async (t) => {
+  const tcp: Endpoint = { ...ME, transport: 'TCP' };
+  const crlfFirst = (b: Buffer): Buffer => Buffer.concat([Buffer.from('\r\n\r\n\r\n'), b]);
+  const overTcp = new SentLog();
+  overTcp.add('caller', tcp, request('INVITE', '471 INVITE'), []);
+  overTcp.add('caller', tcp, crlfFirst(request('REFER', '900 REFER')), ['leadingCrlf']);
+  overTcp.add('caller', tcp, request('INFO', '477 INFO'), []);
+  t.equal(overTcp.maxSeq(CALL), 900);
+  t.ok(rfcMandated500(response500(477, 'INFO'), CALL, overTcp), 'INFO 477 after REFER 900 over TCP: §12.2.2');
+  const overUdp = new SentLog();
+  overUdp.add('caller', ME, request('INVITE', '471 INVITE'), []);
+  overUdp.add('caller', ME, crlfFirst(request('REFER', '900 REFER')), ['leadingCrlf']);
+  t.equal(overUdp.maxSeq(CALL), 471, 'a datagram starting with CRLF is refused by the edge');
+  t.equal(overUdp.forCall(CALL).length, 2, 'still kept with its call for findings');
+});
