@@ -3,7 +3,7 @@
  * exits) and, per Call-ID, the last few messages sent with it (saved when the edge answers 500).
  */
 import { getCallId, getCSeq } from '../src/sip/headers';
-import { parseMessage } from '../src/sip/parser';
+import { findHeaderEnd, parseMessage } from '../src/sip/parser';
 import type { Endpoint } from './corpus';
 
 export interface SentEntry {
@@ -16,13 +16,22 @@ export interface SentEntry {
 }
 
 /**
- * On a stream the edge skips CR/LF before a start line (RFC 3261 §7.5; src/sip/stream-framer.ts), so
- * a request sent over TCP after `leadingCrlf` is as readable to it as one without.
+ * A request as the edge's stream framer (src/sip/stream-framer.ts) hands it to the parser when it was
+ * sent over TCP: CR/LF before the start line skipped (RFC 3261 §7.5, `leadingCrlf`), and a body
+ * shorter than its Content-Length completed by whatever the stream carries next (`wrongLength`: the
+ * edge reads the message anyway, with the next message's first bytes as its body) — padding stands
+ * in for those bytes.
  */
-function afterLeadingCrlf(b: Buffer): Buffer {
+function asFramedOnStream(b: Buffer): Buffer {
   let i = 0;
   while (i < b.length && (b[i] === 0x0d || b[i] === 0x0a)) i++;
-  return i ? b.subarray(i) : b;
+  const msg = i ? b.subarray(i) : b;
+  const end = findHeaderEnd(msg);
+  if (!end) return msg;
+  const lengths = [...msg.toString('latin1', 0, end.index).matchAll(/^(?:content-length|l)[ \t]*:[ \t]*(\d{1,10})[ \t]*$/gim)].map((m) => Number(m[1]));
+  const want = end.index + end.length + (lengths[0] ?? 0);
+  if (lengths.length !== 1 || msg.length >= want || want > 1024 * 1024) return msg;
+  return Buffer.concat([msg, Buffer.alloc(want - msg.length, 0x20)]);
 }
 
 export class SentLog {
@@ -40,7 +49,7 @@ export class SentLog {
     if (this.ring.length < this.size) this.ring.push(e);
     else this.ring[this.next] = e;
     this.next = (this.next + 1) % this.size;
-    const callId = this.trackSeq(from.transport === 'TCP' ? afterLeadingCrlf(bytes) : bytes) ?? /\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)/i.exec(e.latin1)?.[1]?.trim();
+    const callId = this.trackSeq(from.transport === 'TCP' ? asFramedOnStream(bytes) : bytes) ?? /\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)/i.exec(e.latin1)?.[1]?.trim();
     if (!callId) return;
     const list = this.byCallId.get(callId) ?? [];
     if (!list.length) {

@@ -71,3 +71,17 @@ t.test('over TCP, CRLFs before the start line are skipped (as the edge\'s stream
   t.equal(overUdp.maxSeq(CALL), 471, 'a datagram starting with CRLF is refused by the edge');
   t.equal(overUdp.forCall(CALL).length, 2, 'still kept with its call for findings');
 });
+
+t.test('over TCP, a body shorter than its Content-Length is completed by the stream: the edge reads the request', async (t) => {
+  const tcp: Endpoint = { ...ME, transport: 'TCP' };
+  const longer = (b: Buffer): Buffer => Buffer.from(b.toString('latin1').replace('Content-Length: 0', 'Content-Length: 1'), 'latin1');
+  const overTcp = new SentLog();
+  overTcp.add('caller', tcp, request('INVITE', '471 INVITE'), []);
+  overTcp.add('caller', tcp, longer(request('INFO', '65535 INFO')), ['wrongLength', 'numericEdge']);
+  t.equal(overTcp.maxSeq(CALL), 65535, 'framed with the next byte of the stream as its body');
+  t.ok(rfcMandated500(response500(476, 'REFER'), CALL, (overTcp.add('caller', tcp, request('REFER', '476 REFER'), []), overTcp)));
+  const overUdp = new SentLog();
+  overUdp.add('caller', ME, request('INVITE', '471 INVITE'), []);
+  overUdp.add('caller', ME, longer(request('INFO', '65535 INFO')), ['wrongLength', 'numericEdge']);
+  t.equal(overUdp.maxSeq(CALL), 471, 'a datagram shorter than its Content-Length is refused');
+});
