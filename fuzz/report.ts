@@ -17,6 +17,7 @@ export function verdict(r: FuzzResult, legitTargetPct = 99.9): Verdict {
     [r.serverErrors500 === 0, `responses of 500 to fuzzed input: ${r.serverErrors500}, of which ${r.nonSdpOffer500} for an INVITE body that is not SDP (issue 9 item fixed on branch call) (target 0; besides ${r.rfcMandated500} the RFC requires: out-of-order in-dialog CSeq §12.2.2, overlapping re-INVITE §14.2)`],
     [r.edge.rssAfterMiB <= 1.2 * r.edge.rssBeforeMiB, `RSS after ${r.edge.rssAfterMiB} MiB vs before ${r.edge.rssBeforeMiB} MiB (after a warm-up of 5 % of the messages; target ≤ 1.2×; peak ${r.edge.rssPeakMiB} MiB)`],
     [true, `memory after a forced full GC (fuzz/edge-memory.cjs): ${memoryLine(r)}`],
+    [true, `RSS while fuzzing: ${plateauLine(r)}`],
     [r.edge.countsZero, `transactions, dialogs, calls, media sessions back to 0: ${r.edge.countsZero ? `yes, ${(r.edge.settledMs / 1000).toFixed(1)} s after the end` : `no: ${JSON.stringify(r.edge.after?.engine ?? {})}`}`],
     [r.legit.successPct >= legitTargetPct, `legitimate calls: ${r.legit.successful}/${r.legit.calls} = ${r.legit.successPct.toFixed(2)} % (target ≥ ${legitTargetPct} %)`],
     [r.sent.total >= r.options.messages, `messages: ${r.sent.total.toLocaleString('en')} of ${r.options.messages.toLocaleString('en')} asked`],
@@ -38,6 +39,14 @@ export function memoryLine(r: FuzzResult): string {
   return `main heapUsed ${mib(start?.heapUsed)} (start) / ${mib(before?.heapUsed)} (baseline) / ${mib(after.heapUsed)} MiB (after); `
     + `worker heaps ${mib(workers(start))} / ${mib(workers(before))} / ${mib(workers(after))} MiB; `
     + `RSS ${mib(start?.rss)} / ${mib(before?.rss)} / ${mib(after.rss)} MiB — of which, baseline: ${where(before)}; after: ${where(after)}`;
+}
+
+/** RSS over the run by fifths: whether it keeps growing (a leak) or levels off. */
+export function plateauLine(r: FuzzResult): string {
+  const xs = r.edge.rssSeries ?? [];
+  if (xs.length < 5) return 'too few samples';
+  const fifths = [0, 1, 2, 3, 4].map((k) => xs.slice(Math.floor((k * xs.length) / 5), Math.floor(((k + 1) * xs.length) / 5)).map(([, v]) => v));
+  return fifths.map((f, k) => `${k * 20}–${(k + 1) * 20} %: ${Math.min(...f)}–${Math.max(...f)} MiB`).join('; ');
 }
 
 export function writeReport(out: string, m: MachineInfo, r: FuzzResult, workDir: string): string {

@@ -46,7 +46,9 @@ export interface FuzzResult {
   wallSeconds: number;
   edge: { exits: number; rssBeforeMiB: number; rssAfterMiB: number; rssPeakMiB: number; after: EdgeHealth | undefined; settledMs: number; countsZero: boolean;
     /** After a forced full GC (fuzz/edge-memory.cjs): before any traffic, at the RSS baseline, after the settle. */
-    memory: { start?: MemorySample; before?: MemorySample; after?: MemorySample } };
+    memory: { start?: MemorySample; before?: MemorySample; after?: MemorySample };
+    /** RSS every 10 s of fuzzing, [seconds, MiB]: growth without end is a leak, a plateau is a heap at its working size. */
+    rssSeries: Array<[number, number]> };
   statuses: Record<string, number>;
   serverErrors500: number;
   /** 500s RFC 3261 requires: §12.2.2 (in-dialog CSeq not above the last one) and §14.2 (re-INVITE while one is open, with Retry-After). */
@@ -141,6 +143,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   let rssBefore = 0;
   const warmup = Math.min(o.messages * 0.05, o.rate * 30);
   let rssPeak = edge.rssMiB();
+  const rssSeries: Array<[number, number]> = [];
   const t0 = Date.now();
   let sent = 0;
   let mutated = 0;
@@ -191,6 +194,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     if (Date.now() - lastSay > 10_000) {
       lastSay = Date.now();
       rssPeak = Math.max(rssPeak, edge.rssMiB());
+      rssSeries.push([Math.round((Date.now() - t0) / 1000), edge.rssMiB()]);
       o.say(`${Math.round((Date.now() - t0) / 1000)} s: ${sent} sent (${mutated} mutated), ${serverErrors} × 500, ${exits} exits, RSS ${edge.rssMiB()} MiB, legit ${JSON.stringify(uac.progress().successful)} ok / ${uac.progress().failed} failed`);
     }
     await sleep(10);
@@ -241,7 +245,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     options: { seed: o.seed, messages: o.messages, seconds: o.seconds, rate: o.rate, legitRate: o.legitRate, settleSeconds: o.settleSeconds },
     sent: { total: sent, mutated, udp: c.udpSent, tcp: c.tcpSent, carrierResponses: actors.stats.carrierResponses, carrierMutated: actors.stats.carrierMutated, sendErrors: c.sendErrors },
     ops, wallSeconds,
-    edge: { exits, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter, rssPeakMiB: rssPeak, after, settledMs, countsZero: zero, memory },
+    edge: { exits, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter, rssPeakMiB: rssPeak, after, settledMs, countsZero: zero, memory, rssSeries },
     statuses: actors.stats.statuses, serverErrors500: serverErrors, rfcMandated500: mandated500, nonSdpOffer500: scan.nonSdpOffer, dialogsFormed: actors.stats.dialogsFormed,
     tcp: { connects: c.tcpConnects, closedByEdge: c.tcpClosedByEdge },
     legit: { calls: legitCalls, successful: legit.successful, failed: legit.failed, successPct: legitDone ? (100 * legit.successful) / Math.max(legitCalls, legitDone) : 0 },
