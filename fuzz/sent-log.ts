@@ -22,16 +22,16 @@ export interface SentEntry {
  * edge reads the message anyway, with the next message's first bytes as its body) — padding stands
  * in for those bytes.
  */
-function asFramedOnStream(b: Buffer): Buffer {
+function asFramedOnStream(b: Buffer): { bytes: Buffer; late: boolean } {
   let i = 0;
   while (i < b.length && (b[i] === 0x0d || b[i] === 0x0a)) i++;
   const msg = i ? b.subarray(i) : b;
   const end = findHeaderEnd(msg);
-  if (!end) return msg;
+  if (!end) return { bytes: msg, late: false };
   const lengths = [...msg.toString('latin1', 0, end.index).matchAll(/^(?:content-length|l)[ \t]*:[ \t]*(\d{1,10})[ \t]*$/gim)].map((m) => Number(m[1]));
   const want = end.index + end.length + (lengths[0] ?? 0);
-  if (lengths.length !== 1 || msg.length >= want || want > 1024 * 1024) return msg;
-  return Buffer.concat([msg, Buffer.alloc(want - msg.length, 0x20)]);
+  if (lengths.length !== 1 || msg.length >= want || want > 1024 * 1024) return { bytes: msg, late: false };
+  return { bytes: Buffer.concat([msg, Buffer.alloc(want - msg.length, 0x20)]), late: true };
 }
 
 export class SentLog {
@@ -41,6 +41,8 @@ export class SentLog {
   /** Highest CSeq number sent per Call-ID (requests other than ACK/CANCEL), and the requests sent below it. */
   private readonly highestSeq = new Map<string, number>();
   private readonly outOfOrder = new Set<string>();
+  /** Requests sent over TCP that the edge reads only once later bytes complete them (a body shorter than its Content-Length). */
+  private readonly late = new Set<string>();
 
   constructor(private readonly size = 400, private readonly maxCalls = 20_000) {}
 
@@ -49,7 +51,8 @@ export class SentLog {
     if (this.ring.length < this.size) this.ring.push(e);
     else this.ring[this.next] = e;
     this.next = (this.next + 1) % this.size;
-    const callId = this.trackSeq(from.transport === 'TCP' ? asFramedOnStream(bytes) : bytes) ?? /\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)/i.exec(e.latin1)?.[1]?.trim();
+    const framed = from.transport === 'TCP' ? asFramedOnStream(bytes) : { bytes, late: false };
+    const callId = this.trackSeq(framed.bytes, framed.late) ?? /\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)/i.exec(e.latin1)?.[1]?.trim();
     if (!callId) return;
     const list = this.byCallId.get(callId) ?? [];
     if (!list.length) {
@@ -67,7 +70,7 @@ export class SentLog {
    * had raised the dialog's remote CSeq) — counts; one it refuses with 400 never reaches a dialog.
    * Returns the request's Call-ID, or undefined when it is not a request the edge can read.
    */
-  private trackSeq(bytes: Buffer): string | undefined {
+  private trackSeq(bytes: Buffer, late: boolean): string | undefined {
     if (bytes.subarray(0, 4).toString('latin1') === 'SIP/') return undefined;
     const parsed = parseMessage(bytes);
     if (!parsed.ok) return undefined;
@@ -76,6 +79,10 @@ export class SentLog {
     if (!callId || !cseq) return undefined;
     if (cseq.method === 'ACK' || cseq.method === 'CANCEL') return callId;
     const seq = cseq.seq;
+    if (late) {
+      this.late.add(`${callId} ${seq} ${cseq.method}`);
+      if (this.late.size > this.maxCalls) this.late.delete(this.late.values().next().value!);
+    }
     const max = this.highestSeq.get(callId);
     if (max !== undefined && seq <= max) {
       this.outOfOrder.add(`${callId} ${seq} ${cseq.method}`);
@@ -91,7 +98,11 @@ export class SentLog {
 
   /** Whether we sent this request (Call-ID, CSeq number, method) with a CSeq not above an earlier one in its call. */
   wasOutOfOrder(callId: string, seq: string, method: string): boolean {
-    return this.outOfOrder.has(`${callId} ${seq} ${method}`);
+    const key = `${callId} ${seq} ${method}`;
+    if (this.outOfOrder.has(key)) return true;
+    // Completed by later bytes of its stream, it reaches the edge after the requests sent meanwhile
+    // (on other connections, or the hang-up over UDP): any higher CSeq sent since may have come first.
+    return this.late.has(key) && this.maxSeq(callId) > Number(seq);
   }
 
   /** The highest CSeq number sent in this call so far (0: none known). */

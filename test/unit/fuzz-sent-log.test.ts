@@ -85,3 +85,13 @@ t.test('over TCP, a body shorter than its Content-Length is completed by the str
   overUdp.add('caller', ME, longer(request('INFO', '65535 INFO')), ['wrongLength', 'numericEdge']);
   t.equal(overUdp.maxSeq(CALL), 471, 'a datagram shorter than its Content-Length is refused');
 });
+
+t.test('over TCP, a request completed by later bytes may reach the edge after higher CSeqs sent meanwhile', async (t) => {
+  const tcp: Endpoint = { ...ME, transport: 'TCP' };
+  const log = new SentLog();
+  log.add('caller', tcp, request('INVITE', '870 INVITE'), []);
+  log.add('caller', tcp, Buffer.from(request('UPDATE', '871 UPDATE').toString('latin1').replace('Content-Length: 0', 'Content-Length: 1000'), 'latin1'), ['wrongLength']);
+  t.notOk(rfcMandated500(response500(871, 'UPDATE'), CALL, log), 'nothing higher sent yet: a 500 would be input-caused');
+  log.add('caller', ME, request('BYE', '872 BYE'), []); // the hang-up, over UDP
+  t.ok(rfcMandated500(response500(871, 'UPDATE'), CALL, log), 'BYE 872 overtook it: §12.2.2');
+});
