@@ -3,7 +3,7 @@
  * five SIPp carriers for the legitimate calls (route +4930…) and the fuzzer's two carriers (UDP and
  * TCP) for everything else. Restartable on the same ports after an exit; its health, RSS and log read here.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { BenchCarrier } from '../bench/lib/carriers';
@@ -48,6 +48,26 @@ export interface EdgeOptions {
   probeFuzzCarriers?: boolean;
   /** Allowlist: the legit caller and the fuzzer's sources. */
   allow: string;
+  /** Write a heap snapshot into this directory with every memory sample (an investigation, not a run). */
+  heapSnapshotDir?: string;
+}
+
+/** The edge's memory after a forced full GC (fuzz/edge-memory.cjs), bytes. */
+export interface MemorySample {
+  n: number;
+  rssBeforeGc: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  mallocedMemory: number;
+  spacesKiB: Record<string, number>;
+  /** Each worker thread's isolate (the UDP ingress thread), after its own full GC. */
+  workers?: Array<{ threadId: number; heapUsed: number; heapTotal: number; physical: number; external: number; malloced: number }>;
+  /** RSS by kind of mapping (fuzz/edge-memory.cjs smaps()), KiB. */
+  smapsKiB?: { brkHeap: number; arenaLike: number; arenas: number; otherAnon: number; file: number };
+  snapshot?: string;
 }
 
 /** A carrier that is the edge itself (route `loop`, numbers +4940…): every call to it must end 482 Loop Detected. */
@@ -80,8 +100,27 @@ export class Edge {
   /** Called with the exit code/signal when the edge exits without being asked to. */
   onCrash: (how: string) => void = () => undefined;
 
+  readonly memoryFile: string;
+
   constructor(private readonly o: EdgeOptions) {
     this.logFile = path.join(o.dir, 'trunkwise.log');
+    this.memoryFile = path.join(o.dir, 'memory.jsonl');
+  }
+
+  /**
+   * The edge's memory after a forced full GC: heapUsed is what its objects still hold, rss what the
+   * process keeps. Undefined if the edge did not answer within `timeoutMs` (a snapshot takes longer).
+   */
+  async memory(timeoutMs = 20_000): Promise<MemorySample | undefined> {
+    const lines = (): string[] => (existsSync(this.memoryFile) ? readFileSync(this.memoryFile, 'utf8').split('\n').filter(Boolean) : []);
+    const had = lines().length;
+    if (!this.child?.pid || exited(this.child)) return undefined;
+    this.child.kill('SIGUSR2');
+    for (const until = Date.now() + timeoutMs; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      const all = lines();
+      if (all.length > had) return JSON.parse(all[all.length - 1]!) as MemorySample;
+    }
+    return undefined;
   }
 
   async start(): Promise<void> {
@@ -93,10 +132,12 @@ export class Edge {
     }
     this.starts++;
     const log = openSync(this.logFile, 'a');
-    const args = ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts'), '--carriers', path.join(this.o.dir, 'carriers.yaml'), '--routes', path.join(this.o.dir, 'routes'),
+    // --expose-gc and the preload serve memory() only: SIGUSR2 → full GC → figures in memory.jsonl.
+    const args = ['--expose-gc', '--require', path.join(__dirname, 'edge-memory.cjs'), '--import', 'tsx', path.join(ROOT, 'src', 'main.ts'), '--carriers', path.join(this.o.dir, 'carriers.yaml'), '--routes', path.join(this.o.dir, 'routes'),
       '--sip', `127.0.0.1:${this.sipPort}`, '--http', `127.0.0.1:${this.httpPort}`, '--allow', this.o.allow, '--max-cps', '100000', '--max-cps-per-source', '100000',
       '--rtpengine', 'off'];
-    const child = start('trunkwise', process.execPath, args, { cwd: ROOT, stdio: ['ignore', log, log], env: { ...process.env, TRUNKWISE_ADMIN_TOKEN: 'fuzz', LOG_LEVEL: 'info' } });
+    const child = start('trunkwise', process.execPath, args, { cwd: ROOT, stdio: ['ignore', log, log], env: { ...process.env, TRUNKWISE_ADMIN_TOKEN: 'fuzz', LOG_LEVEL: 'info',
+      TRUNKWISE_FUZZ_MEMORY_FILE: this.memoryFile, ...(this.o.heapSnapshotDir ? { TRUNKWISE_FUZZ_HEAPSNAP_DIR: this.o.heapSnapshotDir } : {}) } });
     closeSync(log);
     this.child = child;
     child.once('exit', (code, sig) => {

@@ -18,11 +18,13 @@ const USAGE = `npm run fuzz -- [--seed N] [--messages N] [--seconds N] [--rate N
   --legit-rate N  legitimate SIPp calls per second alongside (default 10)
   --settle N      seconds to wait after the run before counting what is left (default 45)
   --out DIR       where fuzz.md + fuzz.json go (default bench/results)
+  --heap-snapshots  also write the edge's heap snapshots (start, baseline, end) to the work dir (slow)
 Run it under \`flock /tmp/trunkwise-heavy.lock\` on a shared machine. See fuzz/README.md.`;
 
 function parse(argv: string[]): { o: Omit<FuzzOptions, 'say' | 'dir'>; out: string } {
   const o = { seed: 1, messages: 1_000_000, seconds: 1500, rate: 700, legitRate: 10, settleSeconds: 45 };
   let out = path.join(__dirname, '..', 'bench', 'results');
+  let heapSnapshots = false;
   const keys: Record<string, keyof typeof o> = { '--seed': 'seed', '--messages': 'messages', '--seconds': 'seconds', '--rate': 'rate', '--legit-rate': 'legitRate', '--settle': 'settleSeconds' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -30,13 +32,14 @@ function parse(argv: string[]): { o: Omit<FuzzOptions, 'say' | 'dir'>; out: stri
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     } else if (a === '--out') out = argv[++i] ?? out;
+    else if (a === '--heap-snapshots') heapSnapshots = true;
     else if (keys[a]) {
       const v = Number(argv[++i]);
       if (!Number.isFinite(v) || v < 0) throw new Error(`${a} needs a number`);
       o[keys[a]] = v;
     } else throw new Error(`unknown option ${a}`);
   }
-  return { o, out };
+  return { o: { ...o, heapSnapshots }, out };
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,7 @@
 /** bench/results/fuzz.md + .json for one fuzz run: method, machine, results, verdict against issue 9's targets. */
 import { machineMarkdown, type MachineInfo } from '../bench/lib/machine';
 import { n, table, writeResult } from '../bench/lib/report';
+import type { MemorySample } from './edge';
 import type { FuzzResult } from './run';
 
 export interface Verdict {
@@ -15,11 +16,37 @@ export function verdict(r: FuzzResult, legitTargetPct = 99.9): Verdict {
     [r.log.unhandled === 0 && r.log.nonJson === 0, `unhandled errors in the log: ${r.log.unhandled} + ${r.log.nonJson} non-JSON error lines (target 0)`],
     [r.serverErrors500 === 0, `responses of 500 to fuzzed input: ${r.serverErrors500}, of which ${r.nonSdpOffer500} for an INVITE body that is not SDP (issue 9 item fixed on branch call) (target 0; besides ${r.rfcMandated500} the RFC requires: out-of-order in-dialog CSeq §12.2.2, overlapping re-INVITE §14.2)`],
     [r.edge.rssAfterMiB <= 1.2 * r.edge.rssBeforeMiB, `RSS after ${r.edge.rssAfterMiB} MiB vs before ${r.edge.rssBeforeMiB} MiB (after a warm-up of 5 % of the messages; target ≤ 1.2×; peak ${r.edge.rssPeakMiB} MiB)`],
+    [true, `memory after a forced full GC (fuzz/edge-memory.cjs): ${memoryLine(r)}`],
+    [true, `RSS while fuzzing: ${plateauLine(r)}`],
     [r.edge.countsZero, `transactions, dialogs, calls, media sessions back to 0: ${r.edge.countsZero ? `yes, ${(r.edge.settledMs / 1000).toFixed(1)} s after the end` : `no: ${JSON.stringify(r.edge.after?.engine ?? {})}`}`],
     [r.legit.successPct >= legitTargetPct, `legitimate calls: ${r.legit.successful}/${r.legit.calls} = ${r.legit.successPct.toFixed(2)} % (target ≥ ${legitTargetPct} %)`],
     [r.sent.total >= r.options.messages, `messages: ${r.sent.total.toLocaleString('en')} of ${r.options.messages.toLocaleString('en')} asked`],
   ];
   return { ok: checks.every(([ok]) => ok), lines: checks.map(([ok, s]) => `${ok ? '✅' : '❌'} ${s}`) };
+}
+
+const mib = (b: number | undefined): string => (b === undefined ? '?' : (b / 1048576).toFixed(1));
+
+/** heapUsed (what the edge's objects hold) and RSS after a full GC, at the start, the baseline and the end. */
+export function memoryLine(r: FuzzResult): string {
+  const { start, before, after } = r.edge.memory;
+  if (!after) return 'not measured';
+  const workers = (m: MemorySample | undefined): number | undefined => m?.workers?.reduce((s, w) => s + w.heapUsed, 0);
+  const where = (m: MemorySample | undefined): string => {
+    const k = m?.smapsKiB;
+    return k ? `malloc arenas ${mib(k.arenaLike * 1024)} (${k.arenas}), brk ${mib(k.brkHeap * 1024)}, other anonymous ${mib(k.otherAnon * 1024)}, files ${mib(k.file * 1024)}` : '?';
+  };
+  return `main heapUsed ${mib(start?.heapUsed)} (start) / ${mib(before?.heapUsed)} (baseline) / ${mib(after.heapUsed)} MiB (after); `
+    + `worker heaps ${mib(workers(start))} / ${mib(workers(before))} / ${mib(workers(after))} MiB; `
+    + `RSS ${mib(start?.rss)} / ${mib(before?.rss)} / ${mib(after.rss)} MiB — of which, baseline: ${where(before)}; after: ${where(after)}`;
+}
+
+/** RSS over the run by fifths: whether it keeps growing (a leak) or levels off. */
+export function plateauLine(r: FuzzResult): string {
+  const xs = r.edge.rssSeries ?? [];
+  if (xs.length < 5) return 'too few samples';
+  const fifths = [0, 1, 2, 3, 4].map((k) => xs.slice(Math.floor((k * xs.length) / 5), Math.floor(((k + 1) * xs.length) / 5)).map(([, v]) => v));
+  return fifths.map((f, k) => `${k * 20}–${(k + 1) * 20} %: ${Math.min(...f)}–${Math.max(...f)} MiB`).join('; ');
 }
 
 export function writeReport(out: string, m: MachineInfo, r: FuzzResult, workDir: string): string {

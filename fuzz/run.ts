@@ -11,7 +11,7 @@ import { freePorts } from '../bench/lib/ports';
 import { startUac } from '../bench/lib/sipp-run';
 import { Actors } from './actors';
 import { inDialogRequest, newRequest, strayResponse } from './corpus';
-import { Edge, leftovers, nothingLeft, scanLog, type EdgeHealth, type LogScan } from './edge';
+import { Edge, leftovers, nothingLeft, scanLog, type EdgeHealth, type LogScan, type MemorySample } from './edge';
 import { mutate } from './mutate';
 import { CarrierServer, counters, TcpSource, UdpSource, type Link, type NetCounters } from './net';
 import { Rng } from './prng';
@@ -26,6 +26,10 @@ export interface FuzzOptions {
   /** Legitimate SIPp calls per second alongside. */
   legitRate: number;
   settleSeconds: number;
+  /** Write heap snapshots of the edge at the start, the baseline and the end into the work directory (slow: an investigation). */
+  heapSnapshots?: boolean;
+  /** Sample the edge's memory after a forced GC (default true; the short run in npm test saves its ~2 s). */
+  sampleMemory?: boolean;
   dir: string;
   say(line: string): void;
 }
@@ -42,7 +46,11 @@ export interface FuzzResult {
   sent: { total: number; mutated: number; udp: number; tcp: number; carrierResponses: number; carrierMutated: number; sendErrors: number };
   ops: Record<string, number>;
   wallSeconds: number;
-  edge: { exits: number; rssBeforeMiB: number; rssAfterMiB: number; rssPeakMiB: number; after: EdgeHealth | undefined; settledMs: number; countsZero: boolean };
+  edge: { exits: number; rssBeforeMiB: number; rssAfterMiB: number; rssPeakMiB: number; after: EdgeHealth | undefined; settledMs: number; countsZero: boolean;
+    /** After a forced full GC (fuzz/edge-memory.cjs): before any traffic, at the RSS baseline, after the settle. */
+    memory: { start?: MemorySample; before?: MemorySample; after?: MemorySample };
+    /** RSS every 10 s of fuzzing, [seconds, MiB]: growth without end is a leak, a plateau is a heap at its working size. */
+    rssSeries: Array<[number, number]> };
   statuses: Record<string, number>;
   serverErrors500: number;
   /** 500s RFC 3261 requires: §12.2.2 (in-dialog CSeq not above the last one) and §14.2 (re-INVITE while one is open, with Retry-After). */
@@ -105,7 +113,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     if (serverErrors <= 50) save('500', `500 for Call-ID ${callId}`, log.forCall(callId), { response, recent: log.recent().slice(-30) });
   });
   const carrier = await new CarrierServer(fuzzCarrierHost, actors.onCarrier, c).open();
-  const edge = new Edge({ dir: o.dir, legit: carriers.list, fuzzCarrierPort: carrier.port, allow: '127.0.0.1/32,127.0.0.0/28' });
+  const edge = new Edge({ dir: o.dir, legit: carriers.list, fuzzCarrierPort: carrier.port, allow: '127.0.0.1/32,127.0.0.0/28', ...(o.heapSnapshots ? { heapSnapshotDir: o.dir } : {}) });
   let exits = 0;
   let restarting: Promise<void> | undefined;
   edge.onCrash = (how) => {
@@ -114,6 +122,11 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     restarting = edge.start().catch((err: Error) => o.say(`restart failed: ${err.message}`));
   };
   await edge.start();
+  const memory: FuzzResult['edge']['memory'] = {};
+  // A GC answers in well under a second; a heap snapshot of a large heap takes a while.
+  const memoryWaitMs = o.heapSnapshots ? 180_000 : 20_000;
+  const sampleMemory = o.sampleMemory ?? true;
+  if (sampleMemory) memory.start = await edge.memory(memoryWaitMs);
   edgeEndpoint.port = edge.sipPort;
   actors.edgeUri = edgeUri();
   const target = { host: '127.0.0.1', port: edge.sipPort };
@@ -133,6 +146,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   let rssBefore = 0;
   const warmup = Math.min(o.messages * 0.05, o.rate * 30);
   let rssPeak = edge.rssMiB();
+  const rssSeries: Array<[number, number]> = [];
   const t0 = Date.now();
   let sent = 0;
   let mutated = 0;
@@ -172,7 +186,10 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
       await restarting;
       restarting = undefined;
     }
-    if (!rssBefore && sent >= warmup) rssBefore = edge.rssMiB();
+    if (!rssBefore && sent >= warmup) {
+      rssBefore = edge.rssMiB();
+      if (sampleMemory) void edge.memory(memoryWaitMs).then((m) => void (memory.before = m));
+    }
     const due = Math.min(o.messages, Math.floor(((Date.now() - t0) / 1000) * o.rate));
     for (let k = 0; sent < due && k < 2000; k++) sendOne();
     // Dialogs live a few seconds, then a clean BYE.
@@ -180,6 +197,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     if (Date.now() - lastSay > 10_000) {
       lastSay = Date.now();
       rssPeak = Math.max(rssPeak, edge.rssMiB());
+      rssSeries.push([Math.round((Date.now() - t0) / 1000), edge.rssMiB()]);
       o.say(`${Math.round((Date.now() - t0) / 1000)} s: ${sent} sent (${mutated} mutated), ${serverErrors} × 500, ${exits} exits, RSS ${edge.rssMiB()} MiB, legit ${JSON.stringify(uac.progress().successful)} ok / ${uac.progress().failed} failed`);
     }
     await sleep(10);
@@ -198,6 +216,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   // Done when all is 0 — or when the transactions are and what is left has not moved for 10 s (a leak, reported as such).
   let stable = { key: '', since: Date.now() };
   while (Date.now() - settleStart < o.settleSeconds * 1000) {
+    // A call answered after the sweep above (its carrier's 200 was still on its way) forms a dialog
+    // on each side that nobody would hang up: both sides end theirs here too.
+    for (const d of [...actors.dialogs.values()]) actors.hangup(d);
     after = await edge.health();
     zero = nothingLeft(after);
     if (zero) break;
@@ -215,6 +236,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     save('leftover', `left after the settle: ${JSON.stringify(leftovers(after))}`, calls.flatMap((id) => log.forCall(id)), { stale, dialogs: after.engine.dialogSample ?? [] });
   }
   const rssAfter = edge.rssMiB();
+  if (sampleMemory) memory.after = await edge.memory(memoryWaitMs);
   for (const s of udp) s.close();
   for (const t of tcp) t.close();
   carrier.close();
@@ -226,7 +248,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     options: { seed: o.seed, messages: o.messages, seconds: o.seconds, rate: o.rate, legitRate: o.legitRate, settleSeconds: o.settleSeconds },
     sent: { total: sent, mutated, udp: c.udpSent, tcp: c.tcpSent, carrierResponses: actors.stats.carrierResponses, carrierMutated: actors.stats.carrierMutated, sendErrors: c.sendErrors },
     ops, wallSeconds,
-    edge: { exits, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter, rssPeakMiB: rssPeak, after, settledMs, countsZero: zero },
+    edge: { exits, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter, rssPeakMiB: rssPeak, after, settledMs, countsZero: zero, memory, rssSeries },
     statuses: actors.stats.statuses, serverErrors500: serverErrors, rfcMandated500: mandated500, nonSdpOffer500: scan.nonSdpOffer, dialogsFormed: actors.stats.dialogsFormed,
     tcp: { connects: c.tcpConnects, closedByEdge: c.tcpClosedByEdge },
     legit: { calls: legitCalls, successful: legit.successful, failed: legit.failed, successPct: legitDone ? (100 * legit.successful) / Math.max(legitCalls, legitDone) : 0 },

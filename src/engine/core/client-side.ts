@@ -144,7 +144,12 @@ export class ClientSide {
     if (ensureContentType(app.headers, app.body) === 'missing') throw new Error('missing content-type');
     if (method === 'ACK') {
       const ack = buildAck2xx(d, local, app.body, app);
-      const target = await resolveDialogTarget(d);
+      const target = await resolveDialogTarget(d).catch((err: unknown) => {
+        // A 2xx the app cannot hold, whose peer cannot be reached either: no ACK, no BYE, and srf
+        // holds no Dialog — nobody else would ever end it (fuzz/findings.md #16).
+        if (d.byeAfterAck) this.ctx.dialogs.remove(d);
+        throw err;
+      });
       this.ctx.transport.send(ack, target);
       d.lastAck = { ack, target };
       rememberLocalSdp(d, ack); // late offer: our SDP is in the ACK
