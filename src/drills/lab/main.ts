@@ -1,22 +1,22 @@
 /**
- * `npm run drill -- --lab [--short | --from-clean] [--baseline | --both] [--out DIR]` (through lab/outage-lab.sh,
+ * `npm run drill -- --lab [--short | --from-clean | --sudden] [--baseline | --both] [--out DIR]` (through lab/outage-lab.sh,
  * which removes the namespaces whatever happens): the outage lab, with upstream health on (default),
  * off (--baseline) or both runs in a row (--both); --from-clean skips the 5 % phase (how fast 30 %
- * moves the IVR off a site healthy until then); the markdown report on stdout, and with --out
+ * moves the IVR off a site healthy until then), --sudden cuts a healthy site's uplink at once (100 %); the markdown report on stdout, and with --out
  * outage-lab.md + outage-lab.json in DIR.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { labJson, labMarkdown } from './report';
-import { FROM_CLEAN, FULL, runLab, SHORT, type LabRun } from './run';
+import { FROM_CLEAN, FULL, runLab, SHORT, SUDDEN, type LabRun } from './run';
 
 export async function labMain(argv: readonly string[]): Promise<number> {
   if (process.getuid?.() !== 0) {
     process.stderr.write('the outage lab creates network namespaces: run it as root\n');
     return 2;
   }
-  const size = argv.includes('--short') ? SHORT : argv.includes('--from-clean') ? FROM_CLEAN : FULL;
+  const size = argv.includes('--short') ? SHORT : argv.includes('--from-clean') ? FROM_CLEAN : argv.includes('--sudden') ? SUDDEN : FULL;
   const modes = argv.includes('--both') ? [true, false] : [!argv.includes('--baseline')];
   const outAt = argv.indexOf('--out');
   const out = outAt >= 0 ? argv[outAt + 1] : undefined;

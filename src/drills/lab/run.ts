@@ -36,6 +36,10 @@ export const SHORT: Pick<LabOptions, 'phases' | 'cps' | 'holdMs'> = { phases: ph
 export const FULL: Pick<LabOptions, 'phases' | 'cps' | 'holdMs'> = { phases: phases(20, 30, 30, 30, 60), cps: 30, holdMs: 3000 };
 /** Without the 5 % phase: how fast 30 % loss moves the IVR off a site that was healthy until then. */
 export const FROM_CLEAN: Pick<LabOptions, 'phases' | 'cps' | 'holdMs'> = { phases: phases(20, 0, 20, 10, 40), cps: 30, holdMs: 3000 };
+/** A healthy site's uplink cut at once (100 % loss, no milder phase before): how fast the IVR leaves it. */
+export const SUDDEN: Pick<LabOptions, 'phases' | 'cps' | 'holdMs'> = {
+  phases: [{ name: 'clean', loss: 0, s: 20 }, { name: 'loss 100 %', loss: 1, s: 20 }, { name: 'recovered', loss: 0, s: 40 }], cps: 30, holdMs: 3000,
+};
 
 export interface LabRun {
   readonly upstream: boolean;
