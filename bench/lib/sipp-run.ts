@@ -15,11 +15,12 @@ export interface SippCounts {
   pid: number;
 }
 
-/** SIPp's built-in `uas` (bench/engine.bench.ts). */
+/** SIPp's built-in `uas` (bench/engine.bench.ts); its working folder is removed when it exits. */
 export function startSippUas(port: number, transport: 'u1' | 't1'): ChildProcess {
-  return start(`sipp uas :${port}`, 'sipp', ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(port), '-t', transport, '-nostdin', '-max_socket', '5000'], {
-    cwd: mkdtempSync(path.join(os.tmpdir(), 'tw-uas-')),
-  });
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'tw-uas-'));
+  const child = start(`sipp uas :${port}`, 'sipp', ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(port), '-t', transport, '-nostdin', '-max_socket', '5000'], { cwd });
+  child.once('exit', () => rmSync(cwd, { recursive: true, force: true }));
+  return child;
 }
 
 /** SIPp's built-in `uac` (bench/engine.bench.ts): `calls` calls at `rate` cps, `holdMs` hold, stopped after `timeoutMs`. */
