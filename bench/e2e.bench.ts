@@ -220,6 +220,7 @@ async function drainedCounts(sut: Sut, boundS: number): Promise<(EngineCounts & 
     const c = await sut.counts?.();
     if (!c) return undefined;
     const afterS = r1((Date.now() - t0) / 1000);
+    if (Math.round(afterS) % 10 === 0) say(`  … ${afterS} s after the ramp: engine ${countsLine(c)}`);
     if (c.serverTransactions + c.clientTransactions + c.dialogs === 0 || afterS >= boundS) return { ...c, afterS };
     await sleep(1000);
   }
@@ -257,7 +258,9 @@ export async function runSystem(system: SutName, o: E2eOptions, distDir?: string
         }
         await sleep(2000);
       }
-      const drained = await drainedCounts(sut, 45);
+      // After an overloaded step two RFC 3261 windows can follow each other: a 2xx nobody ACKs ends at
+      // timer H (64·T1), then its BYE to a caller that gave up ends at timer F (64·T1): ~64 s, plus slack.
+      const drained = await drainedCounts(sut, 80);
       if (drained) {
         run.engineDrained = drained;
         say(`${system}: after the ramp (${drained.afterS} s): engine ${countsLine(drained)}`);
