@@ -161,6 +161,18 @@ export class CoreHarness {
     return this.sent.map((s) => s.msg).filter((m): m is SipRequest => m.kind === 'request' && (method === undefined || m.method === method));
   }
 
+  /**
+   * The app sends `invite`; the carrier answers it `status` with `o` (a To-tag makes it dialog-forming).
+   * Returns how the engine answered the app's INVITE (`OK`/`NOK`) and the dialog id srf was given.
+   */
+  async uacAnswered(invite: string, status: number, o: Parameters<typeof peerResponse>[2] = {}): Promise<{ sent: string | undefined; dialogId: string }> {
+    const inv = this.appSip('', '', invite);
+    await this.flush();
+    const sent = this.app.answer(inv)?.tokens[3];
+    this.receive(peerResponse(this.requests('INVITE').at(-1)!, status, o), CARRIER);
+    return { sent, dialogId: this.app.lastSip().tokens[9]! };
+  }
+
   counts(): { dialogs: number; server: number; client: number } {
     return { dialogs: this.ctx.dialogs.size, server: this.core.server.pendingCount, client: this.core.client.pendingCount };
   }

@@ -12,12 +12,8 @@ const INVITE = `INVITE sip:callee@127.0.0.3:5080 SIP/2.0\r\nContent-Type: applic
 for (const contact of ['<tel:+4930123>', '<sip:callee@127.0.0.3:5080;transport=sctp>']) {
   t.test(`BYE from the app to ${contact}: NOK, and the dialog is gone`, async (t) => {
     const h = new CoreHarness();
-    const inv = h.appSip('', '', INVITE);
-    await h.flush();
-    t.equal(h.app.answer(inv)?.tokens[3], 'OK');
-    const req = h.requests('INVITE').at(-1)!;
-    h.receive(peerResponse(req, 200, { toTag: 'c1', contact, body: SDP }), CARRIER);
-    const dlgId = h.app.lastSip().tokens[9]!;
+    const { sent, dialogId: dlgId } = await h.uacAnswered(INVITE, 200, { toTag: 'c1', contact, body: SDP });
+    t.equal(sent, 'OK');
     t.equal(h.ctx.dialogs.size, 1, 'dialog formed on the 200');
     const bye = h.appSip('', dlgId, 'BYE sip:placeholder SIP/2.0\r\n\r\n');
     await h.flush();

@@ -19,12 +19,8 @@ const cases: Array<{ name: string; status: number; contact?: string; extra?: str
 for (const k of cases) {
   t.test(`${k.name}: the app's ACK cannot be sent (NOK) and the dialog is forgotten`, async (t) => {
     const h = new CoreHarness();
-    const inv = h.appSip('', '', INVITE);
-    await h.flush();
-    t.equal(h.app.answer(inv)?.tokens[3], 'OK');
-    const req = h.requests('INVITE').at(-1)!;
-    h.receive(peerResponse(req, k.status, { toTag: 'r1', body: SDP, ...(k.contact ? { contact: k.contact } : {}), ...(k.extra ? { extra: k.extra } : {}) }), CARRIER);
-    const dlgId = h.app.lastSip().tokens[9]!;
+    const { sent, dialogId: dlgId } = await h.uacAnswered(INVITE, k.status, { toTag: 'r1', body: SDP, ...(k.contact ? { contact: k.contact } : {}), ...(k.extra ? { extra: k.extra } : {}) });
+    t.equal(sent, 'OK');
     t.equal(h.ctx.dialogs.size, 1, 'dialog formed on the 2xx');
     const ack = h.appSip('', dlgId, 'ACK sip:placeholder SIP/2.0\r\n\r\n');
     await h.flush();
