@@ -26,7 +26,11 @@ export interface AttemptRecord {
   fault?: 'carrier' | 'local' | 'caller' | 'none';
   /** The attempt went to another site's edge (carriers.yaml peers:). */
   peer?: boolean;
-  /** Set when health put a failure the call layer saw as the carrier's down to the edge (src/health/blame.ts): why. */
+  /**
+   * Set when health did not charge the carrier for a failure the call layer saw as the carrier's
+   * (src/health/blame.ts), and why: the edge was to blame (fault becomes 'local'), or it was too
+   * early to compare with the other carriers (fault stays, nothing charged).
+   */
   faultByHealth?: string;
 }
 
@@ -39,8 +43,8 @@ export interface AttemptRecord {
  */
 export function followHealth(rec: AttemptRecord, judged: EdgeBlame | undefined): void {
   if (!judged || rec.fault !== 'carrier') return;
-  rec.fault = 'local';
-  rec.faultByHealth = judged.why;
+  if (judged.blame === 'edge') rec.fault = 'local';
+  rec.faultByHealth = judged.blame === 'edge' ? judged.why : `not charged, too early to compare: ${judged.why}`;
 }
 
 export interface CdrRecord {

@@ -10,12 +10,17 @@
  *     in order: an answer to a later request cannot be read before one that arrived earlier.)
  *  3. Other carriers were asked meanwhile and none answered on time: every carrier slow at once —
  *     the edge's (the local-fault alarm, not a carrier, takes it).
- *  4. Nobody else to compare with (one carrier, or the others idle): the carrier's, as long as the
+ *  4. Other carriers were asked meanwhile, but none of those answers is due yet (lateAfterMs has
+ *     not passed since): too early to tell — undecided. A check that runs again (the silence check)
+ *     waits for its next tick, at most lateAfterMs more; a one-off judgement (a late answer, an
+ *     attempt that timed out) charges nobody. Without this, a request judged before any witness was
+ *     due fell through to 5 while every carrier was equally late.
+ *  5. Nobody else to compare with (one carrier, or the others idle): the carrier's, as long as the
  *     edge was not stalled (1). With one carrier there is no second witness; the edge's own clock is
  *     the only one, and a carrier that is never judged would stay "active" while dead.
  */
 
-export type Blame = 'carrier' | 'edge';
+export type Blame = 'carrier' | 'edge' | 'undecided';
 
 /** A stall of the edge up to this long is no excuse (as the call layer's LAG_TOLERANCE_MS). */
 export const STALL_TOLERANCE_MS = 200;
@@ -27,6 +32,8 @@ export interface PeerLook {
   readonly answeredOnTimeSince: boolean;
   /** It was sent a request at or after the judged one that has had lateAfterMs to be answered. */
   readonly askedSince: boolean;
+  /** It was sent a request at or after the judged one whose answer is not due yet (younger than lateAfterMs). */
+  readonly awaitingSince: boolean;
 }
 
 export interface SlownessLook {
@@ -48,5 +55,7 @@ export function blameSlowness(look: SlownessLook): BlameVerdict {
   if (prompt) return { blame: 'carrier', why: `${prompt.id} answered a later request on time` };
   const asked = look.peers.filter((p) => p.askedSince);
   if (asked.length > 0) return { blame: 'edge', why: `every carrier asked meanwhile was slow too (${asked.map((p) => p.id).join(', ')})` };
+  const awaiting = look.peers.filter((p) => p.awaitingSince);
+  if (awaiting.length > 0) return { blame: 'undecided', why: `the answers of ${awaiting.map((p) => p.id).join(', ')} to later requests are not due yet` };
   return { blame: 'carrier', why: 'no other carrier to compare with, and the edge was not stalled' };
 }

@@ -54,9 +54,12 @@ export interface AttemptTrack {
   finished(verdict: AttemptVerdict, now: number): EdgeBlame | undefined;
 }
 
-/** Health put an attempt's failure down to the edge itself, and why. */
+/**
+ * Health did not charge the carrier for an attempt's failure, and why: the edge itself was to blame,
+ * or it was too early to tell (no other carrier's answer was due yet — src/health/blame.ts rule 4).
+ */
 export interface EdgeBlame {
-  readonly blame: 'edge';
+  readonly blame: 'edge' | 'undecided';
   readonly why: string;
 }
 
@@ -159,7 +162,7 @@ export class HealthMonitor {
         const local = unanswered ? this.edgeToBlame(e, 'an INVITE with no response', now, at) : undefined;
         e.calls.finished(token, local ? 'ignored' : verdict, pddMs, at, firstResponseMs);
         if (unanswered && !local) this.apply(e, e.machine.hardFailure(at, 'INVITE with no response'), at);
-        return local && { blame: 'edge', why: local.why };
+        return local;
       },
     };
   }
@@ -221,8 +224,10 @@ export class HealthMonitor {
         this.silentOnce.add(e.id);
         continue;
       }
-      this.silentOnce.delete(e.id);
-      if (this.edgeToBlame(e, `silence (${s.count} INVITEs unanswered)`, now - s.oldestMs, now)) continue;
+      const excused = this.edgeToBlame(e, `silence (${s.count} INVITEs unanswered)`, now - s.oldestMs, now);
+      // Undecided: the other carriers' answers are not due yet — judged again on the next tick.
+      if (excused?.blame !== 'undecided') this.silentOnce.delete(e.id);
+      if (excused) continue;
       this.apply(e, e.machine.silent(now, `no response at all to ${s.count} INVITEs, oldest sent ${s.oldestMs} ms ago`), now);
     }
     if (now - this.lastEval >= this.cfg.evaluateMs) this.evaluate(now);
@@ -309,19 +314,22 @@ export class HealthMonitor {
   /**
    * Whether the edge, not carrier `e`, is to blame for its slowness on a request sent at `sentAt`
    * (src/health/blame.ts, witnesses: the other in-service carriers). If so it is noted for the
-   * local-fault alarm and nothing is charged to the carrier.
+   * local-fault alarm and nothing is charged to the carrier. Undecided (the witnesses' answers not
+   * due yet) is returned too: nothing charged, no alarm.
    */
-  private edgeToBlame(e: Entry, what: string, sentAt: number, now: number): BlameVerdict | undefined {
+  private edgeToBlame(e: Entry, what: string, sentAt: number, now: number): EdgeBlame | undefined {
     const v: BlameVerdict = blameSlowness({
       edgeStalledMs: this.deps.edgeStalledWithin?.(sentAt, now) ?? 0, toleranceMs: STALL_TOLERANCE_MS,
       peers: [...this.entries.values()].filter((p) => p !== e && p.machine.inService() && this.deps.operatorInService(p.id)).map((p) => ({
         id: p.id, answeredOnTimeSince: p.trips.answeredOnTimeSince(sentAt), askedSince: p.trips.askedBetween(sentAt, now - this.cfg.lateAfterMs),
+        awaitingSince: p.trips.askedBetween(Math.max(sentAt, now - this.cfg.lateAfterMs + 1), now),
       })),
     });
     if (v.blame === 'carrier') return undefined;
+    if (v.blame === 'undecided') return { blame: 'undecided', why: v.why };
     const carriers = this.edgeSuspect && now - this.edgeSuspect.at <= EDGE_SUSPECT_HOLD_MS ? this.edgeSuspect.carriers : [];
     this.edgeSuspect = { at: now, carriers: carriers.includes(e.id) ? carriers : [...carriers, e.id], why: `${what} from ${e.id} not charged: ${v.why}` };
-    return v;
+    return { blame: 'edge', why: v.why };
   }
 
   /** The alarm is up while most carriers are sick by score, or shortly after the edge took the blame for a carrier's slowness. */
