@@ -41,6 +41,8 @@ interface ServerEntry extends UasExchange {
   reliable: ReliableProvisionals | undefined;
   /** INVITE handed to an app: the engine answers if the app never does (answer-guard.ts). */
   guard: TimerHandle | undefined;
+  /** A new INVITE waiting for its final: its drachtio dialog id (`Call-ID;from-tag`), indexed in pendingInvites. */
+  inviteId?: string;
 }
 
 export interface ServerSideHooks {
@@ -51,6 +53,13 @@ export interface ServerSideHooks {
 export class ServerSide {
   private readonly byKey = new Map<string, ServerEntry>();
   private readonly byWireId = new Map<string, ServerEntry>();
+  /**
+   * The entries with no final response yet — the few in setup or in flight, not the tens of
+   * thousands in their 32 s wait windows under load: what a BYE must answer 487 is looked for here.
+   */
+  private readonly unanswered = new Set<ServerEntry>();
+  /** New INVITEs with no final yet by drachtio dialog id: a second one with the same id is merged (482). */
+  private readonly pendingInvites = new Map<string, ServerEntry>();
 
   constructor(private readonly ctx: CoreContext, private readonly hooks: ServerSideHooks, private readonly timers: SessionTimers) {}
 
@@ -112,7 +121,7 @@ export class ServerSide {
     }
     if (dialog && status > 100 && status < 300 && (isInvite || entry.request.method === 'UPDATE')) rememberLocalSdp(dialog, res);
     if (status >= 200) {
-      entry.finalStatus = status;
+      this.setFinal(entry, status);
       entry.guard?.cancel();
     } else if (isInvite && status > 100 && !getToTag(entry.request)) this.guardAnswer(entry); // timer C restarts on a provisional
     this.transmit(entry, res);
@@ -138,7 +147,7 @@ export class ServerSide {
 
   /** An application went away: its unanswered requests get 503 rather than hanging until timeout. */
   onClientGone(client: WireClient): void {
-    for (const e of this.byKey.values()) {
+    for (const e of this.unanswered) {
       if (e.client === client && !e.finalStatus) this.engineFinal(e, 503, 'Service Unavailable');
     }
   }
@@ -226,7 +235,7 @@ export class ServerSide {
       this.ctx.dialogs.remove(d); // drachtio clears the dialog on receipt of BYE
       // RFC 3261 §15.1.2: requests of the dialog still unanswered (a re-INVITE the app was relaying)
       // get 487 — the app may never answer them once the call is over (findings #8).
-      for (const e of this.byKey.values()) if (e !== entry && e.dialog === d && !e.finalStatus) this.engineFinal(e, 487, 'Request Terminated');
+      for (const e of this.unanswered) if (e !== entry && e.dialog === d && !e.finalStatus) this.engineFinal(e, 487, 'Request Terminated');
     }
     const { text, bytes } = encode(req);
     if (!d.client?.alive) {
@@ -316,8 +325,19 @@ export class ServerSide {
     e.guard?.cancel();
     if (e.request.method === 'INVITE' && !getToTag(e.request) && e.dialog && status >= 300) endEarlyDialog(this.ctx.dialogs, e.dialog);
     if (e.dialog && e.request.method === 'INVITE' && getToTag(e.request)) e.dialog.inviteInProgressIn = false;
-    e.finalStatus = status;
+    this.setFinal(e, status);
     e.txn.respond(res);
+  }
+
+  private setFinal(e: ServerEntry, status: number): void {
+    e.finalStatus = status;
+    this.forget(e);
+  }
+
+  /** Out of the indexes of unanswered requests (answered, or its transaction ended). */
+  private forget(e: ServerEntry): void {
+    this.unanswered.delete(e);
+    if (e.inviteId !== undefined && this.pendingInvites.get(e.inviteId) === e) this.pendingInvites.delete(e.inviteId);
   }
 
   /**
@@ -346,6 +366,7 @@ export class ServerSide {
         if (!entry.finalStatus && entry.dialog?.state === 'early' && !getToTag(entry.request)) endEarlyDialog(this.ctx.dialogs, entry.dialog);
         this.byKey.delete(key);
         this.byWireId.delete(wireTxnId);
+        this.forget(entry);
       },
       onAckTimeout: () => {
         if (entry.dialog && entry.dialog.awaitingAckTxn === wireTxnId) this.hooks.onAckTimeout(entry.dialog);
@@ -361,6 +382,7 @@ export class ServerSide {
     Object.assign(entry, { wireTxnId, key, createdAt: this.ctx.clock.now(), txn, request: req, replyTo, local: m.local, client, toTag: generateTag(), dialog, finalStatus: 0, reliable: undefined, guard: undefined });
     this.byKey.set(key, entry);
     this.byWireId.set(wireTxnId, entry);
+    this.unanswered.add(entry);
     return entry;
   }
 
@@ -372,13 +394,12 @@ export class ServerSide {
    */
   private dialogIdTaken(entry: ServerEntry): boolean {
     const req = entry.request;
-    if (this.ctx.dialogs.get(uasDialogId(req))) return true;
-    const callId = getCallId(req);
-    const fromTag = getFromTag(req);
-    for (const e of this.byKey.values()) {
-      if (e === entry || e.finalStatus || e.request.method !== 'INVITE' || getToTag(e.request)) continue;
-      if (getCallId(e.request) === callId && getFromTag(e.request) === fromTag) return true;
-    }
+    const id = uasDialogId(req);
+    if (this.ctx.dialogs.get(id)) return true;
+    const other = this.pendingInvites.get(id);
+    if (other && other !== entry && !other.finalStatus) return true;
+    entry.inviteId = id;
+    this.pendingInvites.set(id, entry);
     return false;
   }
 
