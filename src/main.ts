@@ -162,9 +162,9 @@ async function main(): Promise<void> {
   setInterval(() => {
     metrics.cps.set(admission.cps(Date.now()));
     if (!engine) return;
-    const st = engine.stats();
+    const st = engine.gauges();
     metrics.engineDialogs.set(st.dialogs);
-    syncShed(Object.entries(st.transport.shedBy).flatMap(([transport, by]) => Object.entries(by).map(([reason, n]): [{ transport: string; reason: string }, number] => [{ transport, reason }, n])));
+    syncShed(Object.entries(st.shedBy).flatMap(([transport, by]) => Object.entries(by).map(([reason, n]): [{ transport: string; reason: string }, number] => [{ transport, reason }, n])));
   }, 1000).unref();
 
   const drillKit = createDrills({

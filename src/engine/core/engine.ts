@@ -144,6 +144,14 @@ export class SipEngine {
     return out;
   }
 
+  /**
+   * What the app's 1 s metrics tick needs, without stats()'s walks over every transaction (tens of
+   * thousands in their wait windows under load: a scan a second is a stall a second).
+   */
+  gauges(): { dialogs: number; shedBy: TransportStats['shedBy'] } {
+    return { dialogs: this.ctx.dialogs.size, shedBy: this.transport.stats.shedBy };
+  }
+
   stats(): EngineStats {
     return {
       dialogs: this.ctx.dialogs.size,
