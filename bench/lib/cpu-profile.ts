@@ -48,8 +48,19 @@ function shortUrl(url: string): string {
   return i >= 0 ? u.slice(i + 1) : u;
 }
 
-export function summariseProfile(file: string, top = 25): ProfileSummary {
+/**
+ * `buildDir`: the compiled tree the profiled process ran (bench/lib/build.ts) — its modules are
+ * reported as the src/ files they were compiled from (lines are the compiled file's).
+ */
+export function summariseProfile(file: string, top = 25, buildDir?: string): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  if (buildDir) {
+    const root = `${buildDir.replace(/\/+$/, '')}/`;
+    for (const n of p.nodes) {
+      const u = n.callFrame.url.replace(/^file:\/\//, '');
+      if (u.startsWith(root) && !u.startsWith(`${root}node_modules/`)) n.callFrame.url = `/src/${u.slice(root.length)}`;
+    }
+  }
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   p.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));

@@ -72,7 +72,7 @@ export function profileSection(p: ProfileRun | undefined): string[] {
 
 export function writeProfile(dir: string, m: MachineInfo, p: ProfileRun): void {
   writeResult(dir, 'profile', [...header('trunkwise CPU profile under load', m, [
-    'trunkwise started as in e2e.md, but under `node --cpu-prof`; the same SIPp caller and carriers; a fixed rate for a fixed time; SIGTERM, drain, exit writes the profile.',
+    'trunkwise started as in e2e.md (the compiled build), but under `node --cpu-prof`; the same SIPp caller and carriers; a fixed rate for a fixed time; SIGTERM, drain, exit writes the profile.',
     'Self time per function and per area (script URL: src/<module>, npm package, node internals, V8 pseudo-frames such as (garbage collector) and (program)).',
   ]), ...profileSection(p)], { benchmark: 'profile', machine: m, profile: p });
 }
