@@ -1,6 +1,6 @@
 /**
  * What the fuzzer sent lately, for findings: a ring of the last N messages (dumped when the edge
- * exits) and, per Call-ID, the last few messages sent with it (saved when the edge answers 500).
+ * exits) and, per Call-ID, the last 20 messages sent with it (saved when the edge answers 500).
  */
 import { getCallId, getCSeq } from '../src/sip/headers';
 import { findHeaderEnd, parseMessage } from '../src/sip/parser';
@@ -60,7 +60,7 @@ export class SentLog {
       if (this.byCallId.size > this.maxCalls) this.byCallId.delete(this.byCallId.keys().next().value!);
     }
     list.push(e);
-    if (list.length > 6) list.shift();
+    if (list.length > 20) list.shift();
   }
 
   /**
