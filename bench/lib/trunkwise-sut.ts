@@ -78,6 +78,8 @@ export async function startTrunkwise(o: TrunkwiseSutOptions): Promise<Sut> {
     ...(o.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${o.heapSnapshotDir}`] : []),
     ...(o.probeFile ? ['--import', path.join(ROOT, 'bench', 'lib', 'loop-probe.mjs')] : []),
     `--max-semi-space-size=${o.semiSpaceMb ?? SEMI_SPACE_MB}`,
+    // Extra V8/node flags to try (e.g. TRUNKWISE_BENCH_NODE_FLAGS=--optimize-for-size), printed in the method.
+    ...(process.env.TRUNKWISE_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
     ...(o.distDir ? ['--enable-source-maps'] : ['--import', 'tsx']),
   ];
   const main = o.distDir ? path.join(o.distDir, 'bin', 'trunkwise.js') : path.join(ROOT, 'src', 'main.ts');
