@@ -29,11 +29,12 @@ export async function runProfile(rate: number, seconds: number, holdMs = 1000): 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-profile-'));
   const profDir = path.join(dir, 'prof');
   mkdirSync(profDir);
+  // The compiled build, as production and the e2e benchmark run it: under tsx the profile also
+  // showed esbuild and the loaders (3 % of it) that production never runs. Built before the carriers
+  // start, so a failed build leaves no SIPp behind.
+  const build = buildOnce();
   const carriers = await startCarriers();
   const run: ProfileRun = { rate, seconds, calls: rate * seconds, successful: 0, failed: 0 };
-  // The compiled build, as production and the e2e benchmark run it: under tsx the profile also
-  // showed esbuild and the loaders (3 % of it) that production never runs.
-  const build = buildOnce();
   try {
     const sut = await startTrunkwise({ carriers: carriers.list, dir, cpuProfDir: profDir, distDir: build.dir });
     try {

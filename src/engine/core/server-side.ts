@@ -56,6 +56,7 @@ export class ServerSide {
   /**
    * The entries with no final response yet — the few in setup or in flight, not the tens of
    * thousands in their 32 s wait windows under load: what a BYE must answer 487 is looked for here.
+   * setFinal (the only writer of finalStatus) and termination take entries out of both indexes.
    */
   private readonly unanswered = new Set<ServerEntry>();
   /** New INVITEs with no final yet by drachtio dialog id: a second one with the same id is merged (482). */
@@ -148,7 +149,7 @@ export class ServerSide {
   /** An application went away: its unanswered requests get 503 rather than hanging until timeout. */
   onClientGone(client: WireClient): void {
     for (const e of this.unanswered) {
-      if (e.client === client && !e.finalStatus) this.engineFinal(e, 503, 'Service Unavailable');
+      if (e.client === client) this.engineFinal(e, 503, 'Service Unavailable');
     }
   }
 
@@ -235,7 +236,7 @@ export class ServerSide {
       this.ctx.dialogs.remove(d); // drachtio clears the dialog on receipt of BYE
       // RFC 3261 §15.1.2: requests of the dialog still unanswered (a re-INVITE the app was relaying)
       // get 487 — the app may never answer them once the call is over (findings #8).
-      for (const e of this.unanswered) if (e !== entry && e.dialog === d && !e.finalStatus) this.engineFinal(e, 487, 'Request Terminated');
+      for (const e of this.unanswered) if (e !== entry && e.dialog === d) this.engineFinal(e, 487, 'Request Terminated');
     }
     const { text, bytes } = encode(req);
     if (!d.client?.alive) {
@@ -397,7 +398,7 @@ export class ServerSide {
     const id = uasDialogId(req);
     if (this.ctx.dialogs.get(id)) return true;
     const other = this.pendingInvites.get(id);
-    if (other && other !== entry && !other.finalStatus) return true;
+    if (other && other !== entry) return true;
     entry.inviteId = id;
     this.pendingInvites.set(id, entry);
     return false;
