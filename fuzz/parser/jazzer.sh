@@ -21,10 +21,16 @@ patched="$cache/fuzzer-$(cat "$addon" fuzz/parser/patch-addon.ts | sha256sum | c
 [ -f "$patched" ] || npx tsx fuzz/parser/patch-addon.ts "$addon" "$patched" >&2
 work=$(mktemp -d -t tw-jazzer-XXXXXX)
 trap 'rm -rf "$work"' EXIT
+# Jazzer.js always hands libFuzzer -timeout (default 5 s), and libFuzzer then arms a SIGALRM every
+# timeout/2+1 s. Under Jazzer.js that signal sometimes finds no handler and kills the run (exit 142)
+# mid-way, before the final stats (seen in CI, 2 Dec). A per-input timeout longer than the whole run
+# means no SIGALRM fires before -max_total_time ends it; a hung input is still caught (the alarm
+# then, and the test's own kill).
+timeout_ms=$(( (2 * secs + 60) * 1000 ))
 # Jazzer instruments JavaScript: compile the target and src/sip to plain CommonJS first.
 npx tsc --outDir "$work/js" --rootDir . --module commonjs --target es2022 --strict --skipLibCheck --types node fuzz/parser/target.ts
 mkdir -p "$work/corpus"
 cp fuzz/parser/corpus/* "$work/corpus/"
 LD_PRELOAD="$shim" TW_JAZZER_ADDON="$patched" node -r ./fuzz/parser/preload.js node_modules/@jazzer.js/core/dist/cli.js \
-  "$work/js/fuzz/parser/target" "$work/corpus" --sync -i "$work/js/src/sip/" -e node_modules --disable_bug_detectors '.*' \
+  "$work/js/fuzz/parser/target" "$work/corpus" --sync -i "$work/js/src/sip/" -e node_modules --disable_bug_detectors '.*' --timeout="$timeout_ms" \
   -- -max_total_time="$secs" -seed="$seed" -max_len=4096 -artifact_prefix="$work/" -print_final_stats=1

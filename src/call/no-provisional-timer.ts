@@ -11,6 +11,11 @@
  * short: 400 ms is under the first UDP retransmission (T1 = 500 ms), so a silent carrier costs an
  * alarm call at most 0.4 s, and still above the few ms a healthy carrier needs. With floorMs equal
  * to maxMs the timer does not adapt at all (the behaviour before this policy).
+ *
+ * Only where a crank can follow: giving up early is a bet that another carrier answers sooner. The
+ * call's last attempt has no other carrier, so it always waits maxMs — a timer cut to the RTT could
+ * there only turn a late 100, or a lost INVITE that its first retransmission would have carried,
+ * into a failed call (all carriers losing 10 %: three 400 ms attempts each losing one INVITE → 408).
  */
 export interface NoProvisionalPolicy {
   /** The route's attemptNoProvisionalMs: the timer is never longer. */
@@ -24,7 +29,8 @@ export interface NoProvisionalPolicy {
 export const DEFAULT_FLOOR_MS = 400;
 export const DEFAULT_RTT_FACTOR = 4;
 
-export function noProvisionalTimerMs(rttMs: number | undefined, p: NoProvisionalPolicy): number {
+export function noProvisionalTimerMs(rttMs: number | undefined, p: NoProvisionalPolicy, lastAttempt = false): number {
+  if (lastAttempt) return p.maxMs;
   // Nothing measured yet (a new carrier, or no recent answers): trust only the configured value.
   if (rttMs === undefined || !Number.isFinite(rttMs) || rttMs < 0) return p.maxMs;
   const floor = Math.min(p.floorMs, p.maxMs);

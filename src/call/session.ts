@@ -130,7 +130,7 @@ export async function runCall(deps: CallDeps, req: Srf.SrfRequest, res: Srf.SrfR
     deps.carriers.attemptStarted(a.carrier, rec.startedAt);
     const track = deps.trackAttempt(a.carrier, rec.startedAt);
     deps.metrics.carrierAttempts.inc({ carrier: a.carrier });
-    const noProvisionalMs = attemptNoProvisionalMs(deps, a.carrier, plan.timers, rec.startedAt);
+    const noProvisionalMs = attemptNoProvisionalMs(deps, a.carrier, plan.timers, rec.startedAt, i === plan.attempts.length - 1);
     rec.noProvisionalMs = noProvisionalMs;
     // The carrier's latency is what we measured minus the time we ourselves were stalled.
     const carrierMs = (ms: number): number => ms - deps.stalledWithin(rec.startedAt, rec.startedAt + ms);
@@ -235,11 +235,11 @@ async function placeAttempt(deps: CallDeps, media: CallMedia, a: PlannedAttempt,
   }
 }
 
-/** This attempt's no-provisional timer: adapted to the carrier's measured response time when known. */
-function attemptNoProvisionalMs(deps: CallDeps, carrier: string, t: CallTimers, now: number): number {
+/** This attempt's no-provisional timer: adapted to the carrier's measured response time when known, unless no crank can follow. */
+function attemptNoProvisionalMs(deps: CallDeps, carrier: string, t: CallTimers, now: number, lastAttempt: boolean): number {
   return noProvisionalTimerMs(deps.latency?.rttMs(carrier, now), {
     maxMs: t.noProvisionalMs, floorMs: t.noProvisionalFloorMs ?? DEFAULT_FLOOR_MS, rttFactor: t.noProvisionalRttFactor ?? DEFAULT_RTT_FACTOR,
-  });
+  }, lastAttempt);
 }
 
 function recordFailure(deps: CallDeps, carrier: string, rec: AttemptRecord, o: AttemptFailure): void {

@@ -9,12 +9,12 @@ import { startTrunkwise, cdrs, type Trunkwise } from './trunkwise-process';
 export const IDS = ['carrier-a', 'carrier-b', 'carrier-c', 'carrier-d', 'carrier-e'] as const;
 export const WEIGHTS = [30, 25, 20, 15, 10];
 
-export const routeYaml = (media: 'relay' | 'rtpengine' | 'direct' = 'relay'): string => `routes:
+export const routeYaml = (media: 'relay' | 'rtpengine' | 'direct' = 'relay', maxAttempts = 3): string => `routes:
   - id: default
     default: true
     carriers: [{ id: carrier-a }, { id: carrier-b }, { id: carrier-c }, { id: carrier-d }, { id: carrier-e }]
     strategy: health-weighted
-    maxAttempts: 3
+    maxAttempts: ${maxAttempts}
     timers: { attemptNoProvisionalMs: 1000, attemptNoAnswerMs: 30000, setupDeadlineMs: 15000 }
     media: ${media}
 `;

@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import path from 'node:path';
 import { runSipp, killAll, sippErrors, type SippResult } from '../helpers/sipp';
 import { cdrs } from '../helpers/trunkwise-process';
-import { startHealthSystem, percentile, IDS, type HealthSystem } from '../helpers/health-system';
+import { startHealthSystem, percentile, routeYaml, IDS, TEST_HEALTH, type HealthSystem } from '../helpers/health-system';
 
 const SC = (n: string): string => path.join(__dirname, '..', 'scenarios', n);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -20,8 +20,8 @@ function load(hs: HealthSystem, rate: number, seconds: number, hold = 200): Prom
   });
 }
 
-async function withSystem(fn: (hs: HealthSystem) => Promise<void>, health?: string): Promise<void> {
-  const hs = await startHealthSystem(health);
+async function withSystem(fn: (hs: HealthSystem) => Promise<void>, health?: string, route?: string): Promise<void> {
+  const hs = await startHealthSystem(health, route === undefined ? {} : { route });
   try {
     await fn(hs);
   } finally {
@@ -29,9 +29,11 @@ async function withSystem(fn: (hs: HealthSystem) => Promise<void>, health?: stri
   }
 }
 
-function noFailures(t: Test, r: SippResult, calls: number): void {
+function noFailures(t: Test, r: SippResult, calls: number, hs?: HealthSystem): void {
   t.equal(r.failed, 0, 'no failed calls');
   if (r.failed > 0) t.comment(`SIPp errors:\n${sippErrors(r.dir)}`);
+  const failedCdrs = hs ? cdrs(hs.tw.logs).filter((c) => c.outcome !== 'answered') : [];
+  if (r.failed > 0 && failedCdrs.length > 0) t.comment(`CDRs of calls not answered:\n${failedCdrs.map((c) => JSON.stringify(c)).join('\n')}`);
   t.equal(r.successful, calls, `${calls} calls completed`);
 }
 
@@ -54,7 +56,7 @@ t.test('a carrier that goes silent at 100 calls/s is dropped within 1 s; it come
     t.ok(upAt, 'carrier-a active again');
     t.ok(upAt! - backAt >= 2000, `recovery took ${upAt! - backAt} ms: three good probe rounds, not the first answer`);
     const r = await run;
-    noFailures(t, r, 3000);
+    noFailures(t, r, 3000, hs);
     await sleep(500);
 
     // Extra setup delay of calls whose first attempt hit the silent carrier: bounded by the 1 s per-attempt timer.
@@ -88,7 +90,7 @@ t.test('a carrier dropping 10 % of the SIP packets it receives is degraded withi
     t.ok(c.health.signals.some((s) => (s.name === 'probeLate' || s.name === 'callLate') && s.value > 0.03 && s.factor < 1),
       'the score says why: probes or INVITEs answered only after a retransmission');
     const r = await run;
-    noFailures(t, r, 2500);
+    noFailures(t, r, 2500, hs);
     await sleep(500);
     const before = hs.shares(started + 2000, lossAt).share['carrier-a']!;
     const after = hs.shares(degradedAt! + 5000, degradedAt! + 20_000);
@@ -116,7 +118,7 @@ t.test('a carrier answering OPTIONS but rejecting INVITEs with 503 is detected f
     const c = await hs.carrier('carrier-b');
     t.ok(c.health.signals.some((s) => s.name === 'callFailure' && s.value > 0.5), 'callFailure signal explains it');
     t.ok(c.health.signals.some((s) => s.name === 'probeLoss' && s.value === 0), 'while its probes are fine');
-    noFailures(t, await run, 600);
+    noFailures(t, await run, 600, hs);
   });
 });
 
@@ -138,10 +140,18 @@ t.test('a carrier flapping every 2 s does not flap routing', async (t) => {
     const share = hs.shares(flapStart + 4000, flapEnd);
     t.comment(`carrier-c first-attempt share after the first flap: ${(share.share['carrier-c']! * 100).toFixed(1)} % (${share.total} calls)`);
     t.ok(share.share['carrier-c']! < 0.05, 'it gets (almost) no new calls while flapping');
-    noFailures(t, await run, 1300);
+    noFailures(t, await run, 1300, hs);
   });
 });
 
+// Every carrier losing 10 % of what it receives: an attempt fails when its INVITE is lost and the
+// short adapted timer (400 ms, under T1) gives up before the retransmission — 1 in 10 — and the last
+// attempt, which waits the full 1 s, when the INVITE and its one retransmission are both lost — 1 in
+// 100. With three attempts that is 1 call in 10,000 — the luck of the draw at that configuration;
+// it was 1 in 1,000 while the last attempt also gave up at 400 ms, a defect (CI: 1 of 1,200 failed,
+// 408; test/integration/call-last-attempt.test.ts). An alarm route that must survive a sick site tries every
+// carrier: with five attempts, 1 in 1,000,000 (one run of this test in ~800), so "no call failed" is
+// what the test can demand.
 t.test('all five carriers degraded at once: calls still routed, local-fault alarm raised', async (t) => {
   await withSystem(async (hs) => {
     const run = load(hs, 30, 40);
@@ -161,8 +171,8 @@ t.test('all five carriers degraded at once: calls still routed, local-fault alar
     const states = (await hs.carriers()).carriers.map((c) => c.health.state);
     t.comment(`states under the local fault: ${states.join(', ')}`);
     const raisedAt = Date.now();
-    noFailures(t, await run, 1200);
+    noFailures(t, await run, 1200, hs);
     const after = hs.shares(raisedAt, raisedAt + 60_000);
     t.ok(after.total > 50, `${after.total} calls routed after the alarm`);
-  });
+  }, TEST_HEALTH, routeYaml('relay', 5));
 });

@@ -34,6 +34,10 @@ t.test('unknown RTT: the configured maximum', async () => {
   fc.assert(fc.property(policy, fc.constantFrom(undefined, Number.NaN, -1, Number.POSITIVE_INFINITY), (p: NoProvisionalPolicy, r) => noProvisionalTimerMs(r, p) === p.maxMs));
 });
 
+t.test('the call\'s last attempt: always the configured maximum, whatever the RTT (no crank can follow)', async () => {
+  fc.assert(fc.property(policy, fc.option(rtt, { nil: undefined }), (p: NoProvisionalPolicy, r) => noProvisionalTimerMs(r, p, true) === p.maxMs));
+});
+
 t.test('the defaults: loopback → the 400 ms floor, a 250 ms carrier → 1 s, a slow one → the maximum', async (t) => {
   const p = { maxMs: 2000, floorMs: DEFAULT_FLOOR_MS, rttFactor: DEFAULT_RTT_FACTOR };
   t.equal(noProvisionalTimerMs(0.3, p), 400);
