@@ -8,6 +8,7 @@ import type { SipRequest, SipResponse, Target } from '../../sip/message';
 import { buildResponse } from '../../sip/response-builder';
 import { getBranch, getCSeq, getCallId, getFromTag, getToTag, isWellFormedNameAddr, parseNameAddr } from '../../sip/headers';
 import { clientKey } from '../transaction/keys';
+import type { ClientFailure, ClientTransactionUser } from '../transaction/types';
 import type { InboundMessage, LocalPoint } from '../transport/layer';
 import type { WireClient } from '../wire/server';
 import { requestSentEcho, sipNok, sipToApp } from '../wire/protocol';
@@ -200,6 +201,27 @@ export class ClientSide {
     client.send(requestSentEcho(msgId, metaFor('application', entry.target, bytes), randomUUID(), text));
   }
 
+  /** Timer B/F or a transport failure: the core answers itself, 408 or 503 (EntryEvents). */
+  entryFailed(entry: ClientEntry, reason: ClientFailure): void {
+    // Through the entry, not the request it started with: onRetired swaps in the request's skeleton.
+    this.handleResponse(entry, synthesize(entry.request, reason === 'timeout' ? 408 : 503));
+  }
+
+  entryTerminated(entry: ClientEntry): void {
+    if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
+    this.byWireId.delete(entry.wireTxnId);
+  }
+
+  /** The final is in: keep only what the wait window needs (EntryEvents). */
+  entryRetired(entry: ClientEntry): void {
+    entry.request = requestSkeleton(entry.request);
+    entry.pendingCancel = undefined;
+    entry.onFinal = undefined; // the final has been handled; retransmissions never reach it
+    // A re-INVITE's retransmitted 2xx re-sends the dialog's ACK (handleResponse); an initial INVITE's
+    // finds its dialog by id (uac-invite.ts); other requests need it no more.
+    if (entry.request.method !== 'INVITE' || entry.inviteDialogId) entry.dialog = undefined;
+  }
+
   /** Send a CANCEL for an INVITE; if no final response follows within 64·T1, the INVITE gives up (§9.1). */
   private sendCancel(invite: ClientEntry, cancel: SipRequest): void {
     this.start(cancel, invite.target, invite.local);
@@ -214,24 +236,7 @@ export class ClientSide {
       wireTxnId, key, createdAt: this.ctx.clock.now(), request: req, target, local, client: opts.client, dialog: opts.dialog, inviteDialogId: opts.inviteDialogId,
       provisional: false, pendingCancel: undefined, cancelled: false, answeredTag: undefined, finalSeen: false, onFinal: opts.onFinal,
     } as ClientEntry;
-    entry.txn = createClientTxn(this.ctx, req, target, {
-      onResponse: (res) => this.handleResponse(entry, res),
-      // Through the entry, not `req`: onRetired swaps in the request's skeleton for the wait window.
-      onFailure: (reason) => this.handleResponse(entry, synthesize(entry.request, reason === 'timeout' ? 408 : 503)),
-      onTerminated: () => {
-        if (this.byKey.get(key) === entry) this.byKey.delete(key);
-        this.byWireId.delete(wireTxnId);
-      },
-      onTimerC: () => this.onTimerC(entry),
-      onRetired: () => {
-        entry.request = requestSkeleton(entry.request);
-        entry.pendingCancel = undefined;
-        entry.onFinal = undefined; // the final has been handled; retransmissions never reach it
-        // A re-INVITE's retransmitted 2xx re-sends the dialog's ACK (handleResponse); an initial INVITE's
-        // finds its dialog by id (uac-invite.ts); other requests need it no more.
-        if (entry.request.method !== 'INVITE' || entry.inviteDialogId) entry.dialog = undefined;
-      },
-    });
+    entry.txn = createClientTxn(this.ctx, req, target, new EntryEvents(this, entry));
     this.byKey.set(key, entry);
     this.byWireId.set(wireTxnId, entry);
     return entry;
@@ -262,15 +267,16 @@ export class ClientSide {
     if (cancelled + ended > 0) this.ctx.logger.warn({ cancelled, ended }, 'application disconnected: its calls are ended (CANCEL, BYE)');
   }
 
-  /** Timer C: a provisional, then silence for > 3 min. CANCEL it ourselves (RFC 3261 §16.6 step 11). */
-  private onTimerC(e: ClientEntry): void {
+  /** Timer C: a provisional, then silence for > 3 min. CANCEL it ourselves (RFC 3261 §16.6 step 11; EntryEvents). */
+  onTimerC(e: ClientEntry): void {
     if (e.cancelled || e.finalSeen) return;
     this.ctx.logger.warn({ callId: getCallId(e.request) }, 'timer C: no final response to the INVITE; cancelling it');
     e.cancelled = true;
     this.sendCancel(e, buildCancel(e.request));
   }
 
-  private handleResponse(e: ClientEntry, res: SipResponse): void {
+  /** A response matched the entry's transaction, or the core made one for it (EntryEvents). */
+  handleResponse(e: ClientEntry, res: SipResponse): void {
     const method = e.request.method;
     if (method === 'CANCEL') return; // sofia never passes the 200 to CANCEL up; neither do we
     if (e.inviteDialogId) return this.uacInvite.onResponse(e, res);
@@ -318,4 +324,33 @@ export class ClientSide {
 /** 408 / 503 the engine reports when the peer never answered or could not be reached. */
 function synthesize(req: SipRequest, status: 408 | 503): SipResponse {
   return buildResponse(req, status, status === 408 ? 'Request Timeout' : 'Service Unavailable');
+}
+
+/**
+ * A client transaction's user: one object per transaction, its methods on the prototype — not five
+ * closures and their context, for each of the tens of thousands of transactions in their wait
+ * windows under load (issue 11).
+ */
+class EntryEvents implements ClientTransactionUser {
+  constructor(private readonly side: ClientSide, private readonly entry: ClientEntry) {}
+
+  onResponse(res: SipResponse): void {
+    this.side.handleResponse(this.entry, res);
+  }
+
+  onFailure(reason: ClientFailure): void {
+    this.side.entryFailed(this.entry, reason);
+  }
+
+  onTerminated(): void {
+    this.side.entryTerminated(this.entry);
+  }
+
+  onTimerC(): void {
+    this.side.onTimerC(this.entry);
+  }
+
+  onRetired(): void {
+    this.side.entryRetired(this.entry);
+  }
 }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { SipRequest, SipResponse } from '../../sip/message';
 import { buildResponse } from '../../sip/response-builder';
 import { getBranch, getCallId, getCSeq, getFromTag, getToTag, generateTag, parseNameAddr } from '../../sip/headers';
-import type { ServerTransaction, TimerHandle } from '../transaction/types';
+import type { ServerTransaction, ServerTransactionUser, TimerHandle } from '../transaction/types';
 import { isRfc3261Branch, requestServerKey } from '../transaction/keys';
 import type { InboundMessage } from '../transport/layer';
 import { responseTarget } from '../transport/layer';
@@ -341,6 +341,34 @@ export class ServerSide {
     if (e.inviteId !== undefined && this.pendingInvites.get(e.inviteId) === e) this.pendingInvites.delete(e.inviteId);
   }
 
+  /** Its transaction ended (EntryEvents). */
+  entryTerminated(entry: ServerEntry): void {
+    entry.reliable?.stop();
+    entry.guard?.cancel();
+    // Ended with no final response (the caller's connection failed): its early dialog ends too.
+    if (!entry.finalStatus && entry.dialog?.state === 'early' && !getToTag(entry.request)) endEarlyDialog(this.ctx.dialogs, entry.dialog);
+    this.byKey.delete(entry.key);
+    this.byWireId.delete(entry.wireTxnId);
+    this.forget(entry);
+  }
+
+  /** Timer H: no ACK for its final (EntryEvents). */
+  entryAckTimeout(entry: ServerEntry): void {
+    if (entry.dialog && entry.dialog.awaitingAckTxn === entry.wireTxnId) this.hooks.onAckTimeout(entry.dialog);
+  }
+
+  entryTransportError(entry: ServerEntry): void {
+    this.ctx.logger.warn({ target: entry.replyTo, method: entry.request.method }, 'could not send response');
+  }
+
+  /** The final is out: keep only what the wait window needs (EntryEvents). */
+  entryRetired(entry: ServerEntry): void {
+    entry.request = requestSkeleton(entry.request);
+    entry.guard = undefined;
+    // Past the final only a 2xx still waiting for its ACK needs the dialog (timer H → BYE).
+    if (entry.dialog?.awaitingAckTxn !== entry.wireTxnId) entry.dialog = undefined;
+  }
+
   /**
    * The app's 2xx was held behind an un-PRACKed reliable provisional that timed out: the peer never
    * saw the answer. The dialog goes, and the app (which believes the call is up) gets an unsolicited BYE.
@@ -357,29 +385,7 @@ export class ServerSide {
     const wireTxnId = randomUUID();
     const replyTo = responseTarget(req, m.source);
     const entry = {} as ServerEntry;
-    // The callbacks read the request through the entry, never `req`: a closure over it would keep the
-    // whole parsed request for the wait window after onRetired swapped in its skeleton.
-    const txn = createServerTxn(this.ctx, req, replyTo, {
-      onTerminated: () => {
-        entry.reliable?.stop();
-        entry.guard?.cancel();
-        // Ended with no final response (the caller's connection failed): its early dialog ends too.
-        if (!entry.finalStatus && entry.dialog?.state === 'early' && !getToTag(entry.request)) endEarlyDialog(this.ctx.dialogs, entry.dialog);
-        this.byKey.delete(key);
-        this.byWireId.delete(wireTxnId);
-        this.forget(entry);
-      },
-      onAckTimeout: () => {
-        if (entry.dialog && entry.dialog.awaitingAckTxn === wireTxnId) this.hooks.onAckTimeout(entry.dialog);
-      },
-      onTransportError: () => this.ctx.logger.warn({ target: entry.replyTo, method: entry.request.method }, 'could not send response'),
-      onRetired: () => {
-        entry.request = requestSkeleton(entry.request);
-        entry.guard = undefined;
-        // Past the final only a 2xx still waiting for its ACK needs the dialog (timer H → BYE).
-        if (entry.dialog?.awaitingAckTxn !== wireTxnId) entry.dialog = undefined;
-      },
-    });
+    const txn = createServerTxn(this.ctx, req, replyTo, new EntryEvents(this, entry));
     Object.assign(entry, { wireTxnId, key, createdAt: this.ctx.clock.now(), txn, request: req, replyTo, local: m.local, client, toTag: generateTag(), dialog, finalStatus: 0, reliable: undefined, guard: undefined });
     this.byKey.set(key, entry);
     this.byWireId.set(wireTxnId, entry);
@@ -425,3 +431,29 @@ const keyFor = (req: SipRequest): string => requestServerKey(req, req.method ===
 
 /** The INVITE a CANCEL targets: the same key with the method INVITE (RFC 3261 §9.2). */
 const inviteKeyForCancel = (req: SipRequest): string => requestServerKey(req, 'INVITE');
+
+/**
+ * A server transaction's user: one object per transaction, its methods on the prototype — not four
+ * closures and their context, for each of the tens of thousands of transactions in their wait
+ * windows under load (issue 11). They read the request through the entry, never a captured `req`:
+ * onRetired swaps in its skeleton for the wait window.
+ */
+class EntryEvents implements ServerTransactionUser {
+  constructor(private readonly side: ServerSide, private readonly entry: ServerEntry) {}
+
+  onTerminated(): void {
+    this.side.entryTerminated(this.entry);
+  }
+
+  onAckTimeout(): void {
+    this.side.entryAckTimeout(this.entry);
+  }
+
+  onTransportError(): void {
+    this.side.entryTransportError(this.entry);
+  }
+
+  onRetired(): void {
+    this.side.entryRetired(this.entry);
+  }
+}

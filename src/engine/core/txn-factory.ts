@@ -2,7 +2,7 @@
  * Builds transaction state machines bound to the transport layer. The per-transaction transport
  * adapter turns an asynchronous send failure into transportError() on that transaction.
  */
-import type { SipRequest, Target } from '../../sip/message';
+import type { SipMessage, SipRequest, Target } from '../../sip/message';
 import { serializeMessage } from '../../sip/serializer';
 import type {
   ClientTransaction, ClientTransactionUser, ServerTransaction, ServerTransactionUser, TransactionTransport,
@@ -13,49 +13,63 @@ import { InviteServerTransaction } from '../transaction/invite-server';
 import { NonInviteServerTransaction } from '../transaction/non-invite-server';
 import type { CoreContext } from './context';
 
-function adapter(ctx: CoreContext, onFail: () => void): TransactionTransport {
-  return {
-    // A send that throws (a bad target) is a transport error like any other — reported asynchronously,
-    // never thrown into a transaction's timer.
-    send: (msg, target) => {
-      try {
-        ctx.transport.send(msg, target, onFail);
-      } catch {
-        queueMicrotask(onFail);
-      }
-    },
-    isReliable: (target) => ctx.transport.isReliable(target),
-    // A transaction with its final keeps only the bytes of what it may re-send (issue 11); the
-    // serializer remembered them when the message was sent. Test harnesses without sendBytes keep messages.
-    ...(ctx.transport.sendBytes && {
-      sentBytes: (msg) => {
-        try {
-          return serializeMessage(msg, true);
-        } catch {
-          return undefined;
-        }
-      },
-      sendBytes: (bytes, target) => ctx.transport.sendBytes?.(bytes, target, onFail),
-    }),
-  };
+/**
+ * One per transaction, alive for its whole wait window (tens of thousands at once under load): a
+ * class whose methods live on the prototype, so each costs one object and one closure (the failure
+ * callback the transport layer takes), not an object of four closures (issue 11).
+ */
+class TxnTransport implements TransactionTransport {
+  txn: { transportError(): void } | undefined;
+  /** A failed send, reported by the transport layer after the fact. */
+  private readonly onFail = (): void => this.txn?.transportError();
+
+  constructor(private readonly ctx: CoreContext) {}
+
+  // A send that throws (a bad target) is a transport error like any other — reported asynchronously,
+  // never thrown into a transaction's timer.
+  send(msg: SipMessage, target: Target): void {
+    try {
+      this.ctx.transport.send(msg, target, this.onFail);
+    } catch {
+      queueMicrotask(this.onFail);
+    }
+  }
+
+  isReliable(target: Target): boolean {
+    return this.ctx.transport.isReliable(target);
+  }
+
+  // A transaction with its final keeps only the bytes of what it may re-send (issue 11); the
+  // serializer remembered them when the message was sent. A transport without sendBytes (the unit
+  // tests' recording one) gets no bytes, so its transactions keep messages.
+  sentBytes(msg: SipMessage): Buffer | undefined {
+    if (!this.ctx.transport.sendBytes) return undefined;
+    try {
+      return serializeMessage(msg, true);
+    } catch {
+      return undefined;
+    }
+  }
+
+  sendBytes(bytes: Buffer, target: Target): void {
+    this.ctx.transport.sendBytes?.(bytes, target, this.onFail);
+  }
 }
 
 export function createClientTxn(ctx: CoreContext, request: SipRequest, target: Target, user: ClientTransactionUser): ClientTransaction {
-  const ref: { txn?: ClientTransaction } = {};
-  const transport = adapter(ctx, () => ref.txn?.transportError());
+  const transport = new TxnTransport(ctx);
   const opts = { request, target, transport, clock: ctx.clock, timers: ctx.timers, user };
   const txn = request.method === 'INVITE' ? new InviteClientTransaction(opts) : new NonInviteClientTransaction(opts);
-  ref.txn = txn;
+  transport.txn = txn;
   return txn;
 }
 
 export function createServerTxn(ctx: CoreContext, request: SipRequest, source: Target, user: ServerTransactionUser): ServerTransaction {
-  const ref: { txn?: ServerTransaction } = {};
-  const transport = adapter(ctx, () => ref.txn?.transportError());
+  const transport = new TxnTransport(ctx);
   const opts = { request, source, transport, clock: ctx.clock, timers: ctx.timers, user };
   const txn = request.method === 'INVITE'
     ? new InviteServerTransaction({ ...opts, autoTrying: true })
     : new NonInviteServerTransaction(opts);
-  ref.txn = txn;
+  transport.txn = txn;
   return txn;
 }

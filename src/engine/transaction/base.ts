@@ -10,8 +10,19 @@ import type { TimerValues } from './timers';
 /** A message kept for re-sending: the bytes it went out as when the transport offers them, else the message. */
 export type Kept = SipRequest | SipResponse | Buffer;
 
+interface Armed {
+  readonly name: string;
+  handle: TimerHandle;
+  next: Armed | undefined;
+}
+
 export abstract class TransactionBase<S extends string> {
-  private readonly owned = new Map<string, TimerHandle>();
+  /**
+   * The armed timers, by name, in the order they were armed: a short linked list (a transaction arms
+   * only a few at once) — a Map costs ~300 bytes per transaction, and tens of thousands of
+   * transactions are live at once under load (issue 11).
+   */
+  private armed: Armed | undefined;
   private terminatedReported = false;
 
   protected constructor(
@@ -46,29 +57,54 @@ export abstract class TransactionBase<S extends string> {
 
   /** Start (or restart) a named timer; names are the RFC letters. */
   protected startTimer(name: string, ms: number, fn: () => void): void {
-    this.owned.get(name)?.cancel();
-    this.owned.set(name, this.clock.setTimer(ms, () => {
-      this.owned.delete(name);
+    const handle = this.clock.setTimer(ms, () => {
+      this.unlink(name);
       fn();
-    }));
+    });
+    let last: Armed | undefined;
+    for (let a = this.armed; a; a = a.next) {
+      if (a.name === name) {
+        a.handle.cancel(); // restarted: it keeps its place, as a Map's re-set key would
+        a.handle = handle;
+        return;
+      }
+      last = a;
+    }
+    const node: Armed = { name, handle, next: undefined };
+    if (last) last.next = node;
+    else this.armed = node;
   }
 
   protected stopTimer(name: string): void {
-    this.owned.get(name)?.cancel();
-    this.owned.delete(name);
+    this.unlink(name)?.handle.cancel();
   }
 
   get armedTimers(): readonly string[] {
-    return [...this.owned.keys()];
+    const names: string[] = [];
+    for (let a = this.armed; a; a = a.next) names.push(a.name);
+    return names;
   }
 
   protected hasTimer(name: string): boolean {
-    return this.owned.has(name);
+    for (let a = this.armed; a; a = a.next) if (a.name === name) return true;
+    return false;
   }
 
   protected stopAllTimers(): void {
-    for (const h of this.owned.values()) h.cancel();
-    this.owned.clear();
+    for (let a = this.armed; a; a = a.next) a.handle.cancel();
+    this.armed = undefined;
+  }
+
+  /** Take a timer out of the armed list (fired or stopped); returns its node. */
+  private unlink(name: string): Armed | undefined {
+    let prev: Armed | undefined;
+    for (let a = this.armed; a; prev = a, a = a.next) {
+      if (a.name !== name) continue;
+      if (prev) prev.next = a.next;
+      else this.armed = a.next;
+      return a;
+    }
+    return undefined;
   }
 
   protected send(msg: SipRequest | SipResponse, target: Target): void {

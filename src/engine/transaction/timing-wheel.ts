@@ -8,8 +8,18 @@
  */
 import type { TimerHandle } from './types';
 
-interface Entry {
-  fn: (() => void) | undefined;
+/** A timer on the wheel, and its own handle: one object per timer, its cancel on the prototype. */
+class Entry implements TimerHandle {
+  constructor(
+    public fn: (() => void) | undefined,
+    private readonly wheel: TimingWheel,
+  ) {}
+
+  cancel(): void {
+    if (!this.fn) return;
+    this.fn = undefined;
+    this.wheel.dropOne();
+  }
 }
 
 export class TimingWheel {
@@ -41,18 +51,12 @@ export class TimingWheel {
     // Idle until now: nothing is pending, so the wheel may skip straight to the present.
     if (this.liveCount === 0) this.cursor = Math.max(this.cursor, Math.floor(now / this.resolutionMs) + 1);
     const slot = Math.max(this.cursor, Math.ceil((now + Math.max(0, ms)) / this.resolutionMs));
-    const entry: Entry = { fn };
+    const entry = new Entry(fn, this);
     const list = this.slots.get(slot);
     if (list) list.push(entry);
     else this.slots.set(slot, [entry]);
     if (this.liveCount++ === 0) this.onBusy();
-    return {
-      cancel: () => {
-        if (!entry.fn) return;
-        entry.fn = undefined;
-        this.dropOne();
-      },
-    };
+    return entry;
   }
 
   /** Run every timer due at or before `now`. An exception from one is rethrown after the others ran. */
@@ -81,8 +85,8 @@ export class TimingWheel {
     if (failure) throw failure.err;
   }
 
-  /** One timer fired or cancelled; with none live, cancelled entries need not wait for their slots. */
-  private dropOne(): void {
+  /** One timer fired or cancelled; with none live, cancelled entries need not wait for their slots. (For Entry only.) */
+  dropOne(): void {
     if (--this.liveCount === 0) {
       this.slots.clear();
       this.onIdle();
