@@ -25,6 +25,7 @@ import { UacInvite } from './uac-invite';
 import { rememberLocalSdp } from './uas-responses';
 import { staleTransactions, type TransactionSummary } from './txn-summary';
 import { requestSkeleton } from './txn-retire';
+import { ownString } from '../transaction/util';
 
 /** drachtio-server's answers to an app's ACK that it will not send (sip-dialog-controller.cpp). */
 export const ACK_NOT_SENT = {
@@ -229,14 +230,21 @@ export class ClientSide {
   }
 
   private start(req: SipRequest, target: Target, local: LocalPoint, opts: Parameters<StartRequest>[3] = {}): ClientEntry {
-    const wireTxnId = randomUUID();
+    // Flat: randomUUID() builds its text by concatenation, a rope of ~12 pieces that an entry would
+    // keep for its whole wait window (~0.5 KiB per transaction; issue 11).
+    const wireTxnId = ownString(randomUUID());
     const key = clientKey(getBranch(req) ?? '', req.method);
-    // The transaction's callbacks need the entry, and the entry its transaction: txn is assigned next.
-    const entry = {
-      wireTxnId, key, createdAt: this.ctx.clock.now(), request: req, target, local, client: opts.client, dialog: opts.dialog, inviteDialogId: opts.inviteDialogId,
+    // The transaction's user needs the entry, and the entry its transaction: the user learns its entry
+    // next, before any event (a transaction reports nothing from its constructor: send failures come
+    // asynchronously). One literal with every field, so the entry's properties live in the object,
+    // not in a separate store added later.
+    const events = new EntryEvents(this);
+    const txn = createClientTxn(this.ctx, req, target, events);
+    const entry: ClientEntry = {
+      wireTxnId, key, createdAt: this.ctx.clock.now(), txn, request: req, target, local, client: opts.client, dialog: opts.dialog, inviteDialogId: opts.inviteDialogId,
       provisional: false, pendingCancel: undefined, cancelled: false, answeredTag: undefined, finalSeen: false, onFinal: opts.onFinal,
-    } as ClientEntry;
-    entry.txn = createClientTxn(this.ctx, req, target, new EntryEvents(this, entry));
+    };
+    events.entry = entry;
     this.byKey.set(key, entry);
     this.byWireId.set(wireTxnId, entry);
     return entry;
@@ -332,25 +340,27 @@ function synthesize(req: SipRequest, status: 408 | 503): SipResponse {
  * windows under load (issue 11).
  */
 class EntryEvents implements ClientTransactionUser {
-  constructor(private readonly side: ClientSide, private readonly entry: ClientEntry) {}
+  entry: ClientEntry | undefined;
+
+  constructor(private readonly side: ClientSide) {}
 
   onResponse(res: SipResponse): void {
-    this.side.handleResponse(this.entry, res);
+    if (this.entry) this.side.handleResponse(this.entry, res);
   }
 
   onFailure(reason: ClientFailure): void {
-    this.side.entryFailed(this.entry, reason);
+    if (this.entry) this.side.entryFailed(this.entry, reason);
   }
 
   onTerminated(): void {
-    this.side.entryTerminated(this.entry);
+    if (this.entry) this.side.entryTerminated(this.entry);
   }
 
   onTimerC(): void {
-    this.side.onTimerC(this.entry);
+    if (this.entry) this.side.onTimerC(this.entry);
   }
 
   onRetired(): void {
-    this.side.entryRetired(this.entry);
+    if (this.entry) this.side.entryRetired(this.entry);
   }
 }

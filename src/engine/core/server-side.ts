@@ -28,6 +28,7 @@ import { methodRejection, requestRejection } from './request-checks';
 import { staleTransactions, type TransactionSummary } from './txn-summary';
 import { armGuard } from './answer-guard';
 import { requestSkeleton } from './txn-retire';
+import { ownString } from '../transaction/util';
 
 interface ServerEntry extends UasExchange {
   key: string;
@@ -382,11 +383,20 @@ export class ServerSide {
   }
 
   private createEntry(req: SipRequest, m: InboundMessage, key: string, client: WireClient | undefined, dialog: Dialog | undefined): ServerEntry {
-    const wireTxnId = randomUUID();
+    // Flat: randomUUID() builds its text by concatenation, a rope of ~12 pieces that an entry would
+    // keep for its whole wait window (~0.5 KiB per transaction; issue 11).
+    const wireTxnId = ownString(randomUUID());
     const replyTo = responseTarget(req, m.source);
-    const entry = {} as ServerEntry;
-    const txn = createServerTxn(this.ctx, req, replyTo, new EntryEvents(this, entry));
-    Object.assign(entry, { wireTxnId, key, createdAt: this.ctx.clock.now(), txn, request: req, replyTo, local: m.local, client, toTag: generateTag(), dialog, finalStatus: 0, reliable: undefined, guard: undefined });
+    // The transaction's user needs the entry, and the entry its transaction: the user learns its entry
+    // next (before any event: the transaction reports nothing synchronously). One literal with every
+    // field, so the entry's properties live in the object, not in a separate store added later.
+    const events = new EntryEvents(this);
+    const txn = createServerTxn(this.ctx, req, replyTo, events);
+    const entry: ServerEntry = {
+      wireTxnId, key, createdAt: this.ctx.clock.now(), txn, request: req, replyTo, local: m.local, client, toTag: generateTag(), dialog,
+      finalStatus: 0, reliable: undefined, guard: undefined, inviteId: undefined,
+    };
+    events.entry = entry;
     this.byKey.set(key, entry);
     this.byWireId.set(wireTxnId, entry);
     this.unanswered.add(entry);
@@ -439,21 +449,23 @@ const inviteKeyForCancel = (req: SipRequest): string => requestServerKey(req, 'I
  * onRetired swaps in its skeleton for the wait window.
  */
 class EntryEvents implements ServerTransactionUser {
-  constructor(private readonly side: ServerSide, private readonly entry: ServerEntry) {}
+  entry: ServerEntry | undefined;
+
+  constructor(private readonly side: ServerSide) {}
 
   onTerminated(): void {
-    this.side.entryTerminated(this.entry);
+    if (this.entry) this.side.entryTerminated(this.entry);
   }
 
   onAckTimeout(): void {
-    this.side.entryAckTimeout(this.entry);
+    if (this.entry) this.side.entryAckTimeout(this.entry);
   }
 
   onTransportError(): void {
-    this.side.entryTransportError(this.entry);
+    if (this.entry) this.side.entryTransportError(this.entry);
   }
 
   onRetired(): void {
-    this.side.entryRetired(this.entry);
+    if (this.entry) this.side.entryRetired(this.entry);
   }
 }
