@@ -123,12 +123,13 @@ export function createInviteHandler(deps: InviteDeps): (req: Srf.SrfRequest, res
     });
     const snapshot = deps.snapshot(config, now);
     const ranked = rankCarriers(route, snapshot, { rrCounter: rr++, random: Math.random, now });
+    const localFault = deps.peers?.localFault() ?? false;
     const peers = planPeers({
-      fromPeer, failover: deps.peers?.failover() ?? false, localFault: deps.peers?.localFault() ?? false, local: ranked,
+      fromPeer, failover: deps.peers?.failover() ?? false, localFault, local: ranked,
       peers: snapshot.filter((x) => config.carrierById[x.id]?.peer === true),
     });
     if (peers.placement === 'first') deps.logger.warn({ event: 'peer-first', callId: req.get('Call-ID'), why: peers.why, peers: peers.peers }, 'call handed to a peer site first');
-    const plan = buildPlan(config, route, peers.ordered, user, req, hops - 1, deps.peers?.site);
+    const plan = buildPlan(config, route, peers.ordered, user, req, hops - 1, deps.peers?.site, localFault);
     if (fromPeer !== undefined) plan.fromPeer = fromPeer;
     if (plan.attempts.length === 0) {
       deps.logger.error({ route: route.id, skipped: ranked.skipped, code: 'E_ALL_CARRIERS_DOWN' }, 'no carrier can take the call');
@@ -162,14 +163,22 @@ function peerAddresses(config: TrunkwiseConfig): PeerAddress[] {
   return list;
 }
 
-function buildPlan(config: TrunkwiseConfig, route: CompiledRoute, ordered: readonly string[], user: string, req: Srf.SrfRequest, maxForwards: number, site = 'default'): CallPlan {
+/**
+ * While this edge suspects itself (the local-fault alarm: most carriers sick at once), every attempt
+ * waits the route's full attemptNoProvisionalMs. The RTT-adapted timer bets that an unanswered INVITE
+ * means a dead carrier and gives up before its first retransmission; on a lossy uplink the silence is
+ * more likely our own lost packet, which that retransmission would carry, and cranking to another
+ * carrier crosses the same uplink.
+ */
+function buildPlan(config: TrunkwiseConfig, route: CompiledRoute, ordered: readonly string[], user: string, req: Srf.SrfRequest, maxForwards: number, site = 'default', localFault = false): CallPlan {
   const from = req.get('From');
+  const floorMs = localFault ? route.timers.attemptNoProvisionalMs : route.timers.attemptNoProvisionalFloorMs;
   return {
     route: route.id,
     media: route.media,
     timers: {
       noProvisionalMs: route.timers.attemptNoProvisionalMs, noAnswerMs: route.timers.attemptNoAnswerMs, setupDeadlineMs: route.timers.setupDeadlineMs,
-      ...(route.timers.attemptNoProvisionalFloorMs !== undefined && { noProvisionalFloorMs: route.timers.attemptNoProvisionalFloorMs }),
+      ...(floorMs !== undefined && { noProvisionalFloorMs: floorMs }),
       ...(route.timers.attemptNoProvisionalRttFactor !== undefined && { noProvisionalRttFactor: route.timers.attemptNoProvisionalRttFactor }),
     },
     attempts: ordered.flatMap((id) => {
