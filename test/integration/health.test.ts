@@ -176,19 +176,21 @@ t.test('all five carriers degraded at once: calls still routed, local-fault alar
     t.ok(after.total > 50, `${after.total} calls routed after the alarm`);
 
     // While the edge suspects itself, no attempt gives up before its INVITE's first retransmission
-    // (the adapted 400 ms timer is for a dead carrier, not for our own lost packets): every attempt
-    // started while the alarm was up ran with the route's full 1 s. A 100 ms margin after each
-    // change of the alarm covers a call planned just before it.
+    // (the adapted 400 ms timer is for a dead carrier, not for our own lost packets): every attempt of
+    // a call that arrived while the alarm was up ran with the route's full 1 s. The timers are fixed
+    // when the call is planned, on arrival — a call that arrived just before the alarm keeps its
+    // adapted timers for its later attempts (a full run saw one start 400 ms after the alarm) — and
+    // a 100 ms margin after each change of the alarm covers a call planned just before it.
     const events = await hs.events();
     const windows: Array<[number, number]> = [];
     for (const e of events) {
       if (e.kind === 'local-fault-raised') windows.push([e.at + 100, Infinity]);
       else if (e.kind === 'local-fault-cleared' && windows.length > 0) windows[windows.length - 1]![1] = e.at;
     }
-    type Attempt = { carrier: string; startedAt: number; noProvisionalMs?: number };
-    const during = (cdrs(hs.tw.logs) as unknown as Array<{ attempts: Attempt[] }>).flatMap((c) => c.attempts)
-      .filter((a) => windows.some(([from, to]) => a.startedAt >= from && a.startedAt < to));
-    t.ok(during.length > 50, `${during.length} attempts started while the local-fault alarm was up`);
+    type Attempt = { carrier: string; noProvisionalMs?: number };
+    const during = (cdrs(hs.tw.logs) as unknown as Array<{ startedAt: number; attempts: Attempt[] }>)
+      .filter((c) => windows.some(([from, to]) => c.startedAt >= from && c.startedAt < to)).flatMap((c) => c.attempts);
+    t.ok(during.length > 50, `${during.length} attempts of calls that arrived while the local-fault alarm was up`);
     const short = during.filter((a) => a.noProvisionalMs !== 1000);
     t.equal(short.length, 0, `each ran with the full 1 s no-provisional timer${short.length ? ` (not: ${short.slice(0, 5).map((a) => `${a.carrier} ${a.noProvisionalMs} ms`).join(', ')})` : ''}`);
   }, TEST_HEALTH, routeYaml('relay', 5));
