@@ -233,7 +233,8 @@ export class ClientSide {
     // Flat: randomUUID() builds its text by concatenation, a rope of ~12 pieces that an entry would
     // keep for its whole wait window (~0.5 KiB per transaction; issue 11).
     const wireTxnId = ownString(randomUUID());
-    const key = clientKey(getBranch(req) ?? '', req.method);
+    // Kept for the wait window: flat, not a rope of its parts (lookups build theirs and let it go).
+    const key = ownString(clientKey(getBranch(req) ?? '', req.method));
     // The transaction's user needs the entry, and the entry its transaction: the user learns its entry
     // next, before any event (a transaction reports nothing from its constructor: send failures come
     // asynchronously). One literal with every field, so the entry's properties live in the object,

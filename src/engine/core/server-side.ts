@@ -382,7 +382,9 @@ export class ServerSide {
     safeSend(d.client, sipToApp(metaFor('application', { protocol: d.protocol, address: '', port: 0 }, bytes), 'unsolicited', d.id, text));
   }
 
-  private createEntry(req: SipRequest, m: InboundMessage, key: string, client: WireClient | undefined, dialog: Dialog | undefined): ServerEntry {
+  private createEntry(req: SipRequest, m: InboundMessage, lookupKey: string, client: WireClient | undefined, dialog: Dialog | undefined): ServerEntry {
+    // Kept for the wait window: flat, not a rope of its parts (lookups build theirs and let it go).
+    const key = ownString(lookupKey);
     // Flat: randomUUID() builds its text by concatenation, a rope of ~12 pieces that an entry would
     // keep for its whole wait window (~0.5 KiB per transaction; issue 11).
     const wireTxnId = ownString(randomUUID());

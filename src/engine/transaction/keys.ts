@@ -1,13 +1,11 @@
 /** Transaction matching keys (RFC 3261 §17.1.3 client side, §17.2.3 server side). */
 import type { SipRequest } from '../../sip/message';
 import { getCallId, getCSeq, getFromTag, getToTag, getTopVia, MAGIC_COOKIE } from '../../sip/headers';
-import { ownString } from './util';
 
-/** Keys are kept in maps for a transaction's whole wait window: flat strings, not ropes of their parts. */
-export const clientKey = (branch: string, method: string): string => ownString(`c|${branch}|${method}`);
+export const clientKey = (branch: string, method: string): string => `c|${branch}|${method}`;
 
 /** ACK is matched to its INVITE by the caller passing method INVITE; CANCEL keeps its own key. */
-export const serverKey = (branch: string, sentBy: string, method: string): string => ownString(`s|${branch}|${sentBy.toLowerCase()}|${method}`);
+export const serverKey = (branch: string, sentBy: string, method: string): string => `s|${branch}|${sentBy.toLowerCase()}|${method}`;
 
 /** An RFC 3261 branch: the magic cookie and something after it (RFC 4475 §3.2.1: the bare cookie is not). */
 export const isRfc3261Branch = (branch: string | undefined): branch is string =>
@@ -25,5 +23,5 @@ export function requestServerKey(req: SipRequest, method: string): string {
   if (isRfc3261Branch(via?.branch)) return serverKey(via.branch, sentBy, method);
   const toTag = method === 'INVITE' ? '' : getToTag(req) ?? '';
   const topVia = via ? `${via.protocol} ${sentBy.toLowerCase()} ${via.branch ?? ''}` : '';
-  return ['s2543', req.uri, getFromTag(req) ?? '', getCallId(req) ?? '', getCSeq(req)?.seq ?? '', topVia, toTag, method].join('|'); // join: already flat
+  return ['s2543', req.uri, getFromTag(req) ?? '', getCallId(req) ?? '', getCSeq(req)?.seq ?? '', topVia, toTag, method].join('|');
 }
