@@ -44,7 +44,8 @@ export class SentLog {
   /** Requests sent over TCP that the edge reads only once later bytes complete them (a body shorter than its Content-Length). */
   private readonly late = new Set<string>();
 
-  constructor(private readonly size = 400, private readonly maxCalls = 20_000) {}
+  /** `onParserError`: the edge's parser threw on a message we sent — a finding, and the run goes on. */
+  constructor(private readonly size = 400, private readonly maxCalls = 20_000, private readonly onParserError?: (message: string, entry: SentEntry) => void) {}
 
   add(who: string, from: Endpoint, bytes: Buffer, ops: string[]): void {
     const e: SentEntry = { at: Date.now(), who, from: `${from.transport.toLowerCase()}:${from.host}:${from.port}`, ops, latin1: bytes.toString('latin1') };
@@ -52,7 +53,13 @@ export class SentLog {
     else this.ring[this.next] = e;
     this.next = (this.next + 1) % this.size;
     const framed = from.transport === 'TCP' ? asFramedOnStream(bytes) : { bytes, late: false };
-    const callId = this.trackSeq(framed.bytes, framed.late) ?? /\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)/i.exec(e.latin1)?.[1]?.trim();
+    let tracked: string | undefined;
+    try {
+      tracked = this.trackSeq(framed.bytes, framed.late);
+    } catch (err) {
+      this.onParserError?.((err as Error).message, e);
+    }
+    const callId = tracked ?? /\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)/i.exec(e.latin1)?.[1]?.trim();
     if (!callId) return;
     const list = this.byCallId.get(callId) ?? [];
     if (!list.length) {

@@ -113,7 +113,8 @@ export class SipHeaders {
     for (const f of this.fields) {
       if (canonicalName(f.name) !== want) continue;
       if (UNSPLITTABLE.has(want)) out.push(f.value);
-      else out.push(...splitHeaderList(f.value));
+      // A loop, not push(...list): a list of 150,000+ values would overflow the stack as arguments.
+      else for (const v of splitHeaderList(f.value)) out.push(v);
     }
     return out;
   }
