@@ -43,7 +43,7 @@ PARALLEL_LANE=(
   engine-local-link first-run-demo engine-malformed call-max-forwards first-run-ivr engine-100rel
   engine-uas-dialogs call-error-catalogue config-reload-signal engine-cli fuzz-replay srf-port
   media-rtcp-mux prometheus-rules coverage-transpiler drill-schedule sites-peers drill-site fuzz-parser
-  call-last-attempt
+  call-last-attempt socket-filter
 )
 if [ $# -gt 0 ]; then
   run "selected tests" --jobs=1 "$@"

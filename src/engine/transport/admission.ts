@@ -11,6 +11,7 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import type { EngineLogger } from '../logger';
+import type { FilterNet } from './bpf-program';
 
 export type ForeignAction = 'reject' | 'drop';
 
@@ -70,6 +71,9 @@ export class SourceAdmission {
   private readonly cache = new Map<string, boolean>();
   private timer: NodeJS.Timeout | undefined;
   private generation = 0;
+  private nets: FilterNet[] | undefined;
+  /** Called after the effective set changed (set(), or a host name resolved differently). */
+  onChange: (() => void) | undefined;
 
   private foreignAction: ForeignAction;
 
@@ -126,6 +130,11 @@ export class SourceAdmission {
     return ok;
   }
 
+  /** The effective networks (names as resolved now), for a kernel socket filter; undefined = admit all. */
+  networks(): readonly FilterNet[] | undefined {
+    return this.nets;
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
@@ -135,19 +144,29 @@ export class SourceAdmission {
     this.cache.clear();
     if (!this.entries) {
       this.list = undefined;
+      this.nets = undefined;
+      this.onChange?.();
       return;
     }
     const list = new net.BlockList();
+    const nets: FilterNet[] = [];
     const add = (address: string): void => {
-      const f = familyOf(address);
-      if (f) list.addAddress(address, f);
+      const a = normalise(address);
+      const f = familyOf(a);
+      if (!f) return;
+      list.addAddress(a, f);
+      nets.push({ family: f, address: a, prefix: f === 'ipv4' ? 32 : 128 });
     };
     for (const e of this.entries) {
-      if (e.kind === 'subnet') list.addSubnet(e.net, e.prefix, e.family);
-      else if (e.kind === 'address') add(e.address);
+      if (e.kind === 'subnet') {
+        list.addSubnet(e.net, e.prefix, e.family);
+        nets.push({ family: e.family, address: e.net, prefix: e.prefix });
+      } else if (e.kind === 'address') add(e.address);
       else for (const a of this.resolved.get(e.name) ?? []) add(a);
     }
     this.list = list;
+    this.nets = nets;
+    this.onChange?.();
   }
 
   private async resolveNames(): Promise<void> {

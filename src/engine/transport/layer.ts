@@ -23,7 +23,7 @@ import { checkTopVia, fixupVia } from './via';
 import type { TransportLimits } from './limits';
 import { LoopLag } from './loop-lag';
 import { LoopShedder } from './loop-shed';
-import { SHED_REASONS, shedByReason, type ShedReason } from './shed';
+import { PRESSURE, SHED_REASONS, shedByReason, type ShedReason } from './shed';
 
 export { DEFAULT_LIMITS, type TransportLimits } from './limits';
 export { responseTarget } from './response-target';
@@ -110,6 +110,7 @@ export class TransportLayer {
       add('udp', shedByReason(t.counters));
       s.ingressLagMs = Math.max(s.ingressLagMs, p.lagMs);
       s.ingressBacklog += p.backlog;
+      s.kernelFilterSockets += t.counters[PRESSURE.kernelFilter]!;
     }
     return s;
   }

@@ -18,6 +18,15 @@ export interface TransportLimits {
   foreignBurst: number;
   /** 403s per second to all foreign sources together. */
   foreignRejectRate: number;
+  /**
+   * Foreign requests per second on one UDP socket at which the kernel takes over refusing them
+   * (flood-guard.ts: a BPF socket filter built from the allowlist); below half of it for
+   * foreignFloodHoldMs, the filter is removed again.
+   */
+  foreignFloodRate: number;
+  /** Under that filter, 1 foreign request in this many (a power of 2) still reaches the gate: counted, maybe answered 403. */
+  foreignFloodSample: number;
+  foreignFloodHoldMs: number;
   /** Entries per rate-limit table (one per source address); bounds their memory. */
   maxTrackedSources: number;
   /** All TCP connections, inbound and outbound. */
@@ -57,6 +66,11 @@ export const DEFAULT_LIMITS: Readonly<TransportLimits> = Object.freeze({
   foreignRate: 10,
   foreignBurst: 20,
   foreignRejectRate: 200,
+  // Five times the 403 budget: above it most foreign requests are dropped unanswered anyway, and the
+  // only question left is whether they are dropped before or after they fill the socket's buffer.
+  foreignFloodRate: 1_000,
+  foreignFloodSample: 64,
+  foreignFloodHoldMs: 10_000,
   maxTrackedSources: 16_384,
   maxTcpConnections: 4_096,
   tcpMaxConnectionsPerSource: 1_024,

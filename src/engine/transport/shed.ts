@@ -48,8 +48,10 @@ export const PRESSURE = {
   shedLag: GATE_SLOTS + 6,
   shedBacklog: GATE_SLOTS + 7,
   shedRetransmission: GATE_SLOTS + 8,
+  /** Ingress thread, gauge: 1 while the kernel filters foreign requests on its socket (flood-guard.ts). */
+  kernelFilter: GATE_SLOTS + 9,
 } as const;
-export const SHARED_SLOTS = GATE_SLOTS + 9;
+export const SHARED_SLOTS = GATE_SLOTS + 10;
 
 /** Why a new INVITE was shed (the `reason` label of trunkwise_engine_shed_total). */
 export type ShedReason = 'lag' | 'backlog' | 'retransmission';

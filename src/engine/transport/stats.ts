@@ -51,6 +51,8 @@ export interface TransportStats {
   ingressLagMs: number;
   /** Gauge: datagrams handed to the main thread and not yet taken. */
   ingressBacklog: number;
+  /** Gauge: UDP sockets on which the kernel now drops foreign requests (a foreign flood; flood-guard.ts). */
+  kernelFilterSockets: number;
   /** Exceptions thrown by the layers above while handling a message (caught here; the message is lost). */
   internalErrors: number;
   tcp: TcpStats;
@@ -60,7 +62,7 @@ export function createTransportStats(): TransportStats {
   return {
     received: 0, sent: 0, sendErrors: 0, malformed: 0, oversize: 0, rateLimited: 0, refusedForeign: 0,
     foreignAnswered403: 0, badVia: 0, shed: 0, shedAnswered503: 0, loopLagMs: 0, ingressLagMs: 0,
-    shedBy: { udp: { lag: 0, backlog: 0, retransmission: 0 }, tcp: { lag: 0, backlog: 0, retransmission: 0 } }, ingressBacklog: 0, internalErrors: 0,
+    shedBy: { udp: { lag: 0, backlog: 0, retransmission: 0 }, tcp: { lag: 0, backlog: 0, retransmission: 0 } }, ingressBacklog: 0, kernelFilterSockets: 0, internalErrors: 0,
     tcp: { open: 0, accepted: 0, connected: 0, closedIdle: 0, closedCap: 0, closedForeign: 0, closedBuffer: 0 },
   };
 }

@@ -9,7 +9,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { EngineLogger } from '../logger';
 import { SourceAdmission } from './admission';
 import { IngressGate, type DropReason } from './gate';
-import { OverloadShedder, shedResponse } from './shed';
+import { OverloadShedder, PRESSURE, shedResponse } from './shed';
+import { FLOOD_TICK_MS, FloodGuard } from './flood-guard';
 import { serializeMessage } from '../../sip/serializer';
 import type { FromWorker, InItem, SendItem, ToWorker, WorkerInit } from './udp-thread';
 
@@ -74,6 +75,27 @@ socket.on('message', (data, rinfo) => {
   }
 });
 
+let stopGuard = (): void => undefined;
+/** The kernel takes over refusing foreign requests while they flood this socket (flood-guard.ts). */
+function startGuard(): void {
+  const guard = new FloodGuard(socket, admission, init.limits, shared, logger, Date.now(), (on) => {
+    shared[PRESSURE.kernelFilter] = on ? 1 : 0;
+  });
+  admission.onChange = () => guard.allowlistChanged();
+  const timer = setInterval(() => {
+    try {
+      guard.tick(Date.now());
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'udp ingress: flood guard failed');
+    }
+  }, FLOOD_TICK_MS);
+  timer.unref();
+  stopGuard = () => {
+    clearInterval(timer);
+    guard.stop();
+  };
+}
+
 /** One send; a synchronous or asynchronous error goes back for that send only. */
 function send(it: SendItem): void {
   try {
@@ -94,6 +116,7 @@ parent.on('message', (m: ToWorker) => {
       admission.setForeignAction(m.foreign);
     } else if (m.t === 'close') {
       admission.stop();
+      stopGuard();
       socket.close(() => post({ t: 'closed' }));
     }
   } catch (err) {
@@ -107,5 +130,6 @@ socket.once('error', (err) => {
 socket.bind(init.port, init.address, () => {
   socket.removeAllListeners('error');
   socket.on('error', (err) => logger.error({ err: err.message }, 'udp socket error'));
+  startGuard();
   post({ t: 'listening', port: socket.address().port });
 });

@@ -1,0 +1,112 @@
+/**
+ * A foreign UDP flood is handed to the kernel (src/engine/transport/flood-guard.ts): past
+ * limits.foreignFloodRate foreign requests a second, the ingress thread attaches the allowlist as a
+ * socket filter, so foreign requests no longer fill the socket's buffer (where they pushed out the
+ * allowlisted callers' datagrams: bench/results/flood.md); 1 in foreignFloodSample still reaches the
+ * gate; the allowlisted source is served throughout; after the flood (below half the rate for
+ * foreignFloodHoldMs) the filter is removed and a foreign request is seen — and answered 403 — again.
+ * Real sockets on 127.0.0.x, the embedded engine, a drachtio-srf app.
+ */
+import t from 'tap';
+import dgram from 'node:dgram';
+import Srf from 'drachtio-srf';
+import { SipEngine } from '../../src/engine';
+import { connectSrf } from '../../src/app/srf-connect';
+import { unavailable } from '../../src/engine/transport/socket-filter';
+import { freePorts } from '../helpers/sipp';
+
+if (process.env.DRACHTIO_HOST) {
+  t.comment('skipped: this test configures the embedded engine and reads its counters');
+  process.exit(0);
+}
+const why = unavailable();
+if (why) {
+  t.comment(`skipped: ${why}`);
+  process.exit(0);
+}
+
+const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+async function until(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await wait(20);
+  }
+  return cond();
+}
+
+async function bound(address: string): Promise<{ s: dgram.Socket; got: string[] }> {
+  const s = dgram.createSocket('udp4');
+  const got: string[] = [];
+  s.on('message', (m) => void got.push(m.toString('latin1')));
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    s.bind(0, address, () => resolve());
+  });
+  return { s, got };
+}
+
+let seq = 0;
+const options = (from: string, port: number): string => {
+  const n = ++seq;
+  return [
+    'OPTIONS sip:probe@127.0.0.1 SIP/2.0', `Via: SIP/2.0/UDP ${from}:${port};branch=z9hG4bK-fg${process.pid}-${n};rport`, 'Max-Forwards: 70',
+    `From: <sip:t@${from}>;tag=f${n}`, 'To: <sip:probe@127.0.0.1>', `Call-ID: fg-${process.pid}-${n}`, 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', '',
+  ].join('\r\n');
+};
+
+t.test('a foreign flood is dropped by the kernel while it lasts; the allowlisted source is served; afterwards every foreign request is seen again', async (t) => {
+  const [sipPort, wirePort] = (await freePorts(2)) as [number, number];
+  const engine = new SipEngine({
+    sip: [{ protocol: 'udp', address: '127.0.0.1', port: sipPort }],
+    wire: { host: '127.0.0.1', port: wirePort, secret: 'flood' },
+    admission: { allow: ['127.0.0.1/32'], foreign: 'reject' },
+    limits: { foreignFloodRate: 500, foreignFloodSample: 64, foreignFloodHoldMs: 1500 },
+  });
+  const a = await engine.start();
+  t.teardown(() => engine.stop());
+  const srf = new Srf();
+  srf.use('options', (_req: Srf.SrfRequest, res: Srf.SrfResponse) => res.send(200));
+  await connectSrf(srf, { host: '127.0.0.1', port: a.wire.port, secret: 'flood' });
+  t.teardown(() => srf.disconnect());
+  const friend = await bound('127.0.0.1');
+  const foe = await bound('127.0.0.2');
+  t.teardown(() => { friend.s.close(); foe.s.close(); });
+  const tr = (): ReturnType<SipEngine['stats']>['transport'] => engine.stats().transport;
+
+  // Before: one foreign request is seen and refused with a 403.
+  foe.s.send(options('127.0.0.2', foe.s.address().port), sipPort, '127.0.0.1');
+  t.ok(await until(() => foe.got.some((m) => m.startsWith('SIP/2.0 403')), 2000), 'a lone foreign request: 403');
+  t.equal(tr().refusedForeign, 1, 'counted');
+  t.equal(tr().kernelFilterSockets, 0, 'no kernel filter');
+
+  // The flood: 3,000 foreign requests a second for 4 s (bounded), allowlisted OPTIONS alongside.
+  const flood = options('127.0.0.2', foe.s.address().port);
+  let sent = 0;
+  let attachedAt: { sent: number; refused: number } | undefined;
+  let friendSent = 0;
+  const end = Date.now() + 4000;
+  while (Date.now() < end) {
+    for (let i = 0; i < 30; i++, sent++) foe.s.send(flood, sipPort, '127.0.0.1');
+    if (sent % 300 === 0) { friend.s.send(options('127.0.0.1', friend.s.address().port), sipPort, '127.0.0.1'); friendSent++; }
+    if (!attachedAt && tr().kernelFilterSockets === 1) attachedAt = { sent, refused: tr().refusedForeign };
+    await wait(10);
+  }
+  t.ok(attachedAt, `the kernel filter was attached during the flood (after ${attachedAt?.sent} foreign requests)`);
+  if (attachedAt) {
+    const seen = tr().refusedForeign - attachedAt.refused;
+    const after = sent - attachedAt.sent;
+    t.ok(after > 3000 && seen < after / 8, `after it: ${seen} of ${after} foreign requests reached the gate (1 in 64 expected)`);
+  }
+  t.ok(await until(() => friend.got.filter((m) => m.startsWith('SIP/2.0 200')).length === friendSent, 2000), `all ${friendSent} allowlisted OPTIONS answered 200`);
+
+  // After: the filter goes once the sampled rate stays low for the hold time; a foreign request is seen again.
+  t.ok(await until(() => tr().kernelFilterSockets === 0, 5000), 'filter removed after the flood');
+  const before = tr().refusedForeign;
+  const got403 = foe.got.filter((m) => m.startsWith('SIP/2.0 403')).length;
+  await wait(1100); // the per-source 403 bucket refills
+  foe.s.send(options('127.0.0.2', foe.s.address().port), sipPort, '127.0.0.1');
+  t.ok(await until(() => tr().refusedForeign === before + 1, 2000), 'the next foreign request reached the gate');
+  t.ok(await until(() => foe.got.filter((m) => m.startsWith('SIP/2.0 403')).length > got403, 2000), 'and was answered 403');
+  t.ok(engine.stats().serverTransactions <= friendSent, `transactions only for the ${friendSent} allowlisted requests (${engine.stats().serverTransactions})`);
+});
