@@ -164,6 +164,7 @@ async function main(): Promise<void> {
     if (!engine) return;
     const st = engine.gauges();
     metrics.engineDialogs.set(st.dialogs);
+    metrics.engineFloodFilter.set(st.kernelFilterSockets);
     syncShed(Object.entries(st.shedBy).flatMap(([transport, by]) => Object.entries(by).map(([reason, n]): [{ transport: string; reason: string }, number] => [{ transport, reason }, n])));
   }, 1000).unref();
 

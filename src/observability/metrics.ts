@@ -29,6 +29,7 @@ export interface Metrics {
   mediaSessions: Gauge<never>;
   engineDialogs: Gauge<never>;
   engineShed: Counter<'transport' | 'reason'>;
+  engineFloodFilter: Gauge;
   stateReachable: Gauge<'backend'>;
   stateLeader: Gauge<'site'>;
   carrierCapRefusals: Counter<'carrier' | 'reason'>;
@@ -72,6 +73,7 @@ export function createMetrics(): Metrics {
     mediaSessions: new Gauge({ name: 'trunkwise_media_sessions', help: 'Calls up with anchored media (relay or rtpengine)', registers: r }),
     engineDialogs: new Gauge({ name: 'trunkwise_engine_dialogs', help: 'Dialogs held by the embedded SIP engine', registers: r }),
     engineShed: new Counter({ name: 'trunkwise_engine_shed_total', help: 'New calls (INVITEs) the embedded engine refused (503 + Retry-After, or dropped beyond the 503 budget) while its main thread was behind, by transport and reason (lag, backlog, retransmission)', labelNames: ['transport', 'reason'], registers: r }),
+    engineFloodFilter: new Gauge({ name: 'trunkwise_engine_flood_filter_sockets', help: 'UDP sockets on which the kernel now drops requests from sources outside the allowlist: a foreign flood is under way (past 1,000 foreign requests/s)', registers: r }),
     stateReachable: new Gauge({ name: 'trunkwise_state_store_reachable', help: '1 while the shared state store answers (0 = Redis unreachable: local state and local caps)', labelNames: ['backend'], registers: r }),
     stateLeader: new Gauge({ name: 'trunkwise_state_leader', help: '1 while this process leads its site (runs the prober, publishes the health snapshot)', labelNames: ['site'], registers: r }),
     carrierCapRefusals: new Counter({ name: 'trunkwise_carrier_cap_refusals_total', help: 'Attempts not placed because a carrier was at maxConcurrent or maxCps (across every edge)', labelNames: ['carrier', 'reason'], registers: r }),

@@ -148,8 +148,9 @@ export class SipEngine {
    * What the app's 1 s metrics tick needs, without stats()'s walks over every transaction (tens of
    * thousands in their wait windows under load: a scan a second is a stall a second).
    */
-  gauges(): { dialogs: number; shedBy: TransportStats['shedBy'] } {
-    return { dialogs: this.ctx.dialogs.size, shedBy: this.transport.stats.shedBy };
+  gauges(): { dialogs: number; shedBy: TransportStats['shedBy']; kernelFilterSockets: number } {
+    const t = this.transport.stats;
+    return { dialogs: this.ctx.dialogs.size, shedBy: t.shedBy, kernelFilterSockets: t.kernelFilterSockets };
   }
 
   stats(): EngineStats {
