@@ -37,6 +37,8 @@ const CARRIER_FINALS: ReadonlyArray<[number, string, boolean]> = [
 
 export class Actors {
   readonly dialogs = new Map<string, LiveDialog>();
+  /** Dialled number → when the fuzz carrier last sent a class-5 (mutated) response to an INVITE for it. */
+  private readonly carrier5xx = new Map<string, number>();
   readonly stats: ActorStats = { statuses: {}, dialogsFormed: 0, carrierInvites: 0, carrierResponses: 0, carrierMutated: 0 };
 
   /** Once the run is over the carrier answers cleanly, so the edge's probes and transactions can end. */
@@ -79,6 +81,7 @@ export class Actors {
       const [status, reason] = this.rng.pick([[100, 'Trying'], [180, 'Ringing'], [183, 'Session Progress'], [200, 'OK'], [486, 'Busy Here'], [503, 'Service Unavailable'], [401, 'Unauthorized']] as const);
       const m = mutate(responseTo(d, status, reason, toTag, link.me, status !== 100 && method === 'INVITE'), this.rng, 0);
       this.stats.carrierMutated++;
+      if (method === 'INVITE') this.noteCarrier5xx(d, m.bytes);
       this.sendOn(link, m.bytes, m.ops, 'carrier');
     }
     if (method !== 'INVITE') return this.answer(d, link, 200, 'OK', toTag);
@@ -94,6 +97,28 @@ export class Actors {
         fromUri: uriOf(header(d, 'To')) ?? this.edgeUri, toUri: uriOf(header(d, 'From')) ?? this.edgeUri, bornAt: Date.now() });
     }
   };
+
+  /**
+   * A mutated response may still be a well-formed final of class 5 (statusCode, numericEdge or a flipped
+   * bit turn 486 into 586 or 500): the edge rightly ends the call with it, and a code outside
+   * drachtio-srf's table reaches the caller as its class's x00 (RFC 3261 §8.1.3.2) — a 500 that the
+   * carrier, not the edge, chose. Remembered by the dialled number (the INVITE's Request-URI user,
+   * which the edge keeps from the caller's), for 30 s.
+   */
+  noteCarrier5xx(invite: Pick<Draft, 'start'>, bytes: Buffer): void {
+    if (!/^SIP\/2\.0 5\d\d /.test(bytes.toString('latin1', 0, 16))) return;
+    const user = /^\S+ sips?:([^@;>\s]+)@/.exec(invite.start)?.[1];
+    if (!user) return;
+    this.carrier5xx.set(user, Date.now());
+    if (this.carrier5xx.size > 10_000) this.carrier5xx.delete(this.carrier5xx.keys().next().value!);
+  }
+
+  /** Whether the fuzz carrier sent a class-5 final for a call to the number this 500 (to the caller) names. */
+  carrierSent5xxFor(response: string): boolean {
+    const user = /\r\n(?:to|t)[ \t]*:[^\r\n]*?sips?:([^@;>\s]+)@/i.exec(response)?.[1];
+    const at = user === undefined ? undefined : this.carrier5xx.get(user);
+    return at !== undefined && Date.now() - at < 30_000;
+  }
 
   /**
    * The edge's ACK for a 2xx (sent to our Contact, `sip:carrier@…`) names the answer it took: one of

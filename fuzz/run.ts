@@ -55,6 +55,8 @@ export interface FuzzResult {
   serverErrors500: number;
   /** 500s RFC 3261 requires: §12.2.2 (in-dialog CSeq not above the last one) and §14.2 (re-INVITE while one is open, with Retry-After). */
   rfcMandated500: number;
+  /** 500s to the caller that relay a class-5 final the fuzz carrier sent (a mutation of its response). */
+  relayedCarrier5xx: number;
   /** Of serverErrors500: INVITEs whose body the edge could not read as SDP (issue 9, helper 'call' fixes: never a 500). */
   nonSdpOffer500: number;
   dialogsFormed: number;
@@ -95,6 +97,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const ops: Record<string, number> = {};
   let serverErrors = 0;
   let mandated500 = 0;
+  let relayedCarrier5xx = 0;
   const callIds500: string[] = [];
   const save = (kind: Finding['kind'], detail: string, entries: SentEntry[], extra: Record<string, unknown> = {}): void => {
     const file = path.join(o.dir, `finding-${findings.length + 1}-${kind}.json`);
@@ -111,6 +114,11 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     const callId = /\r\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)/i.exec(response)?.[1]?.trim() ?? '';
     if (rfcMandated500(response, callId, log)) {
       mandated500++;
+      return;
+    }
+    // An initial INVITE's 500 that relays the fuzz carrier's own (mutated) 5xx final.
+    if (/\r\ncseq[ \t]*:[ \t]*\d+[ \t]+INVITE/i.test(response) && actors.carrierSent5xxFor(response)) {
+      relayedCarrier5xx++;
       return;
     }
     serverErrors++;
@@ -254,7 +262,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
     sent: { total: sent, mutated, udp: c.udpSent, tcp: c.tcpSent, carrierResponses: actors.stats.carrierResponses, carrierMutated: actors.stats.carrierMutated, sendErrors: c.sendErrors },
     ops, wallSeconds,
     edge: { exits, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter, rssPeakMiB: rssPeak, after, settledMs, countsZero: zero, memory, rssSeries },
-    statuses: actors.stats.statuses, serverErrors500: serverErrors, rfcMandated500: mandated500, nonSdpOffer500: scan.nonSdpOffer, dialogsFormed: actors.stats.dialogsFormed,
+    statuses: actors.stats.statuses, serverErrors500: serverErrors, rfcMandated500: mandated500, relayedCarrier5xx, nonSdpOffer500: scan.nonSdpOffer, dialogsFormed: actors.stats.dialogsFormed,
     tcp: { connects: c.tcpConnects, closedByEdge: c.tcpClosedByEdge },
     legit: { calls: legitCalls, successful: legit.successful, failed: legit.failed, successPct: legitDone ? (100 * legit.successful) / Math.max(legitCalls, legitDone) : 0 },
     log: scan, findings,
