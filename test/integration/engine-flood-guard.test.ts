@@ -110,3 +110,43 @@ t.test('a foreign flood is dropped by the kernel while it lasts; the allowlisted
   t.ok(await until(() => foe.got.filter((m) => m.startsWith('SIP/2.0 403')).length > got403, 2000), 'and was answered 403');
   t.ok(engine.stats().serverTransactions <= friendSent, `transactions only for the ${friendSent} allowlisted requests (${engine.stats().serverTransactions})`);
 });
+
+t.test('an allowlist change while the kernel filters takes effect in the kernel at once', async (t) => {
+  const [sipPort, wirePort] = (await freePorts(2)) as [number, number];
+  const engine = new SipEngine({
+    sip: [{ protocol: 'udp', address: '127.0.0.1', port: sipPort }],
+    wire: { host: '127.0.0.1', port: wirePort, secret: 'flood2' },
+    admission: { allow: ['127.0.0.1/32'], foreign: 'drop' },
+    limits: { foreignFloodRate: 500, foreignFloodSample: 64, foreignFloodHoldMs: 60_000 },
+  });
+  const a = await engine.start();
+  t.teardown(() => engine.stop());
+  const srf = new Srf();
+  srf.use('options', (_req: Srf.SrfRequest, res: Srf.SrfResponse) => res.send(200));
+  await connectSrf(srf, { host: '127.0.0.1', port: a.wire.port, secret: 'flood2' });
+  t.teardown(() => srf.disconnect());
+  const foe = await bound('127.0.0.3');
+  const partner = await bound('127.0.0.4');
+  t.teardown(() => { foe.s.close(); partner.s.close(); });
+  const tr = (): ReturnType<SipEngine['stats']>['transport'] => engine.stats().transport;
+
+  const flood = options('127.0.0.3', foe.s.address().port);
+  for (let end = Date.now() + 3000; Date.now() < end && tr().kernelFilterSockets === 0;) {
+    for (let i = 0; i < 30; i++) foe.s.send(flood, sipPort, '127.0.0.1');
+    await wait(10);
+  }
+  t.equal(tr().kernelFilterSockets, 1, 'filtering');
+  // A new partner, foreign until now (drop mode: never answered). Once allowed, every request of it
+  // must pass the kernel: with the old program only 1 in 64 would.
+  for (let i = 0; i < 5; i++) partner.s.send(options('127.0.0.4', partner.s.address().port), sipPort, '127.0.0.1');
+  await wait(300);
+  t.ok(partner.got.length <= 1, `before the change: ${partner.got.length} of 5 answered (foreign, drop mode)`);
+  engine.setAllowlist(['127.0.0.1/32', '127.0.0.4/32']);
+  await wait(200);
+  for (let i = 0; i < 5; i++) partner.s.send(options('127.0.0.4', partner.s.address().port), sipPort, '127.0.0.1');
+  t.ok(await until(() => partner.got.filter((m) => m.startsWith('SIP/2.0 200')).length >= 5, 2000), 'after it: all 5 answered 200');
+  t.equal(tr().kernelFilterSockets, 1, 'still filtering the flood');
+  engine.setAllowlist(undefined);
+  await wait(200);
+  t.equal(tr().kernelFilterSockets, 0, 'every source admitted: the filter is removed');
+});
