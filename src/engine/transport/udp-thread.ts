@@ -24,7 +24,6 @@ import type { TransportLimits } from './limits';
 import { isValidPort } from './response-target';
 import { OverloadShedder, PRESSURE, SHARED_SLOTS, shedResponse, type ShedReason } from './shed';
 import { serializeMessage } from '../../sip/serializer';
-import { packSends, type SendBatch, type SendItem } from './udp-batch';
 
 export interface WorkerInit {
   address: string;
@@ -34,7 +33,13 @@ export interface WorkerInit {
   counters: SharedArrayBuffer;
 }
 
-export type { SendItem } from './udp-batch';
+/** One datagram to send; sends are posted in batches, one message per event-loop turn. */
+export interface SendItem {
+  id: number;
+  data: Uint8Array;
+  port: number;
+  address: string;
+}
 
 /** One admitted datagram; the worker posts them in batches, one message per event-loop turn. */
 export interface InItem {
@@ -47,7 +52,7 @@ export interface InItem {
 }
 
 export type ToWorker =
-  | SendBatch
+  | { t: 'send'; items: SendItem[] }
   | { t: 'allow'; allow: readonly string[] | undefined; foreign: ForeignAction }
   | { t: 'close' };
 
@@ -175,10 +180,10 @@ export class UdpThreadTransport {
     this.outbox = [];
     if (items.length === 0) return;
     const w = this.worker;
+    const msg: ToWorker = { t: 'send', items };
     try {
       if (!w) throw new Error('udp transport not listening');
-      const msg = packSends(items);
-      w.postMessage(msg, [msg.bytes]);
+      w.postMessage(msg);
     } catch (err) {
       for (const it of items) {
         const p = this.pending.get(it.id);

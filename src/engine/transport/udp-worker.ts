@@ -12,8 +12,7 @@ import { IngressGate, type DropReason } from './gate';
 import { OverloadShedder, PRESSURE, shedResponse } from './shed';
 import { FLOOD_TICK_MS, FloodGuard } from './flood-guard';
 import { serializeMessage } from '../../sip/serializer';
-import type { FromWorker, InItem, ToWorker, WorkerInit } from './udp-thread';
-import { unpackSends, type SendItem } from './udp-batch';
+import type { FromWorker, InItem, SendItem, ToWorker, WorkerInit } from './udp-thread';
 
 const init = workerData as WorkerInit;
 const parent = parentPort;
@@ -111,7 +110,7 @@ function send(it: SendItem): void {
 parent.on('message', (m: ToWorker) => {
   try {
     if (m.t === 'send') {
-      for (const it of unpackSends(m)) send(it);
+      for (const it of m.items) send(it);
     } else if (m.t === 'allow') {
       admission.set(m.allow);
       admission.setForeignAction(m.foreign);
