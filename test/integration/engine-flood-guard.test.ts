@@ -7,13 +7,14 @@
  * foreignFloodHoldMs) the filter is removed and a foreign request is seen — and answered 403 — again.
  * Real sockets on 127.0.0.x, the embedded engine, a drachtio-srf app.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import dgram from 'node:dgram';
 import Srf from 'drachtio-srf';
-import { SipEngine } from '../../src/engine';
+import { SipEngine, type EngineOptions } from '../../src/engine';
 import { connectSrf } from '../../src/app/srf-connect';
 import { unavailable } from '../../src/engine/transport/socket-filter';
 import { freePorts } from '../helpers/sipp';
+import { until, wait } from '../helpers/wait';
 
 if (process.env.DRACHTIO_HOST) {
   t.comment('skipped: this test configures the embedded engine and reads its counters');
@@ -25,15 +26,6 @@ if (why) {
   process.exit(0);
 }
 
-const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await wait(20);
-  }
-  return cond();
-}
 
 async function bound(address: string): Promise<{ s: dgram.Socket; got: string[] }> {
   const s = dgram.createSocket('udp4');
@@ -55,20 +47,21 @@ const options = (from: string, port: number): string => {
   ].join('\r\n');
 };
 
-t.test('a foreign flood is dropped by the kernel while it lasts; the allowlisted source is served; afterwards every foreign request is seen again', async (t) => {
+/** The embedded engine on a free port with an srf app answering OPTIONS 200; both stop at the test's end. */
+async function startEngine(t: Test, secret: string, admission: EngineOptions['admission'], limits: EngineOptions['limits']): Promise<{ engine: SipEngine; sipPort: number }> {
   const [sipPort, wirePort] = (await freePorts(2)) as [number, number];
-  const engine = new SipEngine({
-    sip: [{ protocol: 'udp', address: '127.0.0.1', port: sipPort }],
-    wire: { host: '127.0.0.1', port: wirePort, secret: 'flood' },
-    admission: { allow: ['127.0.0.1/32'], foreign: 'reject' },
-    limits: { foreignFloodRate: 500, foreignFloodSample: 64, foreignFloodHoldMs: 1500 },
-  });
+  const engine = new SipEngine({ sip: [{ protocol: 'udp', address: '127.0.0.1', port: sipPort }], wire: { host: '127.0.0.1', port: wirePort, secret }, admission, limits });
   const a = await engine.start();
   t.teardown(() => engine.stop());
   const srf = new Srf();
   srf.use('options', (_req: Srf.SrfRequest, res: Srf.SrfResponse) => res.send(200));
-  await connectSrf(srf, { host: '127.0.0.1', port: a.wire.port, secret: 'flood' });
+  await connectSrf(srf, { host: '127.0.0.1', port: a.wire.port, secret });
   t.teardown(() => srf.disconnect());
+  return { engine, sipPort };
+}
+
+t.test('a foreign flood is dropped by the kernel while it lasts; the allowlisted source is served; afterwards every foreign request is seen again', async (t) => {
+  const { engine, sipPort } = await startEngine(t, 'flood', { allow: ['127.0.0.1/32'], foreign: 'reject' }, { foreignFloodRate: 500, foreignFloodSample: 64, foreignFloodHoldMs: 1500 });
   const friend = await bound('127.0.0.1');
   const foe = await bound('127.0.0.2');
   t.teardown(() => { friend.s.close(); foe.s.close(); });
@@ -112,19 +105,7 @@ t.test('a foreign flood is dropped by the kernel while it lasts; the allowlisted
 });
 
 t.test('an allowlist change while the kernel filters takes effect in the kernel at once', async (t) => {
-  const [sipPort, wirePort] = (await freePorts(2)) as [number, number];
-  const engine = new SipEngine({
-    sip: [{ protocol: 'udp', address: '127.0.0.1', port: sipPort }],
-    wire: { host: '127.0.0.1', port: wirePort, secret: 'flood2' },
-    admission: { allow: ['127.0.0.1/32'], foreign: 'drop' },
-    limits: { foreignFloodRate: 500, foreignFloodSample: 64, foreignFloodHoldMs: 60_000 },
-  });
-  const a = await engine.start();
-  t.teardown(() => engine.stop());
-  const srf = new Srf();
-  srf.use('options', (_req: Srf.SrfRequest, res: Srf.SrfResponse) => res.send(200));
-  await connectSrf(srf, { host: '127.0.0.1', port: a.wire.port, secret: 'flood2' });
-  t.teardown(() => srf.disconnect());
+  const { engine, sipPort } = await startEngine(t, 'flood2', { allow: ['127.0.0.1/32'], foreign: 'drop' }, { foreignFloodRate: 500, foreignFloodSample: 64, foreignFloodHoldMs: 60_000 });
   const foe = await bound('127.0.0.3');
   const partner = await bound('127.0.0.4');
   t.teardown(() => { foe.s.close(); partner.s.close(); });

@@ -12,6 +12,7 @@ import { SipEngine, type EngineOptions } from '../../src/engine';
 import { connectSrf } from '../../src/app/srf-connect';
 import { startMinimalB2bua } from '../apps/minimal-b2bua';
 import { freePorts, killAll, runSipp, startSippServer } from '../helpers/sipp';
+import { until, wait } from '../helpers/wait';
 
 if (process.env.DRACHTIO_HOST) {
   t.comment('skipped: these tests configure the embedded engine (TCP limits) and read its counters');
@@ -25,16 +26,6 @@ const SC = (n: string): string => path.join(__dirname, '..', 'scenarios', n);
 type OptionsRequest = (uri: string, opts: { method: string }, cb: (err: Error | null, req: { on(ev: 'response', fn: (res: { status: number }) => void): void }) => void) => void;
 const requestOf = (srf: Srf): OptionsRequest => srf.request.bind(srf) as unknown as OptionsRequest;
 
-const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await wait(25);
-  }
-  return cond();
-}
 
 interface Started {
   engine: SipEngine;

@@ -17,6 +17,7 @@ import { buildResponse } from '../../src/sip/response-builder';
 import { parseMessage } from '../../src/sip/parser';
 import { connectSrf } from '../../src/app/srf-connect';
 import { freePorts } from '../helpers/sipp';
+import { until, wait } from '../helpers/wait';
 
 if (process.env.DRACHTIO_HOST) {
   t.comment('skipped: these tests configure the embedded engine (allowlist, limits) and read its counters');
@@ -51,16 +52,6 @@ async function peer(address: string, port = 0): Promise<Peer> {
 type OptionsRequest = (uri: string, opts: { method: string }, cb: (err: Error | null, req: { on(ev: 'response', fn: (res: { status: number }) => void): void }) => void) => void;
 const requestOf = (srf: Srf): OptionsRequest => srf.request.bind(srf) as unknown as OptionsRequest;
 
-const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await wait(20);
-  }
-  return cond();
-}
 
 let seq = 0;
 function request(method: string, viaValue: string, extra: string[] = []): string {
