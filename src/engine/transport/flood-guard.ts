@@ -47,10 +47,6 @@ export class FloodGuard {
     this.shift = Math.max(0, Math.round(Math.log2(limits.foreignFloodSample)));
   }
 
-  get filtering(): boolean {
-    return this.attached;
-  }
-
   /** Once a second: the foreign rate the gate saw (scaled by the sample while filtering) decides. */
   tick(now: number): void {
     const seen = this.counters[GATE.refusedForeign]! - this.lastForeign;
@@ -85,13 +81,21 @@ export class FloodGuard {
 
   private attach(rate: number | undefined): void {
     if (this.failed) return;
-    const program = compileAdmissionFilter(this.admission.networks() ?? [], this.shift);
     try {
+      // Inside the try: it runs from the admission's change hook too (a reload, a name re-resolved),
+      // where nothing may throw.
+      const program = compileAdmissionFilter(this.admission.networks() ?? [], this.shift);
       if (!program) throw new Error('the allowlist needs more than the kernel\'s 4,096 filter instructions');
       attachFilter(this.socket, program);
     } catch (err) {
       this.failed = (err as Error).message;
       this.logger.warn({ err: this.failed }, 'foreign flood: the kernel socket filter could not be attached; the ingress gate refuses the flood alone');
+      // A program built from the previous allowlist must not stay: it would drop newly allowed sources.
+      if (this.attached) {
+        detachFilter(this.socket);
+        this.attached = false;
+        this.onState(false);
+      }
       return;
     }
     if (!this.attached && rate !== undefined) {
