@@ -47,8 +47,8 @@ const options = (from: string, port: number): string => {
   ].join('\r\n');
 };
 
-/** The embedded engine on a free port with an srf app answering OPTIONS 200; both stop at the test's end. */
-async function startEngine(t: Test, secret: string, admission: EngineOptions['admission'], limits: EngineOptions['limits']): Promise<{ engine: SipEngine; sipPort: number }> {
+/** The embedded engine on a free port with an srf app answering OPTIONS 200 (both stop at the test's end), and its transport counters. */
+async function startEngine(t: Test, secret: string, admission: EngineOptions['admission'], limits: EngineOptions['limits']): Promise<{ engine: SipEngine; sipPort: number; tr: () => ReturnType<SipEngine['stats']>['transport'] }> {
   const [sipPort, wirePort] = (await freePorts(2)) as [number, number];
   const engine = new SipEngine({ sip: [{ protocol: 'udp', address: '127.0.0.1', port: sipPort }], wire: { host: '127.0.0.1', port: wirePort, secret }, admission, limits });
   const a = await engine.start();
@@ -57,15 +57,14 @@ async function startEngine(t: Test, secret: string, admission: EngineOptions['ad
   srf.use('options', (_req: Srf.SrfRequest, res: Srf.SrfResponse) => res.send(200));
   await connectSrf(srf, { host: '127.0.0.1', port: a.wire.port, secret });
   t.teardown(() => srf.disconnect());
-  return { engine, sipPort };
+  return { engine, sipPort, tr: () => engine.stats().transport };
 }
 
 t.test('a foreign flood is dropped by the kernel while it lasts; the allowlisted source is served; afterwards every foreign request is seen again', async (t) => {
-  const { engine, sipPort } = await startEngine(t, 'flood', { allow: ['127.0.0.1/32'], foreign: 'reject' }, { foreignFloodRate: 500, foreignFloodSample: 64, foreignFloodHoldMs: 1500 });
+  const { engine, sipPort, tr } = await startEngine(t, 'flood', { allow: ['127.0.0.1/32'], foreign: 'reject' }, { foreignFloodRate: 500, foreignFloodSample: 64, foreignFloodHoldMs: 1500 });
   const friend = await bound('127.0.0.1');
   const foe = await bound('127.0.0.2');
   t.teardown(() => { friend.s.close(); foe.s.close(); });
-  const tr = (): ReturnType<SipEngine['stats']>['transport'] => engine.stats().transport;
 
   // Before: one foreign request is seen and refused with a 403.
   foe.s.send(options('127.0.0.2', foe.s.address().port), sipPort, '127.0.0.1');
@@ -105,11 +104,10 @@ t.test('a foreign flood is dropped by the kernel while it lasts; the allowlisted
 });
 
 t.test('an allowlist change while the kernel filters takes effect in the kernel at once', async (t) => {
-  const { engine, sipPort } = await startEngine(t, 'flood2', { allow: ['127.0.0.1/32'], foreign: 'drop' }, { foreignFloodRate: 500, foreignFloodSample: 64, foreignFloodHoldMs: 60_000 });
+  const { engine, sipPort, tr } = await startEngine(t, 'flood2', { allow: ['127.0.0.1/32'], foreign: 'drop' }, { foreignFloodRate: 500, foreignFloodSample: 64, foreignFloodHoldMs: 60_000 });
   const foe = await bound('127.0.0.3');
   const partner = await bound('127.0.0.4');
   t.teardown(() => { foe.s.close(); partner.s.close(); });
-  const tr = (): ReturnType<SipEngine['stats']>['transport'] => engine.stats().transport;
 
   const flood = options('127.0.0.3', foe.s.address().port);
   for (let end = Date.now() + 3000; Date.now() < end && tr().kernelFilterSockets === 0;) {

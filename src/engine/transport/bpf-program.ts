@@ -52,7 +52,7 @@ function ipv4Word(address: string): number {
 }
 
 /** The 8 groups of an IPv6 address as four 32-bit words (:: expanded; an embedded dotted quad read). */
-export function ipv6Words(address: string): number[] {
+function ipv6Words(address: string): number[] {
   let s = address.toLowerCase();
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
   if (dotted) {

@@ -8,7 +8,7 @@
  *    (lib/internal/dgram.js, kStateSymbol; `socket._handle` reaches it too but prints DEP0112) and the
  *    handle has an `fd` getter (-1 on Windows or before bind);
  *  - koffi's functions, typed `(...args: any[]) => any`.
- * Linux only: elsewhere, or if koffi cannot load, `available()` says why and nothing is attached.
+ * Linux only: elsewhere, or if koffi cannot load, `unavailable()` says why and nothing is attached.
  * test/integration/socket-filter.test.ts checks it against the kernel.
  */
 import type dgram from 'node:dgram';
