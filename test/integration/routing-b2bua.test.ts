@@ -8,6 +8,7 @@ import dgram from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import { runSipp, startSippServer, freePorts, killAll, type SippServer } from '../helpers/sipp';
 import { startTrunkwise, cdrs, carriersYaml, type CarrierSpec, type Trunkwise } from '../helpers/trunkwise-process';
+import { waitFor } from '../helpers/wait';
 
 const SC = (n: string): string => path.join(__dirname, '..', 'scenarios', n);
 const WEIGHTS = [30, 25, 20, 15, 10];
@@ -143,9 +144,12 @@ t.test('non-allowlisted source: 403, no dialog or transaction left behind', asyn
   await withSystem(ALL_ANSWER, async (tw) => {
     const r = await runSipp({ scenario: SC('uac-expect-403.xml'), remote: `127.0.0.1:${tw.sipPort}`, rate: 10, calls: 5, timeoutMs: 30_000 });
     t.equal(r.successful, 5, 'each INVITE answered 403');
-    // The INVITE server transaction lingers for timer I (T4 = 5 s on UDP) after the ACK, then must be gone.
-    await new Promise((res) => setTimeout(res, 6000));
-    const h = (await tw.admin('GET', '/health')).body as { engine: { dialogs: number; serverTransactions: number; clientTransactions: number } };
+    // The INVITE server transaction lingers for timer I (T4 = 5 s on UDP) after the ACK, then must be
+    // gone: polled for up to the 6 s this test used to sleep, so it ends as soon as nothing is left.
+    type Engine = { dialogs: number; serverTransactions: number; clientTransactions: number };
+    const engine = async (): Promise<Engine> => ((await tw.admin('GET', '/health')).body as { engine: Engine }).engine;
+    await waitFor(async () => { const e = await engine(); return e.dialogs + e.serverTransactions + e.clientTransactions === 0; }, 6000);
+    const h = { engine: await engine() };
     t.equal(h.engine.dialogs, 0);
     t.equal(h.engine.serverTransactions, 0);
     t.equal(h.engine.clientTransactions, 0);
