@@ -31,7 +31,10 @@ t.test('dashboard: the site view and the drills view', { skip: existsSync(CHROMI
     for (const id of ['carrier-a', 'carrier-b', 'carrier-c', 'carrier-d', 'carrier-e']) {
       t.ok(await hs.waitFor(id, (c) => c.health.state === 'active', 20_000), `${id} active`);
     }
-    const load = runSipp({ scenario: path.join(SCENARIOS, 'uac-basic-call.xml'), remote: `127.0.0.1:${tw.sipPort}`, service: '15550001', rate: 20, calls: 20 * 14, duration: 500, timeoutMs: 60_000 });
+    // Traffic for the drill's windows; stopped (no new calls, the ones up finish) once the drill has
+    // ended and the page has been checked — nothing here looks at calls placed after that.
+    const loadDone = new AbortController();
+    const load = runSipp({ scenario: path.join(SCENARIOS, 'uac-basic-call.xml'), remote: `127.0.0.1:${tw.sipPort}`, service: '15550001', rate: 20, calls: 20 * 14, duration: 500, timeoutMs: 60_000, signal: loadDone.signal });
     browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     const page = await browser.newPage();
     const errors: string[] = [];
@@ -76,6 +79,7 @@ t.test('dashboard: the site view and the drills view', { skip: existsSync(CHROMI
     t.equal((await page.$$(`${row} table.drill-report tbody tr`)).length, 3, 'and its report: before, drained, restored');
     t.match(await text(page, '[data-testid="drills-running"]'), /none running/);
     t.same(errors, [], 'no script errors on the page');
+    loadDone.abort();
     const r = await load;
     t.comment(`SIPp: ${r.successful} successful, ${r.failed} failed; drill ${drill!.status}: ${drill!.report?.verdict ?? drill!.error}`);
   } finally {
