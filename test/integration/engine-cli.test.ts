@@ -75,11 +75,14 @@ t.before(async () => {
   <cdrs>true</cdrs>
 </drachtio>`);
   child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'src', 'engine', 'cli.ts'), '-f', conf], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The 20 s start limit is cleared once the engine is up: left pending, it kept this test process
+  // alive ~17 s after its last test.
+  let limit: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('trunkwise engine started') && resolve());
     child.on('exit', (c) => reject(new Error(`engine exited ${c}`)));
-    setTimeout(() => reject(new Error('engine did not start')), 20_000);
-  });
+    limit = setTimeout(() => reject(new Error('engine did not start')), 20_000);
+  }).finally(() => clearTimeout(limit));
 });
 
 t.teardown(() => {
