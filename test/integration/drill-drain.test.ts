@@ -110,7 +110,11 @@ t.test('a drill restores the carrier at once when a call fails while it is drain
   while (((await tw.admin('GET', '/carriers/carrier-a')).body as { manual: string }).manual !== 'drained' && Date.now() < drainedBy) await sleep(100);
   const rejectFrom = Date.now();
   for (const c of ['carrier-b', 'carrier-c', 'carrier-d', 'carrier-e']) hs.sim.set(c, { mode: 'reject', rejectCode: 503 });
-  const code = await Promise.race([exited, sleep(30_000).then(() => 'timeout')]);
+  // The 30 s limit is cleared once the drill command exits: a pending timer would keep this test
+  // process alive for the rest of it (~20 s after the last assertion).
+  let limit: NodeJS.Timeout | undefined;
+  const code = await Promise.race([exited, new Promise<string>((r) => (limit = setTimeout(() => r('timeout'), 30_000)))]);
+  clearTimeout(limit);
   t.equal(code, 1, `npm run drill exits 1 when the drill failed: ${out.slice(-300)}`);
   t.match(out, /Drill: drain carrier-a — FAILED/, 'and prints the report');
   const list = (await tw.admin('GET', '/drills')).body as { drills: DrillRecord[] };
