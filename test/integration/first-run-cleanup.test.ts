@@ -47,7 +47,11 @@ t.test('a trunkwise started by the test helper: stop() removes its folder, is id
   t.ok(existsSync(dirA), 'its work folder exists while it runs');
   await a.stop();
   t.notOk(existsSync(dirA), 'stop() removed the work folder');
-  const again = await Promise.race([a.stop().then(() => 'resolved'), new Promise((r) => setTimeout(() => r('hung'), 3000))]);
+  // Each limit below is cleared once the race is decided: left pending, the 8 s one kept this test
+  // process alive after its last test.
+  let limit: NodeJS.Timeout | undefined;
+  const again = await Promise.race([a.stop().then(() => 'resolved'), new Promise((r) => (limit = setTimeout(() => r('hung'), 3000)))]);
+  clearTimeout(limit);
   t.equal(again, 'resolved', 'a second stop() resolves at once');
 
   const b = await startTrunkwise({ carriers: [{ id: 'c1', port: 5999, weight: 1 }], routes });
@@ -55,7 +59,8 @@ t.test('a trunkwise started by the test helper: stop() removes its folder, is id
   t.ok(Number.isFinite(pid), `found trunkwise's PID (${pid}) by its SIP port`);
   if (Number.isFinite(pid)) process.kill(pid, 'SIGKILL');
   await new Promise((r) => setTimeout(r, 500));
-  const afterKill = await Promise.race([b.stop().then(() => 'resolved'), new Promise((r) => setTimeout(() => r('hung'), 8000))]);
+  const afterKill = await Promise.race([b.stop().then(() => 'resolved'), new Promise((r) => (limit = setTimeout(() => r('hung'), 8000)))]);
+  clearTimeout(limit);
   t.equal(afterKill, 'resolved', 'stop() after the process was killed by a signal resolves');
   t.notOk(existsSync(path.dirname(b.carriersFile)), 'and its folder is gone too');
 });
