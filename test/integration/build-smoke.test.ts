@@ -150,7 +150,11 @@ async function waitLog(p: Proc, msg: string, timeoutMs: number): Promise<void> {
 async function stop(p: Proc, limitMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; left: string[]; ms: number }> {
   const started = Date.now();
   p.child.kill('SIGTERM');
-  const r = await Promise.race([p.exit, new Promise<undefined>((res) => setTimeout(() => res(undefined), limitMs))]);
+  // The limit is cleared once the process has exited: left pending, it kept this test process alive
+  // up to limitMs after its last test.
+  let limit: NodeJS.Timeout | undefined;
+  const r = await Promise.race([p.exit, new Promise<undefined>((res) => (limit = setTimeout(() => res(undefined), limitMs)))]);
+  clearTimeout(limit);
   const ms = Date.now() - started;
   await new Promise((res) => setTimeout(res, 1000));
   const left = processGroupMembers(p.child.pid!).map((x) => `${x.pid} ${x.comm}`);
