@@ -70,6 +70,51 @@ export function parseNameAddr(value: string): NameAddr | undefined {
   return out;
 }
 
+/**
+ * Where a name-addr's URI is and where its header parameters begin — the part of parseNameAddr that
+ * decides whether the value parses at all — or undefined when parseNameAddr would return undefined.
+ */
+function nameAddrBounds(v: string): { uri: string; rest: number } | undefined {
+  if (!v) return undefined;
+  let uri: string;
+  let rest: number;
+  const lt = findUnquoted(v, '<');
+  if (lt !== -1) {
+    const gt = v.indexOf('>', lt);
+    if (gt === -1) return undefined;
+    uri = v.slice(lt + 1, gt).trim();
+    rest = gt + 1;
+  } else {
+    const semi = v.indexOf(';');
+    uri = semi === -1 ? v : v.slice(0, semi);
+    rest = semi === -1 ? v.length : semi;
+  }
+  return uri && uri.includes(':') ? { uri, rest } : undefined;
+}
+
+/** Whether parseNameAddr(value) would succeed, without building its parameters. */
+export const parsesAsNameAddr = (value: string): boolean => nameAddrBounds(value.trim()) !== undefined;
+
+/**
+ * parseNameAddr(value)?.tag without the rest of the parse: the engine reads From and To tags several
+ * times per message (issue 11). The same rules: header parameters after `>` (or after a bare URI),
+ * names case-insensitive, the last `tag` wins, an empty one is none.
+ */
+export function nameAddrTag(value: string): string | undefined {
+  const v = value.trim();
+  const b = nameAddrBounds(v);
+  if (!b) return undefined;
+  let tag: string | null | undefined;
+  for (const part of v.slice(b.rest).split(';')) {
+    const p = part.trim();
+    if (p.length < 3) continue;
+    const eq = p.indexOf('=');
+    const name = eq === -1 ? p : p.slice(0, eq).trim();
+    if (name.length === 3 && name.toLowerCase() === 'tag') tag = eq === -1 ? null : p.slice(eq + 1).trim();
+  }
+  return tag || undefined;
+}
+
 export function formatNameAddr(n: NameAddr): string {
   const dn = n.displayName !== undefined ? `"${n.displayName}" ` : '';
   return `${dn}<${n.uri}>${formatParams(n.params)}`;
@@ -133,13 +178,13 @@ export const getCSeq = (m: SipMessage): { seq: number; method: string } | undefi
   const v = m.headers.get('cseq');
   return v === undefined ? undefined : parseCSeq(v);
 };
-export const getFromTag = (m: SipMessage): string | undefined => parseNameAddr(m.headers.get('from') ?? '')?.tag;
-export const getToTag = (m: SipMessage): string | undefined => parseNameAddr(m.headers.get('to') ?? '')?.tag;
+export const getFromTag = (m: SipMessage): string | undefined => nameAddrTag(m.headers.get('from') ?? '');
+export const getToTag = (m: SipMessage): string | undefined => nameAddrTag(m.headers.get('to') ?? '');
 /** The top Via parsed once per header state (engine code asks for it several times per request). */
 const topVias = new WeakMap<SipHeaders, { version: number; via: Via | undefined }>();
 
 /** The parsed top Via; shared between callers until the headers change, so read it, do not modify it. */
-export const getTopVia = (m: SipMessage): Via | undefined => {
+export const getTopVia = (m: Pick<SipMessage, 'headers'>): Via | undefined => {
   const known = topVias.get(m.headers);
   if (known && known.version === m.headers.version) return known.via;
   const top = m.headers.first('via');
@@ -147,6 +192,11 @@ export const getTopVia = (m: SipMessage): Via | undefined => {
   topVias.set(m.headers, { version: m.headers.version, via });
   return via;
 };
+
+/** The parser has just parsed these headers' top Via: getTopVia starts from it rather than again. */
+export function knownTopVia(headers: SipHeaders, via: Via): void {
+  topVias.set(headers, { version: headers.version, via });
+}
 export const getBranch = (m: SipMessage): string | undefined => getTopVia(m)?.branch;
 
 /*

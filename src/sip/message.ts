@@ -61,21 +61,31 @@ export interface HeaderField {
   value: string;
 }
 
-/** Ordered, case-insensitive header list. */
+/**
+ * Ordered, case-insensitive header list. Each field's canonical name is worked out once, when the
+ * field is added, and kept in `keys` beside it: a lookup compares strings instead of resolving every
+ * field's spelling again (issue 11: lookups run many times per message).
+ */
 export class SipHeaders {
   private readonly fields: HeaderField[];
+  /** keys[i] is canonicalName(fields[i].name); changed only together with `fields`. */
+  private readonly keys: string[];
   /** Bumped by every change through this class: lets the serializer reuse bytes it already made. */
   version = 0;
 
   constructor(fields: HeaderField[] = []) {
     this.fields = fields;
+    this.keys = fields.map((f) => canonicalName(f.name));
+  }
+
+  private indexOf(want: string): number {
+    return this.keys.indexOf(want);
   }
 
   /** First value of the header, or undefined. */
   get(name: string): string | undefined {
-    const want = canonicalName(name);
-    for (const f of this.fields) if (canonicalName(f.name) === want) return f.value;
-    return undefined;
+    const i = this.indexOf(canonicalName(name));
+    return i === -1 ? undefined : this.fields[i]!.value;
   }
 
   /**
@@ -84,10 +94,11 @@ export class SipHeaders {
    */
   first(name: string): string | undefined {
     const want = canonicalName(name);
-    for (const f of this.fields) {
-      if (canonicalName(f.name) !== want) continue;
-      if (UNSPLITTABLE.has(want)) return f.value;
-      const v = f.value;
+    const unsplittable = UNSPLITTABLE.has(want);
+    for (let i = 0; i < this.keys.length; i++) {
+      if (this.keys[i] !== want) continue;
+      const v = this.fields[i]!.value;
+      if (unsplittable) return v;
       if (v.indexOf(',') === -1) {
         const one = v.trim();
         if (one) return one;
@@ -100,7 +111,7 @@ export class SipHeaders {
   }
 
   has(name: string): boolean {
-    return this.get(name) !== undefined;
+    return this.indexOf(canonicalName(name)) !== -1;
   }
 
   /**
@@ -109,12 +120,18 @@ export class SipHeaders {
    */
   getAll(name: string): string[] {
     const want = canonicalName(name);
+    const unsplittable = UNSPLITTABLE.has(want);
     const out: string[] = [];
-    for (const f of this.fields) {
-      if (canonicalName(f.name) !== want) continue;
-      if (UNSPLITTABLE.has(want)) out.push(f.value);
+    for (let i = 0; i < this.keys.length; i++) {
+      if (this.keys[i] !== want) continue;
+      const v = this.fields[i]!.value;
+      if (unsplittable) out.push(v);
+      else if (v.indexOf(',') === -1) {
+        const one = v.trim();
+        if (one) out.push(one);
+      }
       // A loop, not push(...list): a list of 150,000+ values would overflow the stack as arguments.
-      else for (const v of splitHeaderList(f.value)) out.push(v);
+      else for (const part of splitHeaderList(v)) out.push(part);
     }
     return out;
   }
@@ -123,42 +140,52 @@ export class SipHeaders {
   set(name: string, value: string): void {
     this.version++;
     const want = canonicalName(name);
-    const idx = this.fields.findIndex((f) => canonicalName(f.name) === want);
-    this.remove(name);
+    const idx = this.indexOf(want);
+    this.removeKey(want);
     const at = idx === -1 ? this.fields.length : Math.min(idx, this.fields.length);
     this.fields.splice(at, 0, { name, value });
+    this.keys.splice(at, 0, want);
   }
 
   append(name: string, value: string): void {
     this.version++;
     this.fields.push({ name, value });
+    this.keys.push(canonicalName(name));
   }
 
   /** Insert before every other header of the same name (used for Via and Record-Route). */
   prepend(name: string, value: string): void {
     this.version++;
     const want = canonicalName(name);
-    const idx = this.fields.findIndex((f) => canonicalName(f.name) === want);
-    this.fields.splice(idx === -1 ? this.fields.length : idx, 0, { name, value });
+    const idx = this.indexOf(want);
+    const at = idx === -1 ? this.fields.length : idx;
+    this.fields.splice(at, 0, { name, value });
+    this.keys.splice(at, 0, want);
   }
 
   remove(name: string): void {
     this.version++;
-    const want = canonicalName(name);
-    for (let i = this.fields.length - 1; i >= 0; i--) {
-      if (canonicalName(this.fields[i]!.name) === want) this.fields.splice(i, 1);
+    this.removeKey(canonicalName(name));
+  }
+
+  private removeKey(want: string): void {
+    for (let i = this.keys.length - 1; i >= 0; i--) {
+      if (this.keys[i] !== want) continue;
+      this.fields.splice(i, 1);
+      this.keys.splice(i, 1);
     }
   }
 
   /** Remove only the first value (e.g. a proxy popping its own Via); splits a comma list. */
   removeFirst(name: string): void {
     this.version++;
-    const want = canonicalName(name);
-    const idx = this.fields.findIndex((f) => canonicalName(f.name) === want);
+    const idx = this.indexOf(canonicalName(name));
     if (idx === -1) return;
     const parts = splitHeaderList(this.fields[idx]!.value);
-    if (parts.length <= 1) this.fields.splice(idx, 1);
-    else this.fields[idx] = { name: this.fields[idx]!.name, value: parts.slice(1).join(', ') };
+    if (parts.length <= 1) {
+      this.fields.splice(idx, 1);
+      this.keys.splice(idx, 1);
+    } else this.fields[idx] = { name: this.fields[idx]!.name, value: parts.slice(1).join(', ') };
   }
 
   entries(): readonly HeaderField[] {

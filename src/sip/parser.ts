@@ -4,7 +4,7 @@
  * can still answer 400.
  */
 import { SipHeaders, canonicalName, type HeaderField, type SipMessage } from './message';
-import { isWellFormedNameAddr, parseCSeq, parseNameAddr, parseVia } from './headers';
+import { isWellFormedNameAddr, knownTopVia, parseCSeq, parsesAsNameAddr, parseVia } from './headers';
 import { paramsWellFormed } from './uri';
 import { ownedCopy } from './owned';
 
@@ -92,7 +92,8 @@ export function parseMessage(buf: Buffer): ParseResult {
   if (start.kind === 'request' && start.error) return fail(start.error, start.status);
   if (headerError) return fail(headerError);
   for (const h of REQUIRED) if (!headers.has(h)) return fail(`missing ${displayName(h)} header`);
-  if (!parseVia(headers.getAll('via')[0] ?? '')) return fail('invalid Via header');
+  const topVia = parseVia(headers.first('via') ?? '');
+  if (!topVia) return fail('invalid Via header');
   const cseq = parseCSeq(headers.get('cseq') ?? '');
   if (!cseq) return fail('invalid CSeq header');
   if (start.kind === 'request' && cseq.method !== start.method) return fail('CSeq method does not match the request method');
@@ -110,7 +111,7 @@ export function parseMessage(buf: Buffer): ParseResult {
     const bad = requestHeaderError(headers, counts);
     if (bad) return fail(bad);
   }
-  if (!parseNameAddr(headers.get('from') ?? '') || !parseNameAddr(headers.get('to') ?? '')) return fail('invalid From or To header');
+  if (!parsesAsNameAddr(headers.get('from') ?? '') || !parsesAsNameAddr(headers.get('to') ?? '')) return fail('invalid From or To header');
   // Two tags: we would take one and the peer the other, and its in-dialog requests would never match.
   if (tagCount(headers.get('from') ?? '') > 1 || tagCount(headers.get('to') ?? '') > 1) return fail('invalid From or To header (more than one tag)');
 
@@ -125,6 +126,7 @@ export function parseMessage(buf: Buffer): ParseResult {
     bodyLength = n; // extra bytes after the body are discarded (RFC 3261 §18.3)
   }
   const body = ownedCopy(buf, bodyStart, bodyStart + bodyLength);
+  knownTopVia(headers, topVia);
   if (start.kind === 'request') {
     return { ok: true, message: { kind: 'request', method: start.method, uri: start.uri, version: 'SIP/2.0', headers, body } };
   }
@@ -146,9 +148,12 @@ function tagCount(value: string): number {
 
 function requestHeaderError(headers: SipHeaders, counts: ReadonlyMap<string, number>): string | undefined {
   for (const h of SINGLE) if ((counts.get(h) ?? 0) > 1) return `more than one ${displayName(h)} header`;
-  for (const v of headers.getAll('via')) {
+  const vias = headers.getAll('via');
+  for (let i = 0; i < vias.length; i++) {
+    const v = vias[i]!;
     const semi = v.indexOf(';');
-    if (!parseVia(v) || (semi !== -1 && !paramsWellFormed(v.slice(semi + 1)))) return 'invalid Via header';
+    // The top one has been parsed already (parseMessage).
+    if ((i > 0 && !parseVia(v)) || (semi !== -1 && !paramsWellFormed(v.slice(semi + 1)))) return 'invalid Via header';
   }
   for (const h of ['from', 'to'] as const) {
     if (!isWellFormedNameAddr(headers.get(h) ?? '')) return `invalid ${displayName(h)} header`;

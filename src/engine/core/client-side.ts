@@ -3,7 +3,6 @@
  * responses that come back from the network. Timeouts and transport failures reach the application
  * as ordinary 408 / 503 responses, which is what drives carrier failover in srf.createUAC/createB2BUA.
  */
-import { randomUUID } from 'node:crypto';
 import type { SipRequest, SipResponse, Target } from '../../sip/message';
 import { buildResponse } from '../../sip/response-builder';
 import { getBranch, getCSeq, getCallId, getFromTag, getToTag, isWellFormedNameAddr, parseNameAddr } from '../../sip/headers';
@@ -12,6 +11,7 @@ import type { ClientFailure, ClientTransactionUser } from '../transaction/types'
 import type { InboundMessage, LocalPoint } from '../transport/layer';
 import type { WireClient } from '../wire/server';
 import { requestSentEcho, sipNok, sipToApp } from '../wire/protocol';
+import { wireId } from '../wire/ids';
 import { dialogId, type Dialog } from '../dialog/dialog';
 import { ensureContentType, parseAppMessage, type AppMessage } from './app-message';
 import { encode, metaFor, safeSend, type CoreContext } from './context';
@@ -156,7 +156,7 @@ export class ClientSide {
       d.lastAck = { ack, target };
       rememberLocalSdp(d, ack); // late offer: our SDP is in the ACK
       const { text, bytes } = encode(ack);
-      client.send(requestSentEcho(msgId, metaFor('application', target, bytes), randomUUID(), text));
+      client.send(requestSentEcho(msgId, metaFor('application', target, bytes), wireId(), text));
       // RFC 3261 §13.2.2.4: a 2xx the app cannot hold is ACKed, then the dialog is ended with a BYE.
       if (d.byeAfterAck) {
         this.ctx.logger.info({ dialogId: d.id, status: d.lastInviteStatus }, 'ACKed a 2xx the application cannot hold: sending BYE');
@@ -199,7 +199,7 @@ export class ClientSide {
     if (entry.provisional) this.sendCancel(entry, cancel);
     else entry.pendingCancel = cancel; // RFC 3261 §9.1: not before a provisional response
     const { text, bytes } = encode(cancel);
-    client.send(requestSentEcho(msgId, metaFor('application', entry.target, bytes), randomUUID(), text));
+    client.send(requestSentEcho(msgId, metaFor('application', entry.target, bytes), wireId(), text));
   }
 
   /** Timer B/F or a transport failure: the core answers itself, 408 or 503 (EntryEvents). */
@@ -230,9 +230,7 @@ export class ClientSide {
   }
 
   private start(req: SipRequest, target: Target, local: LocalPoint, opts: Parameters<StartRequest>[3] = {}): ClientEntry {
-    // Flat: randomUUID() builds its text by concatenation, a rope of ~12 pieces that an entry would
-    // keep for its whole wait window (~0.5 KiB per transaction; issue 11).
-    const wireTxnId = ownString(randomUUID());
+    const wireTxnId = wireId(); // flat already (wire/ids.ts)
     // Kept for the wait window: flat, not a rope of its parts (lookups build theirs and let it go).
     const key = ownString(clientKey(getBranch(req) ?? '', req.method));
     // The transaction's user needs the entry, and the entry its transaction: the user learns its entry

@@ -5,7 +5,6 @@
  * routed for the method; in-dialog requests go to the dialog's application; CANCEL, stray ACK and
  * unknown-dialog requests are answered here exactly as drachtio-server answers them.
  */
-import { randomUUID } from 'node:crypto';
 import type { SipRequest, SipResponse } from '../../sip/message';
 import { buildResponse } from '../../sip/response-builder';
 import { getBranch, getCallId, getCSeq, getFromTag, getToTag, generateTag, parseNameAddr } from '../../sip/headers';
@@ -15,6 +14,7 @@ import type { InboundMessage } from '../transport/layer';
 import { responseTarget } from '../transport/layer';
 import type { WireClient } from '../wire/server';
 import { responseSentEcho, sipNok, sipToApp } from '../wire/protocol';
+import { wireId } from '../wire/ids';
 import type { Dialog } from '../dialog/dialog';
 import { parseAppMessage } from './app-message';
 import { encode, metaFor, safeSend, type CoreContext } from './context';
@@ -289,7 +289,7 @@ export class ServerSide {
     awaiting.txn.receiveAck(ack);
     awaiting.dialog = undefined; // its wait window needs it no more (see onRetired)
     const { text, bytes } = encode(ack);
-    safeSend(d.client, sipToApp(metaFor('network', m.source, bytes), randomUUID(), d.id, text));
+    safeSend(d.client, sipToApp(metaFor('network', m.source, bytes), wireId(), d.id, text));
   }
 
   /** Hand a response to the transaction; reliable provisionals and the finals they hold go through RFC 3262. */
@@ -385,9 +385,7 @@ export class ServerSide {
   private createEntry(req: SipRequest, m: InboundMessage, lookupKey: string, client: WireClient | undefined, dialog: Dialog | undefined): ServerEntry {
     // Kept for the wait window: flat, not a rope of its parts (lookups build theirs and let it go).
     const key = ownString(lookupKey);
-    // Flat: randomUUID() builds its text by concatenation, a rope of ~12 pieces that an entry would
-    // keep for its whole wait window (~0.5 KiB per transaction; issue 11).
-    const wireTxnId = ownString(randomUUID());
+    const wireTxnId = wireId(); // flat already (wire/ids.ts)
     const replyTo = responseTarget(req, m.source);
     // The transaction's user needs the entry, and the entry its transaction: the user learns its entry
     // next (before any event: the transaction reports nothing synchronously). One literal with every

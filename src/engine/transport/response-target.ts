@@ -5,7 +5,7 @@
  * packet could make the edge send traffic at a third party (reflection).
  */
 import type { SipMessage, Target } from '../../sip/message';
-import { parseVia, type Via } from '../../sip/headers';
+import { getTopVia, type Via } from '../../sip/headers';
 
 /** The SIP default port when a Via has no sent-by port (RFC 3261 §18.2.2, §19.1.2). */
 export const DEFAULT_SIP_PORT = 5060;
@@ -14,10 +14,7 @@ export function isValidPort(p: unknown): p is number {
   return typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 65535;
 }
 
-function topVia(msg: SipMessage): Via | undefined {
-  const top = msg.headers.first('via');
-  return top === undefined ? undefined : parseVia(top);
-}
+const topVia = (msg: SipMessage): Via | undefined => getTopVia(msg);
 
 /**
  * Target for a response to a request received from `source`.

@@ -5,15 +5,14 @@
  * what the application sees is what the edge will use.
  */
 import type { SipMessage, Target } from '../../sip/message';
-import { formatVia, parseVia } from '../../sip/headers';
+import { formatVia, getTopVia, knownTopVia, type Via } from '../../sip/headers';
 import { isValidPort } from './response-target';
 
 export type ViaCheck = { ok: true } | { ok: false; reason: string };
 
 /** A request whose top Via names a port no datagram can be sent to is refused before any transaction. */
 export function checkTopVia(msg: SipMessage): ViaCheck {
-  const top = msg.headers.first('via');
-  const via = top === undefined ? undefined : parseVia(top);
+  const via = getTopVia(msg);
   if (!via) return { ok: false, reason: 'invalid Via header' };
   if (via.port !== undefined && !isValidPort(via.port)) return { ok: false, reason: `Via sent-by port ${via.port} out of range` };
   const rport = via.params.get('rport');
@@ -26,30 +25,24 @@ export function checkTopVia(msg: SipMessage): ViaCheck {
 
 /** RFC 3261 §18.2.1 `received` and RFC 3581 `rport` on the top Via of a request, from `source`. */
 export function fixupVia(headers: SipMessage['headers'], source: Target): void {
-  const top = headers.first('via');
-  if (top === undefined) return;
-  const via = parseVia(top);
+  // The parsed top Via is shared (getTopVia): read it, and change a copy of its parameters.
+  const via = getTopVia({ headers });
   if (!via) return;
-  let changed = false;
+  let params: Via['params'] | undefined;
+  const own = (): Via['params'] => (params ??= new Map(via.params));
   const hasRport = via.params.has('rport');
   const host = via.host.replace(/^\[|\]$/g, '');
   const received = via.params.get('received');
   // RFC 3581 §4: with rport, `received` is added even when it equals the sent-by host.
   if (host !== source.address || hasRport) {
-    if (received !== source.address) {
-      via.params.set('received', source.address);
-      changed = true;
-    }
+    if (received !== source.address) own().set('received', source.address);
   } else if (received !== undefined) {
-    via.params.delete('received'); // the sender's own claim; the sent-by host is where it came from
-    changed = true;
+    own().delete('received'); // the sender's own claim; the sent-by host is where it came from
   }
-  if (hasRport && via.params.get('rport') !== String(source.port)) {
-    via.params.set('rport', String(source.port));
-    changed = true;
-  }
-  if (changed) {
-    headers.removeFirst('via');
-    headers.prepend('Via', formatVia(via));
-  }
+  if (hasRport && via.params.get('rport') !== String(source.port)) own().set('rport', String(source.port));
+  if (!params) return;
+  const fixed: Via = { ...via, params };
+  headers.removeFirst('via');
+  headers.prepend('Via', formatVia(fixed));
+  knownTopVia(headers, fixed);
 }

@@ -3,8 +3,8 @@
  * the engine sends back. Field positions follow drachtio-server's client.cpp / SipMsgData_t and what
  * drachtio-srf's drachtio-agent.js reads (see shared/DRACHTIO-WIRE.md).
  */
-import { randomUUID } from 'node:crypto';
 import type { TransportProtocol } from '../../sip/message';
+import { wireId } from './ids';
 
 const CRLF = '\r\n';
 
@@ -36,21 +36,28 @@ export interface MsgMeta {
   time: string;
 }
 
+/** `HH:MM:SS.` of the last second formatted: every message in that second reuses it. */
+let secondShown = -1;
+let secondText = '';
+
 /** `HH:MM:SS.uuuuuu` in UTC, as drachtio-server formats su_now(). */
 export function wireTime(nowMs: number = Date.now()): string {
-  const d = new Date(nowMs);
-  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-  const micros = (nowMs % 1000) * 1000 + Math.floor((performance.now() % 1) * 1000);
-  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(micros, 6)}`;
+  const second = Math.floor(nowMs / 1000);
+  if (second !== secondShown) {
+    const d = new Date(second * 1000);
+    const pad = (n: number): string => String(n).padStart(2, '0');
+    secondText = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.`;
+    secondShown = second;
+  }
+  const micros = (nowMs - second * 1000) * 1000 + Math.floor((performance.now() % 1) * 1000);
+  return secondText + String(Math.floor(micros)).padStart(6, '0');
 }
 
 function metaText(m: MsgMeta): string {
   return `${m.source}|${m.bytes}|${m.protocol}|${m.address}|${m.port}|${m.time}`;
 }
 
-export function newMsgId(): string {
-  return randomUUID();
-}
+export const newMsgId = wireId;
 
 /** `response|<appMsgId>|OK[|extra]` or `…|NO|reason` — answers to authenticate/route/ping. */
 export function apiResponse(appMsgId: string, ok: boolean, extra?: string): string {
