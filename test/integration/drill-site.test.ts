@@ -83,7 +83,11 @@ t.test('site drills on a running edge', async (t) => {
     cli.stdout.on('data', (x: Buffer) => void (out += x.toString()));
     cli.stderr.on('data', (x: Buffer) => void (out += x.toString()));
     t.teardown(() => void cli.kill());
-    const code = await Promise.race([new Promise<number | null>((r) => cli.once('exit', r)), new Promise<string>((r) => setTimeout(() => r('timeout'), 40_000))]);
+    // The 40 s limit is cleared once the command exits: left pending, it kept this test process alive
+    // ~32 s after its last test.
+    let limit: NodeJS.Timeout | undefined;
+    const code = await Promise.race([new Promise<number | null>((r) => cli.once('exit', r)), new Promise<string>((r) => (limit = setTimeout(() => r('timeout'), 40_000)))]);
+    clearTimeout(limit);
     t.equal(code, 0, `npm run drill exits 0 when the drill passed: ${out.slice(-400)}`);
     t.match(out, /# Drill: fail the site over to site-b — PASSED/, 'and prints the report');
     const list = (await a.admin('GET', '/drills')).body as { drills: DrillRecord[] };
