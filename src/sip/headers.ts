@@ -44,27 +44,12 @@ export interface NameAddr {
 /** `"Name" <uri>;params`, `<uri>;params` or a bare addr-spec `uri;params` (params then belong to the header). */
 export function parseNameAddr(value: string): NameAddr | undefined {
   const v = value.trim();
-  if (!v) return undefined;
-  let displayName: string | undefined;
-  let uri: string;
-  let rest: string;
-  const lt = findUnquoted(v, '<');
-  if (lt !== -1) {
-    const gt = v.indexOf('>', lt);
-    if (gt === -1) return undefined;
-    const dn = v.slice(0, lt).trim();
-    if (dn) displayName = dn.replace(/^"|"$/g, '');
-    uri = v.slice(lt + 1, gt).trim();
-    rest = v.slice(gt + 1);
-  } else {
-    const semi = v.indexOf(';');
-    uri = semi === -1 ? v : v.slice(0, semi);
-    rest = semi === -1 ? '' : v.slice(semi);
-  }
-  if (!uri || !uri.includes(':')) return undefined;
-  const params = parseParams(rest.trim().replace(/^;/, ''));
-  const out: NameAddr = { uri, params };
-  if (displayName !== undefined) out.displayName = displayName;
+  const b = nameAddrBounds(v);
+  if (!b) return undefined;
+  const params = parseParams(v.slice(b.rest).trim().replace(/^;/, ''));
+  const out: NameAddr = { uri: b.uri, params };
+  const dn = b.lt === -1 ? '' : v.slice(0, b.lt).trim();
+  if (dn) out.displayName = dn.replace(/^"|"$/g, '');
   const tag = params.get('tag');
   if (tag) out.tag = tag;
   return out;
@@ -74,7 +59,7 @@ export function parseNameAddr(value: string): NameAddr | undefined {
  * Where a name-addr's URI is and where its header parameters begin — the part of parseNameAddr that
  * decides whether the value parses at all — or undefined when parseNameAddr would return undefined.
  */
-function nameAddrBounds(v: string): { uri: string; rest: number } | undefined {
+function nameAddrBounds(v: string): { uri: string; rest: number; lt: number } | undefined {
   if (!v) return undefined;
   let uri: string;
   let rest: number;
@@ -89,7 +74,7 @@ function nameAddrBounds(v: string): { uri: string; rest: number } | undefined {
     uri = semi === -1 ? v : v.slice(0, semi);
     rest = semi === -1 ? v.length : semi;
   }
-  return uri && uri.includes(':') ? { uri, rest } : undefined;
+  return uri && uri.includes(':') ? { uri, rest, lt } : undefined;
 }
 
 /** Whether parseNameAddr(value) would succeed, without building its parameters. */
