@@ -114,6 +114,14 @@ export class SipHeaders {
     return this.indexOf(canonicalName(name)) !== -1;
   }
 
+  /** How many header lines carry this header (a comma list counts once). */
+  count(name: string): number {
+    const want = canonicalName(name);
+    let n = 0;
+    for (const k of this.keys) if (k === want) n++;
+    return n;
+  }
+
   /**
    * Every value of the header, with comma-separated lists split into separate values
    * (commas inside quotes or <> are respected). Headers whose grammar contains commas are not split.

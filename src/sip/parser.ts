@@ -98,17 +98,11 @@ export function parseMessage(buf: Buffer): ParseResult {
   if (!cseq) return fail('invalid CSeq header');
   if (start.kind === 'request' && cseq.method !== start.method) return fail('CSeq method does not match the request method');
   if (!headers.get('call-id')) return fail('empty Call-ID header');
-  const counts = new Map<string, number>();
-  let contentLength: string | undefined;
-  for (const f of fields) {
-    const name = canonicalName(f.name);
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-    if (name !== 'content-length') continue;
-    if (contentLength !== undefined && f.value !== contentLength) return fail('two different Content-Length values');
-    contentLength = f.value;
-  }
+  // Content-Length is never split on commas: one value per header line.
+  const lengths = headers.getAll('content-length');
+  if (lengths.some((v) => v !== lengths[0])) return fail('two different Content-Length values');
   if (start.kind === 'request') {
-    const bad = requestHeaderError(headers, counts);
+    const bad = requestHeaderError(headers);
     if (bad) return fail(bad);
   }
   if (!parsesAsNameAddr(headers.get('from') ?? '') || !parsesAsNameAddr(headers.get('to') ?? '')) return fail('invalid From or To header');
@@ -146,8 +140,8 @@ function tagCount(value: string): number {
   return params.match(/;\s*tag\s*=/gi)?.length ?? 0;
 }
 
-function requestHeaderError(headers: SipHeaders, counts: ReadonlyMap<string, number>): string | undefined {
-  for (const h of SINGLE) if ((counts.get(h) ?? 0) > 1) return `more than one ${displayName(h)} header`;
+function requestHeaderError(headers: SipHeaders): string | undefined {
+  for (const h of SINGLE) if (headers.count(h) > 1) return `more than one ${displayName(h)} header`;
   const vias = headers.getAll('via');
   for (let i = 0; i < vias.length; i++) {
     const v = vias[i]!;

@@ -5,7 +5,7 @@
  * packet could make the edge send traffic at a third party (reflection).
  */
 import type { SipMessage, Target } from '../../sip/message';
-import { getTopVia, type Via } from '../../sip/headers';
+import { getTopVia } from '../../sip/headers';
 
 /** The SIP default port when a Via has no sent-by port (RFC 3261 §18.2.2, §19.1.2). */
 export const DEFAULT_SIP_PORT = 5060;
@@ -13,8 +13,6 @@ export const DEFAULT_SIP_PORT = 5060;
 export function isValidPort(p: unknown): p is number {
   return typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 65535;
 }
-
-const topVia = (msg: SipMessage): Via | undefined => getTopVia(msg);
 
 /**
  * Target for a response to a request received from `source`.
@@ -25,7 +23,7 @@ const topVia = (msg: SipMessage): Via | undefined => getTopVia(msg);
  */
 export function responseTarget(msg: SipMessage, source: Target): Target {
   if (source.protocol !== 'udp') return source;
-  const via = topVia(msg);
+  const via = getTopVia(msg);
   if (!via || via.params.has('rport')) return source;
   const port = via.port ?? DEFAULT_SIP_PORT;
   return { protocol: 'udp', address: source.address, port: isValidPort(port) ? port : source.port };
@@ -36,7 +34,7 @@ export function responseTarget(msg: SipMessage, source: Target): Target {
  * a new one to the `received` address (the source address the edge recorded) and the sent-by port.
  */
 export function streamFallbackTarget(msg: SipMessage, source: Target): Target {
-  const via = topVia(msg);
+  const via = getTopVia(msg);
   const port = via?.port ?? DEFAULT_SIP_PORT;
   return { protocol: source.protocol, address: source.address, port: isValidPort(port) ? port : source.port };
 }

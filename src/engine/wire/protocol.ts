@@ -57,26 +57,24 @@ function metaText(m: MsgMeta): string {
   return `${m.source}|${m.bytes}|${m.protocol}|${m.address}|${m.port}|${m.time}`;
 }
 
-export const newMsgId = wireId;
-
 /** `response|<appMsgId>|OK[|extra]` or `…|NO|reason` — answers to authenticate/route/ping. */
 export function apiResponse(appMsgId: string, ok: boolean, extra?: string): string {
-  return `${newMsgId()}|response|${appMsgId}|${ok ? 'OK' : 'NO'}${extra !== undefined ? `|${extra}` : ''}`;
+  return `${wireId()}|response|${appMsgId}|${ok ? 'OK' : 'NO'}${extra !== undefined ? `|${extra}` : ''}`;
 }
 
 /** Failure of a `sip` command; drachtio-agent treats anything but OK as an error. */
 export function sipNok(appMsgId: string, reason: string): string {
-  return `${newMsgId()}|response|${appMsgId}|NOK|${reason}`;
+  return `${wireId()}|response|${appMsgId}|NOK|${reason}`;
 }
 
 /** Echo of a request the application asked to send (drachtio-agent builds its Request from it). */
 export function requestSentEcho(appMsgId: string, meta: MsgMeta, txnId: string, sip: string): string {
-  return `${newMsgId()}|response|${appMsgId}|OK|${metaText(meta)}|${txnId}|Msg sent:|${CRLF}${sip}`;
+  return `${wireId()}|response|${appMsgId}|OK|${metaText(meta)}|${txnId}|Msg sent:|${CRLF}${sip}`;
 }
 
 /** Echo of a response the application asked to send; carries the dialog id for 1xx/2xx to INVITE. */
 export function responseSentEcho(appMsgId: string, meta: MsgMeta, txnId: string, dialogId: string, sip: string): string {
-  return `${newMsgId()}|response|${appMsgId}|OK|${metaText(meta)}|${txnId}|${dialogId}||Msg sent:|${CRLF}${sip}`;
+  return `${wireId()}|response|${appMsgId}|OK|${metaText(meta)}|${txnId}|${dialogId}||Msg sent:|${CRLF}${sip}`;
 }
 
 /**
@@ -85,11 +83,11 @@ export function responseSentEcho(appMsgId: string, meta: MsgMeta, txnId: string,
  */
 export function sipToApp(meta: MsgMeta, txnId: string, dialogId: string, sip: string, receivedOn?: { address: string; port: number }): string {
   const local = receivedOn ? `${receivedOn.address}|${receivedOn.port}|` : '';
-  return `${newMsgId()}|sip|${metaText(meta)}|${txnId}|${dialogId}|${local}${CRLF}${sip}`;
+  return `${wireId()}|sip|${metaText(meta)}|${txnId}|${dialogId}|${local}${CRLF}${sip}`;
 }
 
 /** cdr:attempt|source|time, cdr:start|source|time|role, cdr:stop|source|time|reason. */
 export function cdrEvent(kind: 'attempt' | 'start' | 'stop', source: string, time: string, extra: string | undefined, sip: string): string {
   const tail = kind === 'attempt' ? '' : `|${extra ?? ''}`;
-  return `${newMsgId()}|cdr:${kind}|${source}|${time}${tail}${CRLF}${sip}`;
+  return `${wireId()}|cdr:${kind}|${source}|${time}${tail}${CRLF}${sip}`;
 }
