@@ -8,7 +8,7 @@
  *   From/To-shaped text and on arbitrary text;
  * - the parser's top Via and fixupVia's rewrite are what getTopVia then returns (parsed once, still
  *   right after a change);
- * - wire ids are unique and short; wireTime formats like drachtio-server across second boundaries.
+ * - wire ids are unique version-4 UUIDs, as drachtio-server's; wireTime formats like drachtio-server across second boundaries.
  */
 import t from 'tap';
 import fc from 'fast-check';
@@ -135,11 +135,11 @@ t.test('the top Via is parsed once by the parser and stays right after fixupVia 
   t.notOk(badLower.ok, 'a bad lower Via is still refused');
 });
 
-t.test('wire ids are unique, short and flat; wireTime is HH:MM:SS.uuuuuu across seconds', async (t) => {
+t.test('wire ids are unique UUIDs like drachtio-server\'s; wireTime is HH:MM:SS.uuuuuu across seconds', async (t) => {
   const ids = new Set<string>();
   for (let i = 0; i < 100_000; i++) ids.add(wireId());
   t.equal(ids.size, 100_000, '100,000 ids, all different');
-  t.ok([...ids].every((id) => /^[0-9a-z]{1,12}$/.test(id)), 'each base 36, under 13 characters');
+  t.ok([...ids].every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id)), 'each a version-4 UUID in canonical form');
   const at = Date.UTC(2026, 11, 3, 23, 59, 59, 987);
   t.match(wireTime(at), /^23:59:59\.987\d{3}$/, 'hours, minutes, seconds, microseconds');
   t.match(wireTime(at + 13), /^00:00:00\.000\d{3}$/, 'the next second (and day)');
