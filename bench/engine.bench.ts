@@ -22,7 +22,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -37,6 +37,7 @@ const RATES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const STEPS = RATES.length ? RATES : [100, 200, 300, 400, 500, 600, 800];
 const LAYOUTS = (process.env.LAYOUTS ?? 'one,tcp,split').split(',') as Layout[];
 const INGRESS = process.env.INGRESS === 'inline' ? 'inline' : 'thread';
+// SERVER_LOG=PREFIX keeps each server's stdout (its --trace-gc lines; e.g. with NODE_FLAGS=--trace-gc-nvp) in PREFIX.ROLE.log.
 /** Extra node flags for the servers, e.g. NODE_FLAGS=--max-semi-space-size=64 (step 5 of issue 11). */
 const NODE_FLAGS = (process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const SIP_PORT = 5360;
@@ -105,7 +106,9 @@ function startServer(role: 'both' | 'both-tcp' | 'engine' | 'app'): Promise<Serv
   const waiting: Array<(l: string) => void> = [];
   let ready: () => void = () => undefined;
   const gc: GcTotals = { scavenges: 0, scavengeMs: 0, markCompacts: 0, markCompactMs: 0 };
+  const log = process.env.SERVER_LOG ? createWriteStream(`${process.env.SERVER_LOG}.${role}.log`) : undefined;
   lines.on('line', (l) => {
+    log?.write(`${l}\n`);
     if (l === 'ready') return ready();
     if (l.startsWith('{')) return waiting.shift()?.(l);
     // --trace-gc: `[pid:addr]   123 ms: Scavenge 10.1 (12.3) -> 9.8 (13.3) MB, 1.23 / 0.00 ms  (…`

@@ -3,20 +3,14 @@
  * identifiers it generates (tags, branches, Call-IDs).
  */
 import { randomBytes } from 'node:crypto';
-import type { SipHeaders, SipMessage } from './message';
+import type { SipHeaders, SipMessage, Via } from './message';
 import { formatParams, paramsWellFormed, parseParams } from './uri';
 
 export { parseSipUri, formatSipUri, type SipUri } from './uri';
 
-export const MAGIC_COOKIE = 'z9hG4bK';
+export type { Via } from './message';
 
-export interface Via {
-  protocol: string;
-  host: string;
-  port?: number;
-  params: Map<string, string | null>;
-  branch?: string;
-}
+export const MAGIC_COOKIE = 'z9hG4bK';
 
 /** `SIP/2.0/UDP host[:port];params` */
 export function parseVia(value: string): Via | undefined {
@@ -165,22 +159,21 @@ export const getCSeq = (m: SipMessage): { seq: number; method: string } | undefi
 };
 export const getFromTag = (m: SipMessage): string | undefined => nameAddrTag(m.headers.get('from') ?? '');
 export const getToTag = (m: SipMessage): string | undefined => nameAddrTag(m.headers.get('to') ?? '');
-/** The top Via parsed once per header state (engine code asks for it several times per request). */
-const topVias = new WeakMap<SipHeaders, { version: number; via: Via | undefined }>();
-
-/** The parsed top Via; shared between callers until the headers change, so read it, do not modify it. */
+/** The parsed top Via, made once per header state (engine code asks for it several times per request); shared between callers until the headers change, so read it, do not modify it. */
 export const getTopVia = (m: Pick<SipMessage, 'headers'>): Via | undefined => {
-  const known = topVias.get(m.headers);
-  if (known && known.version === m.headers.version) return known.via;
-  const top = m.headers.first('via');
+  const h = m.headers;
+  if (h.topViaVersion === h.version) return h.topViaMemo;
+  const top = h.first('via');
   const via = top === undefined ? undefined : parseVia(top);
-  topVias.set(m.headers, { version: m.headers.version, via });
+  h.topViaMemo = via;
+  h.topViaVersion = h.version;
   return via;
 };
 
 /** The parser has just parsed these headers' top Via: getTopVia starts from it rather than again. */
 export function knownTopVia(headers: SipHeaders, via: Via): void {
-  topVias.set(headers, { version: headers.version, via });
+  headers.topViaMemo = via;
+  headers.topViaVersion = headers.version;
 }
 export const getBranch = (m: SipMessage): string | undefined => getTopVia(m)?.branch;
 

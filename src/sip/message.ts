@@ -66,12 +66,39 @@ export interface HeaderField {
  * field is added, and kept in `keys` beside it: a lookup compares strings instead of resolving every
  * field's spelling again (issue 11: lookups run many times per message).
  */
+/** A parsed Via value: `SIP/2.0/UDP host[:port];params`. */
+export interface Via {
+  protocol: string;
+  host: string;
+  port?: number;
+  params: Map<string, string | null>;
+  branch?: string;
+}
+
+/** Bytes serializeMessage made from headers, with what else they were made from. */
+export interface SerializedMemo {
+  start: string;
+  version: number;
+  body: Buffer;
+  bytes: Buffer;
+}
+
 export class SipHeaders {
   private readonly fields: HeaderField[];
   /** keys[i] is canonicalName(fields[i].name); changed only together with `fields`. */
   private readonly keys: string[];
   /** Bumped by every change through this class: lets the serializer reuse bytes it already made. */
   version = 0;
+  /*
+   * What is derived from these headers is kept on the object itself, each valid while `version` is
+   * the one it was made at — not in module-level WeakMaps keyed by message or headers, which cost an
+   * extra object and an ephemeron per live message for the GC to trace (issue 11).
+   */
+  /** getTopVia's parse of the first Via value (headers.ts), made at topViaVersion. */
+  topViaMemo: Via | undefined = undefined;
+  topViaVersion = -1;
+  /** serializeMessage's remembered bytes (serializer.ts). */
+  bytesMemo: SerializedMemo | undefined = undefined;
 
   constructor(fields: HeaderField[] = []) {
     this.fields = fields;

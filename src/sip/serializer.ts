@@ -1,23 +1,13 @@
 /**
  * SIP message → bytes; Content-Length always recomputed from the body's byte length.
  *
- * The bytes are remembered per message object: the engine sends a message, echoes it to the
- * application and retransmits it, and each of those asks for the same bytes. They are made again
- * only when the start line, the headers (changed through SipHeaders, or replaced) or the body
- * (replaced) differ from when they were made.
+ * The bytes are remembered on the message's headers object (SipHeaders.bytesMemo): the engine sends
+ * a message, echoes it to the application and retransmits it, and each of those asks for the same
+ * bytes. They are made again only when the start line, the headers (changed through SipHeaders, or
+ * replaced) or the body (replaced) differ from when they were made.
  */
-import { canonicalName, type SipHeaders, type SipMessage } from './message';
+import { canonicalName, type SipMessage } from './message';
 import { ownedUtf8 } from './owned';
-
-interface Serialized {
-  start: string;
-  headers: SipHeaders;
-  version: number;
-  body: Buffer;
-  bytes: Buffer;
-}
-
-const made = new WeakMap<SipMessage, Serialized>();
 
 /**
  * `remember`: keep the bytes with the message for the next call (a message that will be sent again,
@@ -27,8 +17,8 @@ const made = new WeakMap<SipMessage, Serialized>();
  */
 export function serializeMessage(msg: SipMessage, remember = false): Buffer {
   const start = msg.kind === 'request' ? `${msg.method} ${msg.uri} SIP/2.0` : `SIP/2.0 ${msg.status} ${msg.reason}`;
-  const prev = made.get(msg);
-  if (prev && prev.start === start && prev.headers === msg.headers && prev.version === msg.headers.version && prev.body === msg.body) return prev.bytes;
+  const prev = msg.headers.bytesMemo;
+  if (prev && prev.start === start && prev.version === msg.headers.version && prev.body === msg.body) return prev.bytes;
   let head = start + '\r\n';
   for (const f of msg.headers.entries()) {
     if (canonicalName(f.name) === 'content-length') continue;
@@ -42,6 +32,6 @@ export function serializeMessage(msg: SipMessage, remember = false): Buffer {
   // Kept bytes live as long as the message (retransmissions, 32 s windows): their own allocation,
   // not a slice of the shared 8 KiB pool that would keep the whole slab alive with them.
   const bytes = ownedUtf8(head, msg.body);
-  made.set(msg, { start, headers: msg.headers, version: msg.headers.version, body: msg.body, bytes });
+  msg.headers.bytesMemo = { start, version: msg.headers.version, body: msg.body, bytes };
   return bytes;
 }
