@@ -9,15 +9,34 @@
  * argv: role sipPort wirePort targetUri [thread|inline]
  * Prints `ready` once serving; answers each `counts` line on stdin with the engine's
  * transactions and dialogs as one JSON line (roles both / engine).
+ * ALLOC_PROF=FILE: V8's sampling heap profiler runs from start to SIGTERM, counting objects the GC
+ * has already collected too (every allocation, not only what is live), and writes FILE (.heapprofile,
+ * readable in Chrome DevTools) before the process exits.
  */
 import { createInterface } from 'node:readline';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { writeHeapSnapshot } from 'node:v8';
 import { SipEngine, type UdpIngress } from '../src/engine';
 import { startMinimalB2bua } from '../test/apps/minimal-b2bua';
 
 type Role = 'both' | 'both-tcp' | 'engine' | 'app';
 
+/** Starts allocation sampling when ALLOC_PROF is set; the returned function writes the profile. */
+async function allocationSampling(): Promise<() => Promise<void>> {
+  const file = process.env.ALLOC_PROF;
+  if (!file) return async () => undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(file, JSON.stringify(profile));
+  };
+}
+
 async function main(): Promise<void> {
+  const writeAllocations = await allocationSampling();
   const [role, sipPort, wirePort, target, ingress] = process.argv.slice(2) as [Role, string, string, string, UdpIngress | undefined];
   let engine: SipEngine | undefined;
   if (role !== 'app') {
@@ -50,7 +69,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(s ? { serverTransactions: s.serverTransactions, clientTransactions: s.clientTransactions, dialogs: s.dialogs, ...mem } : {})}\n`);
   });
   process.stdout.write('ready\n');
-  process.on('SIGTERM', () => void (engine ? engine.stop() : Promise.resolve()).then(() => process.exit(0)));
+  process.on('SIGTERM', () => void (engine ? engine.stop() : Promise.resolve()).then(writeAllocations).then(() => process.exit(0)));
 }
 
 void main();

@@ -18,7 +18,8 @@
  *   under tsx, whose esbuild transform names every closure with a defineProperty: more CPU and ~256 bytes
  *   more per closure), RESULTS_NAME (results file base name, default engine…), HEAP_AT=rate (a heap snapshot of the engine
  *   process at the end of that step, written to HEAP_DIR or the temp dir and summarised in the log)
- *   CPU_PROF_DIR (run the servers under node --cpu-prof, profiles written there on exit), NODE_FLAGS
+ *   CPU_PROF_DIR (run the servers under node --cpu-prof, profiles written there on exit), ALLOC_PROF=FILE
+ *   (every allocation sampled, collected ones too: bench/engine-server.ts), SERVER_LOG=PREFIX, NODE_FLAGS
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -37,7 +38,6 @@ const RATES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const STEPS = RATES.length ? RATES : [100, 200, 300, 400, 500, 600, 800];
 const LAYOUTS = (process.env.LAYOUTS ?? 'one,tcp,split').split(',') as Layout[];
 const INGRESS = process.env.INGRESS === 'inline' ? 'inline' : 'thread';
-// SERVER_LOG=PREFIX keeps each server's stdout (its --trace-gc lines; e.g. with NODE_FLAGS=--trace-gc-nvp) in PREFIX.ROLE.log.
 /** Extra node flags for the servers, e.g. NODE_FLAGS=--max-semi-space-size=64 (step 5 of issue 11). */
 const NODE_FLAGS = (process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const SIP_PORT = 5360;
@@ -106,6 +106,7 @@ function startServer(role: 'both' | 'both-tcp' | 'engine' | 'app'): Promise<Serv
   const waiting: Array<(l: string) => void> = [];
   let ready: () => void = () => undefined;
   const gc: GcTotals = { scavenges: 0, scavengeMs: 0, markCompacts: 0, markCompactMs: 0 };
+  // SERVER_LOG=PREFIX keeps each server's stdout (its --trace-gc lines; e.g. with NODE_FLAGS=--trace-gc-nvp) in PREFIX.ROLE.log.
   const log = process.env.SERVER_LOG ? createWriteStream(`${process.env.SERVER_LOG}.${role}.log`) : undefined;
   lines.on('line', (l) => {
     log?.write(`${l}\n`);

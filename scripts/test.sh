@@ -43,7 +43,7 @@ PARALLEL_LANE=(
   engine-local-link first-run-demo engine-malformed call-max-forwards first-run-ivr engine-100rel
   engine-uas-dialogs call-error-catalogue config-reload-signal engine-cli fuzz-replay srf-port
   media-rtcp-mux prometheus-rules coverage-transpiler drill-schedule sites-peers drill-site fuzz-parser
-  call-last-attempt socket-filter
+  call-last-attempt socket-filter udp-direct-send
 )
 # Files that run in turn in one shared test process, a group per line ("lane: files"): a test
 # process costs ~3–4 s to start and exit, and these files share nothing a process holds — no

@@ -42,6 +42,11 @@ export async function startMinimalB2bua(opts: MinimalB2buaOptions): Promise<Mini
         // The callback form: a BYE that fails (dialog already gone) must not become an unhandled rejection.
         uas.on('destroy', () => uac.destroy({ headers: {} }, () => undefined));
         uac.on('destroy', () => uas.destroy({ headers: {} }, () => undefined));
+        // srf emits 'destroy' once, when the BYE arrives: a caller that hangs up as soon as it has
+        // the 200 (before this continuation runs) ended its leg before anyone listened; the other leg
+        // is ended here, as src/call/bridge.ts does (Dialog#connected is not in srf's type file).
+        if (Reflect.get(uas, 'connected') === false) uac.destroy({ headers: {} }, () => undefined);
+        else if (Reflect.get(uac, 'connected') === false) uas.destroy({ headers: {} }, () => undefined);
         uas.on('modify', (mreq: Srf.SrfRequest, mres: Srf.SrfResponse) => {
           stats.reinvites++;
           uac.modify(mreq.body).then((sdp: string) => mres.send(200, { body: sdp }), () => mres.send(500));

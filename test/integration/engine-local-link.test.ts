@@ -92,7 +92,7 @@ t.test('an unchanged srf B2BUA carries 300 calls over the link with 0 failures, 
     await uas.stop();
   }
   const counts = await waitForEngineIdle(engine, 15_000);
-  t.same(counts, { dialogs: 0, serverTransactions: 0, clientTransactions: 0 }, 'no dialog or transaction left');
+  t.same(counts, { dialogs: 0, serverTransactions: 0, clientTransactions: 0 }, `no dialog or transaction left ${JSON.stringify(engine.dialogSummaries())}`);
   const until = Date.now() + 2000;
   while (engine.stats().applications > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   t.equal(engine.stats().applications, 0, 'srf.disconnect() closed the link on the engine side');

@@ -46,13 +46,13 @@ export const MAX_INSTRUCTIONS = 4096;
 type Target = string | number;
 interface Insn { code: number; k: number; jt?: Target; jf?: Target; jaTo?: string }
 
-function ipv4Word(address: string): number {
+export function ipv4Word(address: string): number {
   const p = address.split('.').map(Number);
   return (((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0);
 }
 
 /** The 8 groups of an IPv6 address as four 32-bit words (:: expanded; an embedded dotted quad read). */
-function ipv6Words(address: string): number[] {
+export function ipv6Words(address: string): number[] {
   let s = address.toLowerCase();
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
   if (dotted) {

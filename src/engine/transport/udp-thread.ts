@@ -4,10 +4,10 @@
  * whole event loop; with the socket on the main thread, legitimate packets then queue behind the
  * flood and overflow the kernel buffer. Here a worker thread owns the socket and runs the ingress
  * gate (admission, per-source rate, size): the flood is counted and dropped on that thread, and only
- * what passed crosses to the main thread. Sends go through the same socket (so the source port is
- * the listening port, as SIP requires) by message to the worker. Both directions are batched: what
- * is sent (or received) in one event-loop turn crosses as one message, so the per-message cost of
- * postMessage is paid per turn, not per datagram.
+ * what passed crosses to the main thread, what is received in one event-loop turn as one message.
+ * Sends go out on the same socket (so the source port is the listening port, as SIP requires):
+ * directly from the main thread on its own duplicate of the descriptor (direct-send.ts), or — where
+ * that cannot be, or the send buffer is full — by message to the worker, one per turn.
  *
  * Gate counters are in shared memory (read by engine stats without messages); drop notices come back
  * at most once a second per reason; the worker is restarted on the same port if it ever dies.
@@ -21,6 +21,7 @@ import type { EngineLogger } from '../logger';
 import type { AdmissionOptions, ForeignAction } from './admission';
 import type { DropReason, GateVerdict } from './gate';
 import type { TransportLimits } from './limits';
+import { DirectSender } from './direct-send';
 import { isValidPort } from './response-target';
 import { OverloadShedder, PRESSURE, SHARED_SLOTS, shedResponse, type ShedReason } from './shed';
 import { serializeMessage } from '../../sip/serializer';
@@ -57,7 +58,8 @@ export type ToWorker =
   | { t: 'close' };
 
 export type FromWorker =
-  | { t: 'listening'; port: number }
+  /** fd: the socket's descriptor (-1 if unknown), for the main thread's direct sends (direct-send.ts). */
+  | { t: 'listening'; port: number; fd: number }
   | { t: 'in'; seq: number; at: number; items: InItem[] }
   | { t: 'drop'; reason: DropReason; address: string; port: number }
   | { t: 'sendfail'; id: number; message: string }
@@ -92,6 +94,10 @@ export class UdpThreadTransport {
   private nextId = 1;
   private readonly pending = new Map<number, { at: number; onFail: (err: Error) => void }>();
   private outbox: SendItem[] = [];
+  /** The main thread's own descriptor for the worker's socket; undefined: every send goes by message. */
+  private direct: DirectSender | undefined;
+  /** Datagrams sent directly from this thread (the rest went by message): for tests and stats. */
+  directSends = 0;
   /** Gate counters, then the backpressure slots (shed.ts PRESSURE), in memory shared with the worker. */
   readonly counters: Float64Array;
   private readonly shared: SharedArrayBuffer;
@@ -138,6 +144,7 @@ export class UdpThreadTransport {
         if (m.t === 'listening') {
           up = true;
           this.boundPort = m.port;
+          this.direct = m.fd >= 0 && !this.closing ? DirectSender.open(m.fd, net.isIPv6(this.address) ? 6 : 4) : undefined;
           resolve({ address: this.address, port: m.port });
         } else this.onMessage(m);
       });
@@ -148,6 +155,8 @@ export class UdpThreadTransport {
       worker.on('exit', (code) => {
         if (this.worker !== worker) return;
         this.worker = undefined;
+        // Our duplicate would keep the dead thread's socket bound and the restart's bind would fail.
+        this.closeDirect();
         this.failPending(new Error('udp ingress thread exited'));
         if (!up) return reject(new Error(`udp ingress thread exited (${code}) before listening`));
         if (this.closing) return;
@@ -157,11 +166,23 @@ export class UdpThreadTransport {
     });
   }
 
-  /** Send through the ingress thread's socket; never throws, failures go to onFail. */
+  /**
+   * Send through the ingress thread's socket — directly from this thread when it can (direct-send.ts),
+   * else by message to the ingress thread; never throws, failures go to onFail.
+   */
   send(data: Buffer, port: number, address: string, onFail: (err: Error) => void): void {
     const w = this.worker;
     if (!w) return onFail(new Error('udp transport not listening'));
     if (!isValidPort(port) || net.isIP(address) === 0) return onFail(new Error(`invalid UDP target ${address}:${port}`));
+    // Once a datagram of this turn waits in the outbox, the rest follow it there: sends stay in order.
+    if (this.direct && this.outbox.length === 0) {
+      const r = this.direct.send(data, port, address);
+      if (r === 'sent') {
+        this.directSends++;
+        return;
+      }
+      if (r !== 'again') return onFail(r);
+    }
     const id = this.nextId++;
     const now = Date.now();
     this.pending.set(id, { at: now, onFail });
@@ -199,8 +220,24 @@ export class UdpThreadTransport {
     this.worker?.postMessage(msg);
   }
 
+  /** Whether sends go directly from this thread now (false until listening, after close, without koffi). */
+  get sendsDirectly(): boolean {
+    return this.direct !== undefined;
+  }
+
+  /** Ends the ingress thread as a crash would; the transport restarts it on the same port (tests). */
+  async terminateIngress(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
+  private closeDirect(): void {
+    this.direct?.close();
+    this.direct = undefined;
+  }
+
   async close(): Promise<void> {
     this.closing = true;
+    this.closeDirect();
     const w = this.worker;
     if (!w) return;
     await new Promise<void>((resolve) => {

@@ -11,6 +11,7 @@ import { SourceAdmission } from './admission';
 import { IngressGate, type DropReason } from './gate';
 import { OverloadShedder, PRESSURE, shedResponse } from './shed';
 import { FLOOD_TICK_MS, FloodGuard } from './flood-guard';
+import { socketFd } from './socket-filter';
 import { serializeMessage } from '../../sip/serializer';
 import type { FromWorker, InItem, SendItem, ToWorker, WorkerInit } from './udp-thread';
 
@@ -131,5 +132,5 @@ socket.bind(init.port, init.address, () => {
   socket.removeAllListeners('error');
   socket.on('error', (err) => logger.error({ err: err.message }, 'udp socket error'));
   startGuard();
-  post({ t: 'listening', port: socket.address().port });
+  post({ t: 'listening', port: socket.address().port, fd: socketFd(socket) ?? -1 });
 });
