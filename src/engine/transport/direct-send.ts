@@ -16,13 +16,14 @@
  * The duplicate keeps the socket open: close() it before the ingress thread closes or is restarted
  * on the same port, or the new bind finds the port taken.
  *
- * A typed adapter over koffi (as socket-filter.ts): libc's dup, sendto, close, called through its
- * functions typed `(...args: any[]) => any`. Linux only; elsewhere, or when koffi cannot load,
+ * A typed adapter over koffi (libc.ts, as socket-filter.ts): libc's dup, sendto, close, called through
+ * its functions typed `(...args: any[]) => any`. Linux only; elsewhere, or when koffi cannot load,
  * open() returns undefined and every datagram goes by message, as before.
  * test/integration/udp-direct-send.test.ts checks it against the kernel.
  */
 import net from 'node:net';
 import { ipv4Word, ipv6Words } from './bpf-program';
+import { libcFunctions } from './libc';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -38,29 +39,17 @@ interface Libc {
   errno(): number;
 }
 
-let libc: Libc | string | undefined;
-
-function load(): Libc | string {
-  if (libc !== undefined) return libc;
-  if (process.platform !== 'linux') return (libc = `direct sends need Linux (this is ${process.platform})`);
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const koffi = require('koffi') as typeof import('koffi');
-    const lib = koffi.load('libc.so.6');
-    const dup = lib.func('int dup(int)');
-    const close = lib.func('int close(int)');
-    const sendto = lib.func('long sendto(int, const uint8_t *, size_t, int, const uint8_t *, uint32_t)');
-    libc = {
-      dup: (fd) => Number(dup(fd)),
-      close: (fd) => Number(close(fd)),
-      sendto: (fd, data, length, addr, addrLength) => Number(sendto(fd, data, length, 0, addr, addrLength)),
-      errno: () => koffi.errno(),
-    };
-  } catch (err) {
-    libc = `koffi could not load libc: ${(err as Error).message}`;
-  }
-  return libc;
-}
+const load = libcFunctions<Libc>('direct sends', ({ koffi, lib }) => {
+  const dup = lib.func('int dup(int)');
+  const close = lib.func('int close(int)');
+  const sendto = lib.func('long sendto(int, const uint8_t *, size_t, int, const uint8_t *, uint32_t)');
+  return {
+    dup: (fd) => Number(dup(fd)),
+    close: (fd) => Number(close(fd)),
+    sendto: (fd, data, length, addr, addrLength) => Number(sendto(fd, data, length, 0, addr, addrLength)),
+    errno: () => koffi.errno(),
+  };
+});
 
 /** What one send did: sent, or 'again' (send buffer full: post it to the ingress thread), or why not. */
 export type DirectResult = 'sent' | 'again' | Error;

@@ -1,7 +1,7 @@
 /**
  * Attach / detach a classic BPF program (bpf-program.ts) to a node dgram socket: setsockopt(fd,
  * SOL_SOCKET, SO_ATTACH_FILTER | SO_DETACH_FILTER). Node has no API for either, so libc's setsockopt
- * is called through koffi (a maintained FFI module with prebuilt binaries for every Node it supports).
+ * is called through koffi (libc.ts).
  *
  * A typed adapter over two things node and koffi do not type:
  *  - the socket's file descriptor: node keeps the libuv handle under the socket's 'state symbol'
@@ -12,6 +12,7 @@
  * test/integration/socket-filter.test.ts checks it against the kernel.
  */
 import type dgram from 'node:dgram';
+import { libcFunctions } from './libc';
 
 const SOL_SOCKET = 1;
 const SO_ATTACH_FILTER = 26;
@@ -25,28 +26,16 @@ interface Libc {
   errno(): number;
 }
 
-let libc: Libc | string | undefined;
-
-function load(): Libc | string {
-  if (libc !== undefined) return libc;
-  if (process.platform !== 'linux') return (libc = `socket filters need Linux (this is ${process.platform})`);
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const koffi = require('koffi') as typeof import('koffi');
-    const lib = koffi.load('libc.so.6');
-    koffi.struct('trunkwise_sock_fprog', { len: 'uint16_t', filter: 'void *' });
-    const set = lib.func('int setsockopt(int, int, int, const trunkwise_sock_fprog *, uint32_t)');
-    const setInt = lib.func('int setsockopt(int, int, int, int *, uint32_t)');
-    libc = {
-      attach: (fd, program) => Number(set(fd, SOL_SOCKET, SO_ATTACH_FILTER, { len: program.length / 8, filter: program }, FPROG_SIZE)),
-      detach: (fd) => Number(setInt(fd, SOL_SOCKET, SO_DETACH_FILTER, [0], 4)),
-      errno: () => koffi.errno(),
-    };
-  } catch (err) {
-    libc = `koffi could not load libc's setsockopt: ${(err as Error).message}`;
-  }
-  return libc;
-}
+const load = libcFunctions<Libc>('socket filters', ({ koffi, lib }) => {
+  koffi.struct('trunkwise_sock_fprog', { len: 'uint16_t', filter: 'void *' });
+  const set = lib.func('int setsockopt(int, int, int, const trunkwise_sock_fprog *, uint32_t)');
+  const setInt = lib.func('int setsockopt(int, int, int, int *, uint32_t)');
+  return {
+    attach: (fd, program) => Number(set(fd, SOL_SOCKET, SO_ATTACH_FILTER, { len: program.length / 8, filter: program }, FPROG_SIZE)),
+    detach: (fd) => Number(setInt(fd, SOL_SOCKET, SO_DETACH_FILTER, [0], 4)),
+    errno: () => koffi.errno(),
+  };
+});
 
 /** undefined when filters can be attached here, else why not. */
 export function unavailable(): string | undefined {
