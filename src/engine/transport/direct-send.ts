@@ -104,7 +104,13 @@ export class DirectSender {
     // Another family than the socket's (e.g. an IPv6 target on an IPv4 socket): the ingress thread's
     // dgram.send gives the error it always gave.
     if (sa === undefined) return 'again';
-    const n = this.l.sendto(this.fd, data, data.byteLength, sa, sa.length);
+    let n: number;
+    try {
+      n = this.l.sendto(this.fd, data, data.byteLength, sa, sa.length);
+    } catch (err) {
+      // koffi refusing its arguments: an error for this send, never an exception out of the transport.
+      return new Error(`sendto ${address}:${port}: ${(err as Error).message}`);
+    }
     if (n >= 0) return 'sent';
     const errno = this.l.errno();
     if (errno === EAGAIN || errno === ENOBUFS) return 'again';
