@@ -159,7 +159,10 @@ export const getCSeq = (m: SipMessage): { seq: number; method: string } | undefi
 };
 export const getFromTag = (m: SipMessage): string | undefined => nameAddrTag(m.headers.get('from') ?? '');
 export const getToTag = (m: SipMessage): string | undefined => nameAddrTag(m.headers.get('to') ?? '');
-/** The parsed top Via, made once per header state (engine code asks for it several times per request); shared between callers until the headers change, so read it, do not modify it. */
+/**
+ * The parsed top Via, made once per header state (engine code asks for it several times per
+ * request); shared between callers until the headers change, so read it, do not modify it.
+ */
 export const getTopVia = (m: Pick<SipMessage, 'headers'>): Via | undefined => {
   const h = m.headers;
   if (h.topViaVersion === h.version) return h.topViaMemo;

@@ -61,11 +61,6 @@ export interface HeaderField {
   value: string;
 }
 
-/**
- * Ordered, case-insensitive header list. Each field's canonical name is worked out once, when the
- * field is added, and kept in `keys` beside it: a lookup compares strings instead of resolving every
- * field's spelling again (issue 11: lookups run many times per message).
- */
 /** A parsed Via value: `SIP/2.0/UDP host[:port];params`. */
 export interface Via {
   protocol: string;
@@ -83,6 +78,11 @@ export interface SerializedMemo {
   bytes: Buffer;
 }
 
+/**
+ * Ordered, case-insensitive header list. Each field's canonical name is worked out once, when the
+ * field is added, and kept in `keys` beside it: a lookup compares strings instead of resolving every
+ * field's spelling again (issue 11: lookups run many times per message).
+ */
 export class SipHeaders {
   private readonly fields: HeaderField[];
   /** keys[i] is canonicalName(fields[i].name); changed only together with `fields`. */

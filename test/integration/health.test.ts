@@ -32,8 +32,8 @@ async function withSystem(fn: (hs: HealthSystem) => Promise<void>, health?: stri
 function noFailures(t: Test, r: SippResult, calls: number, hs?: HealthSystem): void {
   // The why goes into the assertion's own message: the terse reporter of a full run prints a failed
   // assertion's message but not comments, and a flake that cannot be read cannot be fixed.
-  const failedCdrs = hs ? cdrs(hs.tw.logs).filter((c) => c.outcome !== 'answered') : [];
-  const why = r.failed === 0 ? '' : ` — SIPp errors:\n${sippErrors(r.dir)}\nCDRs of calls not answered:\n${failedCdrs.map((c) => JSON.stringify(c)).join('\n') || '(none)'}`;
+  const failedCdrs = (): string => (hs ? cdrs(hs.tw.logs).filter((c) => c.outcome !== 'answered') : []).map((c) => JSON.stringify(c)).join('\n') || '(none)';
+  const why = r.failed === 0 ? '' : ` — SIPp errors:\n${sippErrors(r.dir)}\nCDRs of calls not answered:\n${failedCdrs()}`;
   t.equal(r.failed, 0, `no failed calls${why}`);
   t.equal(r.successful, calls, `${calls} calls completed`);
 }
