@@ -7,10 +7,9 @@
 import Srf from 'drachtio-srf';
 import pino from 'pino';
 import pretty from 'pino-pretty';
-import type { SipEngine } from './engine';
 import { HELP, loadSettings, wantsHelp } from './app/settings';
 import { ConfigHolder } from './app/config-holder';
-import { startEngineIfEmbedded } from './app/embedded-engine';
+import { startEngineIfEmbedded, type EmbeddedEngine } from './app/embedded-engine';
 import { connectSrf } from './app/srf-connect';
 import { SrfPort } from './app/srf-port';
 import { sendError } from './app/reply';
@@ -102,7 +101,7 @@ async function main(): Promise<void> {
   const sampler = startMediaSampler(mediaTracker, shared, metrics, logger.child({ component: 'media' }));
 
   const started = await startEngineIfEmbedded(settings, secrets, config, logger);
-  const engine: SipEngine | undefined = started.engine;
+  const engine: EmbeddedEngine | undefined = started.engine;
   const wire = started.wire;
 
   const srf = new Srf();
@@ -161,11 +160,11 @@ async function main(): Promise<void> {
   const syncShed = counterSync(metrics.engineShed);
   setInterval(() => {
     metrics.cps.set(admission.cps(Date.now()));
-    if (!engine) return;
-    const st = engine.gauges();
-    metrics.engineDialogs.set(st.dialogs);
-    metrics.engineFloodFilter.set(st.kernelFilterSockets);
-    syncShed(Object.entries(st.shedBy).flatMap(([transport, by]) => Object.entries(by).map(([reason, n]): [{ transport: string; reason: string }, number] => [{ transport, reason }, n])));
+    engine?.gauges().then((st) => {
+      metrics.engineDialogs.set(st.dialogs);
+      metrics.engineFloodFilter.set(st.kernelFilterSockets);
+      syncShed(Object.entries(st.shedBy).flatMap(([transport, by]) => Object.entries(by).map(([reason, n]): [{ transport: string; reason: string }, number] => [{ transport, reason }, n])));
+    }, () => undefined); // the engine is stopping
   }, 1000).unref();
 
   const drillKit = createDrills({
@@ -182,8 +181,8 @@ async function main(): Promise<void> {
     operatorEvents: { share: (e) => shared.shareEvent({ ...e }), read: () => shared.sharedEvents('operator') },
     ...(worker && { afterReload: () => worker.reloaded() }), extensions: [siteRoutes(site), drillKit.routes,
       async ({ method, url }) => (method === 'GET' && url.pathname === '/sites' ? { status: 200, body: { sites: await shared.siteViews() } } : undefined)],
-    health: () => ({
-      cps: admission.cps(Date.now()), engine: engine?.stats() ?? 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining, syntheticProbes: synthetic.active(),
+    health: async () => ({
+      cps: admission.cps(Date.now()), engine: engine ? await engine.stats() : 'external', media: { ...anchors.relay.stats(), tracked: mediaTracker.size }, activeCalls: activeCalls(), draining, syntheticProbes: synthetic.active(),
       uptimeS: Math.round(process.uptime()), state: shared.describe(),
     }),
   }, settings.http.host, settings.http.port);

@@ -40,7 +40,7 @@ export interface AdminDeps {
   /** A reading of the edge now (the history's source), for windows that end at this moment. */
   live: HistorySource;
   token: string | undefined;
-  health(): Record<string, unknown>;
+  health(): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** The event history /events shows (the site's shared one with --redis); default: carrierHealth's own. */
   events?(carrier: string | undefined): Promise<readonly HealthEvent[]>;
   /**
@@ -93,7 +93,7 @@ async function route(deps: AdminDeps, operator: OperatorLog, req: http.IncomingM
     const f = dashboardFile(url.pathname === '/' ? '/dashboard/' : url.pathname);
     if (f) return { status: f.status, body: f.body, type: f.type };
   }
-  if (method === 'GET' && url.pathname === '/health') return { status: 200, body: { status: 'ok', ...deps.health() } };
+  if (method === 'GET' && url.pathname === '/health') return { status: 200, body: { status: 'ok', ...(await deps.health()) } };
   if (method === 'GET' && url.pathname === '/metrics') {
     return { status: 200, body: await deps.metrics.registry.metrics(), type: deps.metrics.registry.contentType };
   }

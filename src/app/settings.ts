@@ -19,6 +19,8 @@ export interface Settings {
   http: HostPort;
   /** embedded = start the in-process engine; external = connect to a drachtio-server. */
   engine: 'embedded' | 'external';
+  /** The embedded engine runs on a thread of its own (src/engine/thread) rather than the app's event loop. */
+  engineThread: boolean;
   drachtio: { host: string; port: number };
   /** CIDRs allowed to send INVITEs (the IVR platform). */
   allow: string[];
@@ -52,6 +54,7 @@ const OPTIONS: Record<string, { env: string; help: string }> = {
   sip: { env: 'TRUNKWISE_SIP', help: 'SIP listen address host:port, UDP and TCP (default 127.0.0.1:5060)' },
   http: { env: 'TRUNKWISE_HTTP', help: 'admin API / metrics listen address (default 127.0.0.1:8080)' },
   engine: { env: 'TRUNKWISE_ENGINE', help: 'embedded | external (default embedded; external when DRACHTIO_HOST is set)' },
+  'engine-thread': { env: 'TRUNKWISE_ENGINE_THREAD', help: 'on | off: the embedded engine on a thread of its own, off the app\'s event loop (default off: on a 2-core box it did not lower the setup tail, see docs/perf-tail.md)' },
   allow: { env: 'TRUNKWISE_ALLOW', help: 'comma-separated CIDRs allowed to send calls (default 127.0.0.0/8)' },
   foreign: { env: 'TRUNKWISE_FOREIGN', help: 'requests from sources neither allowed nor carriers: reject (403, rate-limited) | drop (default reject)' },
   'max-cps': { env: 'TRUNKWISE_MAX_CPS', help: 'global new-call rate limit, calls/s (default 500)' },
@@ -122,6 +125,8 @@ export function loadSettings(argv: string[], rawEnv: Readonly<Record<string, str
   if (engine !== 'embedded' && engine !== 'external') throw new Error(`--engine must be embedded or external, not "${engine}"`);
   const secret = env.DRACHTIO_SECRET ?? (engine === 'embedded' ? randomSecret() : undefined);
   if (!secret) throw new Error('DRACHTIO_SECRET must be set in the environment to connect to an external drachtio-server');
+  const engineThread = get('engine-thread', 'off');
+  if (engineThread !== 'on' && engineThread !== 'off') throw new Error(`--engine-thread / TRUNKWISE_ENGINE_THREAD must be on or off, not "${engineThread}"`);
   const sip = parseHostPort(get('sip', '127.0.0.1:5060'), '--sip');
   const foreign = get('foreign', 'reject');
   if (foreign !== 'reject' && foreign !== 'drop') throw new Error(`--foreign / TRUNKWISE_FOREIGN must be reject or drop, not "${foreign}"`);
@@ -145,6 +150,7 @@ export function loadSettings(argv: string[], rawEnv: Readonly<Record<string, str
       sip,
       http: parseHostPort(get('http', '127.0.0.1:8080'), '--http'),
       engine,
+      engineThread: engineThread === 'on',
       drachtio: { host: env.DRACHTIO_HOST ?? '127.0.0.1', port: Number(env.DRACHTIO_PORT ?? 9022) },
       allow: get('allow', '127.0.0.0/8').split(',').map((s) => s.trim()).filter(Boolean),
       foreign,

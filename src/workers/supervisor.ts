@@ -17,9 +17,8 @@
  * themselves if this process is killed outright (worker-link.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { SipEngine } from '../engine';
 import type { ConfigHolder } from '../app/config-holder';
-import { startEngineIfEmbedded } from '../app/embedded-engine';
+import { startEngineIfEmbedded, type EmbeddedEngine } from '../app/embedded-engine';
 import type { Secrets, Settings } from '../app/settings';
 import type { Logger } from '../observability/logger';
 import { startLocalRedis, type LocalRedis } from './local-redis';
@@ -51,7 +50,7 @@ export async function runSupervisor(d: SupervisorDeps): Promise<void> {
   const { settings, secrets, logger, config } = d;
   const n = settings.workers;
   let redis: LocalRedis | undefined;
-  let engine: SipEngine | undefined;
+  let engine: EmbeddedEngine | undefined;
   let stopping = false;
   const slots: Slot[] = Array.from({ length: n }, (_, index) => ({ index, child: undefined, crashes: [], ready: false }));
 

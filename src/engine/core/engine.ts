@@ -11,6 +11,7 @@ import { invalidLimit } from '../transport/limits';
 import type { AdmissionOptions, ForeignAction } from '../transport/admission';
 import type { TransportStats } from '../transport/stats';
 import { WireServer, type WireClient } from '../wire/server';
+import type { WireSocket } from '../wire/local-link';
 import { DialogStore } from '../dialog/dialog';
 import { silentLogger, type EngineLogger } from '../logger';
 import { CdrEmitter } from './cdr';
@@ -37,6 +38,11 @@ export interface EngineOptions {
   timers?: Partial<TimerConfig>;
   behaviour?: Partial<EngineBehaviour>;
   logger?: EngineLogger;
+  /**
+   * How far behind another thread is (ms) that this engine should count as its own lag when it sheds
+   * new calls: the app's, when the engine runs on a thread of its own (thread/engine-thread.ts).
+   */
+  appLag?: () => number;
 }
 
 export interface EngineAddresses {
@@ -75,7 +81,7 @@ export class SipEngine {
     this.transport = new TransportLayer(opts.sip, limits, logger, (m) => {
       if (m.message.kind === 'request') this.server.onRequest(m);
       else this.client.onResponse(m);
-    }, opts.admission, opts.udpIngress ?? 'thread');
+    }, opts.admission, opts.udpIngress ?? 'thread', opts.appLag);
     const hostports = (): string => this.transport.listeners().map((l) => `${l.protocol}/${hostport(l)}`).join(',');
     this.wire = new WireServer({
       host: opts.wire.host, port: opts.wire.port, secret: opts.wire.secret, version: ENGINE_VERSION, logger,
@@ -113,6 +119,11 @@ export class SipEngine {
    */
   connectLocal(): Socket {
     return this.wire.connectLocal();
+  }
+
+  /** An application connection carried by something other than TCP or connectLocal() (thread/port-link.ts). */
+  acceptLink(socket: WireSocket): void {
+    this.wire.acceptLink(socket);
   }
 
   async stop(): Promise<void> {

@@ -80,10 +80,13 @@ export class TransportLayer {
     private readonly onMessage: (m: InboundMessage) => void,
     admission?: AdmissionOptions,
     private readonly udpIngress: UdpIngress = 'thread',
+    /** Another thread's lag that also counts as this engine being behind: the app's, when the engine runs on a thread of its own. */
+    private readonly appLag: () => number = () => 0,
   ) {
     this.admission = new SourceAdmission(logger, admission);
     this.gate = new IngressGate(limits, this.admission);
-    this.loopShed = { udp: new LoopShedder(limits, this.loopLag, 'udp'), tcp: new LoopShedder(limits, this.loopLag, 'tcp') };
+    const behind = { lagMs: (): number => Math.max(this.loopLag.lagMs(), this.appLag()) };
+    this.loopShed = { udp: new LoopShedder(limits, behind, 'udp'), tcp: new LoopShedder(limits, behind, 'tcp') };
   }
 
   get stats(): TransportStats {
@@ -94,7 +97,7 @@ export class TransportLayer {
     s.rateLimited = sum[GATE.rateLimited]!;
     s.refusedForeign = sum[GATE.refusedForeign]!;
     s.oversize = sum[GATE.oversize]!;
-    s.loopLagMs = Math.round(this.loopLag.lagMs());
+    s.loopLagMs = Math.round(Math.max(this.loopLag.lagMs(), this.appLag()));
     const add = (protocol: TransportProtocol, by: Record<ShedReason, number>): void => {
       for (const reason of SHED_REASONS) s.shedBy[protocol][reason] += by[reason];
     };
@@ -137,7 +140,7 @@ export class TransportLayer {
           const current = this.admission.allowList;
           const thread = new UdpThreadTransport(spec.address, spec.port, this.limits, current ? { allow: current, foreign: this.admission.foreign } : undefined,
             (d) => this.receive(d.data, { protocol: 'udp', address: d.address, port: d.port }, local, d.verdict),
-            (reason, address, port) => this.logGateDrop(reason, { protocol: 'udp', address, port }), this.logger);
+            (reason, address, port) => this.logGateDrop(reason, { protocol: 'udp', address, port }), this.logger, this.appLag);
           this.threads.push(thread);
           t = thread;
         } else {

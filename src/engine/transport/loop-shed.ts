@@ -8,7 +8,6 @@
  */
 import type { SipResponse, Target, TransportProtocol } from '../../sip/message';
 import type { TransportLimits } from './limits';
-import type { LoopLag } from './loop-lag';
 import { OverloadShedder, PRESSURE, SHARED_SLOTS, shedByReason, shedResponse, type ShedReason } from './shed';
 
 /** pass: hand it on; else it was shed, with the 503 to send (undefined: dropped, budget spent). */
@@ -21,7 +20,7 @@ export class LoopShedder {
   readonly counters = new Float64Array(SHARED_SLOTS);
   private readonly shedder: OverloadShedder;
 
-  constructor(private readonly limits: TransportLimits, lag: LoopLag, readonly protocol: TransportProtocol) {
+  constructor(private readonly limits: TransportLimits, lag: { lagMs(): number }, readonly protocol: TransportProtocol) {
     this.shedder = new OverloadShedder(limits, this.counters, () => lag.lagMs());
   }
 

@@ -16,7 +16,8 @@
  */
 import path from 'node:path';
 import net from 'node:net';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerFile } from '../worker-file';
 import type { EngineLogger } from '../logger';
 import type { AdmissionOptions, ForeignAction } from './admission';
 import type { DropReason, GateVerdict } from './gate';
@@ -73,15 +74,8 @@ export interface ThreadDatagram {
   verdict: Exclude<GateVerdict, 'drop'>;
 }
 
-/**
- * The worker's own file: .js once compiled; under tsx (development, tests) the .ts source, loaded
- * through tsx's CommonJS hook (loader hooks given with --import do not reach worker threads on node 20).
- */
 function workerFor(init: WorkerInit): Worker {
-  const file = path.join(__dirname, `udp-worker${path.extname(__filename)}`);
-  if (!file.endsWith('.ts')) return new Worker(file, { workerData: init });
-  const code = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(file)});`;
-  return new Worker(code, { eval: true, workerData: init });
+  return startWorkerFile(__dirname, path.extname(__filename), 'udp-worker', init);
 }
 
 /** How long a send's onFail is kept for an error report from the worker. */
@@ -114,6 +108,8 @@ export class UdpThreadTransport {
     private readonly onDatagram: (d: ThreadDatagram) => void,
     private readonly onDrop: (reason: DropReason, address: string, port: number) => void,
     private readonly logger: EngineLogger,
+    /** Another thread's lag that also makes a batch late (the app's, when the engine has a thread of its own). */
+    private readonly appLag: () => number = () => 0,
   ) {
     this.boundPort = port;
     this.admission = admission;
@@ -286,7 +282,7 @@ export class UdpThreadTransport {
     this.counters[PRESSURE.lagMs] = lag;
     this.counters[PRESSURE.taken]! += m.items.length;
     this.lastTakenAt = now;
-    const late = lag > this.limits.ingressMaxLagMs;
+    const late = Math.max(lag, this.appLag()) > this.limits.ingressMaxLagMs;
     for (const d of m.items) {
       if (late && d.f === 1) this.shed(d, now, 'lag');
       else if (this.shedder.isShed(d.data, now)) this.shed(d, now, 'retransmission');

@@ -109,6 +109,11 @@ export class WireServer extends EventEmitter {
     return appEnd;
   }
 
+  /** An application connection that is not a TCP socket this server accepted (the engine thread's port link). */
+  acceptLink(socket: WireSocket): void {
+    this.accept(socket);
+  }
+
   /** Pick the next application routed for a verb (round-robin), or undefined when none is. */
   selectClient(verb: string, tag?: string): WireClient | undefined {
     const list = (this.routes.get(verb) ?? []).filter((c) => c.alive && (!tag || c.tags.has(tag)));
