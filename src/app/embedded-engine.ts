@@ -18,8 +18,11 @@ export interface WireTarget {
   secret: string;
 }
 
-/** What the app uses of the embedded engine, wherever it runs. */
+/** What the app uses of the embedded engine, wherever it runs (EngineThread is one as it stands). */
 export interface EmbeddedEngine {
+  start(): Promise<{ wire: { port: number } }>;
+  /** Throws AllowlistError on an invalid entry; the old list stays. */
+  setAllowlist(allow: readonly string[]): void;
   /** An in-process wire link for connectSrf's `local`. */
   connectLocal(): Socket;
   gauges(): Promise<EngineGauges>;
@@ -39,26 +42,20 @@ export async function startEngineIfEmbedded(settings: Settings, secrets: Secrets
     behaviour: { userAgentOptionsAutoRespond: undefined, endCallsOfGoneApp: true },
     admission: { allow: admitted(config.config), foreign: settings.foreign },
   };
-  const { engine, start, setAllowlist } = settings.engineThread ? onThread(options, engineLogger) : onLoop(options, engineLogger);
+  const engine = settings.engineThread ? onThread(options, engineLogger) : onLoop(options, engineLogger);
   config.onChange((c) => {
     try {
-      setAllowlist(admitted(c));
+      engine.setAllowlist(admitted(c));
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'engine allowlist not updated; the previous one stays in force');
     }
   });
-  const a = await start();
+  const a = await engine.start();
   return { engine, wire: { host: '127.0.0.1', port: a.wire.port, secret: secrets.drachtioSecret } };
 }
 
-interface Started {
-  engine: EmbeddedEngine;
-  start: () => Promise<{ wire: { port: number } }>;
-  setAllowlist: (allow: readonly string[]) => void;
-}
-
-function onThread(options: Omit<EngineOptions, 'logger'>, logger: Logger): Started {
-  const engine = new EngineThread({
+function onThread(options: Omit<EngineOptions, 'logger'>, logger: Logger): EmbeddedEngine {
+  return new EngineThread({
     ...options, logger, debug: logger.isLevelEnabled('debug'),
     onFatal: (err) => {
       // Every call's SIP state was on that thread: run on without SIP and the edge is a black hole.
@@ -66,14 +63,17 @@ function onThread(options: Omit<EngineOptions, 'logger'>, logger: Logger): Start
       process.exit(1);
     },
   });
-  return { engine, start: () => engine.start(), setAllowlist: (allow) => engine.setAllowlist(allow) };
 }
 
-function onLoop(options: Omit<EngineOptions, 'logger'>, logger: Logger): Started {
+/** The engine on the app's own event loop: its synchronous readings, as the thread's answers. */
+function onLoop(options: Omit<EngineOptions, 'logger'>, logger: Logger): EmbeddedEngine {
   const engine = new SipEngine({ ...options, logger });
   return {
-    engine: { connectLocal: () => engine.connectLocal(), gauges: async () => engine.gauges(), stats: async () => engine.stats(), stop: () => engine.stop() },
     start: () => engine.start(),
     setAllowlist: (allow) => engine.setAllowlist(allow),
+    connectLocal: () => engine.connectLocal(),
+    gauges: async () => engine.gauges(),
+    stats: async () => engine.stats(),
+    stop: () => engine.stop(),
   };
 }

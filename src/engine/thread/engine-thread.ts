@@ -62,7 +62,8 @@ export class EngineThread {
             up = true;
             return resolve(m.addresses);
           case 'failed':
-            return reject(new Error(m.message));
+            reject(new Error(m.message));
+            return void worker.terminate(); // nothing listens: the thread must not outlive the failed start
           case 'log':
             return logger[m.level](m.obj, m.msg);
           case 'answer':
@@ -129,8 +130,7 @@ export class EngineThread {
     const timer = setTimeout(() => this.stopped?.(), 5000);
     await done;
     clearTimeout(timer);
-    this.beat.stop();
-    await worker.terminate();
+    await worker.terminate(); // its 'exit' stops the heartbeat
   }
 
   private query(what: Query): Promise<EngineStats | EngineGauges> {

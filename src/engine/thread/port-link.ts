@@ -9,26 +9,17 @@
  * end() sends a FIN after what is queued; destroy() closes the port, which destroys the other end.
  * Data is copied, not transferred: a written Buffer may share its memory with Node's pool.
  */
-import net from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
-import type { WireSocket } from '../wire/local-link';
+import { HandlelessSocket } from '../wire/local-link';
 
 type LinkMessage = Uint8Array | 'end';
 
-let nextPort = 1;
-
-export class PortLinkEnd extends net.Socket implements WireSocket {
+export class PortLinkEnd extends HandlelessSocket {
   private queued: Buffer[] = [];
   private flushScheduled = false;
 
   constructor(private readonly port: MessagePort) {
-    super({ allowHalfOpen: false });
-    // net.Socket reads these from its (absent) handle; srf keys per-socket state on remotePort:localPort.
-    const local = nextPort++;
-    Object.defineProperty(this, 'remoteAddress', { value: '127.0.0.1' });
-    Object.defineProperty(this, 'localAddress', { value: '127.0.0.1' });
-    Object.defineProperty(this, 'localPort', { value: local });
-    Object.defineProperty(this, 'remotePort', { value: local });
+    super();
     port.on('message', (m: LinkMessage) => {
       if (this.destroyed) return;
       if (m === 'end') this.push(null);
@@ -45,23 +36,22 @@ export class PortLinkEnd extends net.Socket implements WireSocket {
     return this;
   }
 
-  override _read(): void {
-    /* data is pushed as the port delivers it */
+  protected override get linkOpen(): boolean {
+    return !this.destroyed;
+  }
+
+  protected override closedError(): Error {
+    return new Error('wire link closed');
   }
 
   override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.destroyed) return cb(new Error('wire link closed'));
+    if (!this.linkOpen) return cb(this.closedError());
     this.queued.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
     cb();
-  }
-
-  override _writev(chunks: Array<{ chunk: Buffer | string; encoding: BufferEncoding }>, cb: (err?: Error | null) => void): void {
-    for (const c of chunks) this._write(c.chunk, c.encoding, () => undefined);
-    cb(this.destroyed ? new Error('wire link closed') : null);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
@@ -74,8 +64,7 @@ export class PortLinkEnd extends net.Socket implements WireSocket {
     this.queued = [];
     this.port.close();
     cb(err);
-    // net.Socket emits 'close' itself once its handle is closed; there is none here.
-    process.nextTick(() => this.emit('close', err !== null));
+    this.emitCloseSoon(err !== null);
   }
 
   private flush(): void {

@@ -72,6 +72,8 @@ export class TransportLayer {
   /** The main thread's own lag, and the shedding of new calls it receives itself (TCP, inline UDP). */
   private readonly loopLag = new LoopLag();
   private readonly loopShed: Record<TransportProtocol, LoopShedder>;
+  /** How far behind this engine counts itself: its own loop, or the app's when that is further behind. */
+  private readonly behind = { lagMs: (): number => Math.max(this.loopLag.lagMs(), this.appLag()) };
 
   constructor(
     private readonly specs: readonly ListenSpec[],
@@ -85,8 +87,7 @@ export class TransportLayer {
   ) {
     this.admission = new SourceAdmission(logger, admission);
     this.gate = new IngressGate(limits, this.admission);
-    const behind = { lagMs: (): number => Math.max(this.loopLag.lagMs(), this.appLag()) };
-    this.loopShed = { udp: new LoopShedder(limits, behind, 'udp'), tcp: new LoopShedder(limits, behind, 'tcp') };
+    this.loopShed = { udp: new LoopShedder(limits, this.behind, 'udp'), tcp: new LoopShedder(limits, this.behind, 'tcp') };
   }
 
   get stats(): TransportStats {
@@ -97,7 +98,7 @@ export class TransportLayer {
     s.rateLimited = sum[GATE.rateLimited]!;
     s.refusedForeign = sum[GATE.refusedForeign]!;
     s.oversize = sum[GATE.oversize]!;
-    s.loopLagMs = Math.round(Math.max(this.loopLag.lagMs(), this.appLag()));
+    s.loopLagMs = Math.round(this.behind.lagMs());
     const add = (protocol: TransportProtocol, by: Record<ShedReason, number>): void => {
       for (const reason of SHED_REASONS) s.shedBy[protocol][reason] += by[reason];
     };

@@ -22,28 +22,63 @@ export interface WireSocket extends Duplex {
 
 let nextPort = 1;
 
-export class LocalLinkEnd extends net.Socket implements WireSocket {
+/**
+ * A net.Socket without a handle, the shell both in-process links share (this one, and the engine
+ * thread's port link): the addresses srf reads, no reads to start, writev as writes, and the 'close'
+ * a socket emits once its (absent) handle is closed.
+ */
+export abstract class HandlelessSocket extends net.Socket implements WireSocket {
+  /** `remotePort`: read when asked (undefined: this end's own port number). */
+  constructor(remotePort?: () => number) {
+    super({ allowHalfOpen: false });
+    // net.Socket reads these from its handle; srf keys per-socket state on remotePort:localPort.
+    const port = nextPort++;
+    Object.defineProperty(this, 'remoteAddress', { value: '127.0.0.1' });
+    Object.defineProperty(this, 'localAddress', { value: '127.0.0.1' });
+    Object.defineProperty(this, 'localPort', { value: port });
+    Object.defineProperty(this, 'remotePort', remotePort ? { get: remotePort } : { value: port });
+  }
+
+  /** Whether what is written can still reach the other end; else writes fail with `closedError()`. */
+  protected abstract get linkOpen(): boolean;
+
+  protected abstract closedError(): Error;
+
+  override _read(): void {
+    /* data is pushed as the other end delivers it */
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer | string; encoding: BufferEncoding }>, cb: (err?: Error | null) => void): void {
+    for (const c of chunks) this._write(c.chunk, c.encoding, () => undefined);
+    cb(this.linkOpen ? null : this.closedError());
+  }
+
+  /** Call at the end of _destroy: net.Socket emits 'close' itself once its handle is closed; there is none here. */
+  protected emitCloseSoon(hadError: boolean): void {
+    process.nextTick(() => this.emit('close', hadError));
+  }
+}
+
+export class LocalLinkEnd extends HandlelessSocket {
   peer: LocalLinkEnd | undefined;
   private queued: Array<Buffer | string> = [];
   private flushScheduled = false;
 
   constructor() {
-    super({ allowHalfOpen: false });
-    // net.Socket reads these from its (absent) handle; srf keys per-socket state on remotePort:localPort.
-    const port = nextPort++;
-    Object.defineProperty(this, 'remoteAddress', { value: '127.0.0.1' });
-    Object.defineProperty(this, 'localAddress', { value: '127.0.0.1' });
-    Object.defineProperty(this, 'localPort', { value: port });
-    Object.defineProperty(this, 'remotePort', { get: () => this.peer?.localPort ?? 0 });
+    super(() => this.peer?.localPort ?? 0);
   }
 
-  override _read(): void {
-    /* data is pushed by the peer's writes */
+  protected override get linkOpen(): boolean {
+    return this.peer !== undefined && !this.peer.destroyed;
+  }
+
+  protected override closedError(): Error {
+    return new Error('local wire link closed');
   }
 
   override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     const peer = this.peer;
-    if (!peer || peer.destroyed) return cb(new Error('local wire link closed'));
+    if (!peer || !this.linkOpen) return cb(this.closedError());
     peer.queued.push(chunk);
     if (!peer.flushScheduled) {
       peer.flushScheduled = true;
@@ -62,18 +97,12 @@ export class LocalLinkEnd extends net.Socket implements WireSocket {
     cb();
   }
 
-  override _writev(chunks: Array<{ chunk: Buffer | string; encoding: BufferEncoding }>, cb: (err?: Error | null) => void): void {
-    for (const c of chunks) this._write(c.chunk, c.encoding, () => undefined);
-    cb(this.peer && !this.peer.destroyed ? null : new Error('local wire link closed'));
-  }
-
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     const peer = this.peer;
     this.queued = [];
     if (peer && !peer.destroyed) setImmediate(() => peer.destroy());
     cb(err);
-    // net.Socket emits 'close' itself once its handle is closed; there is none here.
-    process.nextTick(() => this.emit('close', err !== null));
+    this.emitCloseSoon(err !== null);
   }
 
   private flush(): void {
