@@ -9,7 +9,7 @@ import pino from 'pino';
 import pretty from 'pino-pretty';
 import { HELP, loadSettings, wantsHelp } from './app/settings';
 import { ConfigHolder } from './app/config-holder';
-import { startEngineIfEmbedded, type EmbeddedEngine } from './app/embedded-engine';
+import { engineMode, startEngineIfEmbedded, type EmbeddedEngine } from './app/embedded-engine';
 import { connectSrf } from './app/srf-connect';
 import { SrfPort } from './app/srf-port';
 import { sendError } from './app/reply';
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
       uptimeS: Math.round(process.uptime()), state: shared.describe(),
     }),
   }, settings.http.host, settings.http.port);
-  logger.info({ sip: settings.sip, http: settings.http, carriers: config.config.carriers.length, routes: config.config.routes.length }, worker ? 'worker ready' : 'trunkwise ready');
+  logger.info({ sip: settings.sip, http: settings.http, engine: engineMode(settings), carriers: config.config.carriers.length, routes: config.config.routes.length }, worker ? 'worker ready' : 'trunkwise ready');
   worker?.ready();
   if (!worker || worker.index === 0) process.stderr.write(nextStepsBanner({
     sip: settings.sip, http: settings.http, carriers: config.config.carriers.length, carriersFile: settings.carriersFile, simControl: process.env.TRUNKWISE_SIM_CONTROL,

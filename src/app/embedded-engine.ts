@@ -30,6 +30,12 @@ export interface EmbeddedEngine {
   stop(): Promise<void>;
 }
 
+/** Where SIP is handled, for the ready line: a drachtio-server, or the embedded engine on the app's loop or its own thread. */
+export function engineMode(settings: Settings): 'external' | 'loop' | 'thread' {
+  if (settings.engine !== 'embedded') return 'external';
+  return settings.engineThread ? 'thread' : 'loop';
+}
+
 export async function startEngineIfEmbedded(settings: Settings, secrets: Secrets, config: ConfigHolder, logger: Logger): Promise<{ engine?: EmbeddedEngine; wire: WireTarget }> {
   const external = { host: settings.drachtio.host, port: settings.drachtio.port, secret: secrets.drachtioSecret };
   if (settings.engine !== 'embedded') return { wire: external };

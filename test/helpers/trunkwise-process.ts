@@ -27,6 +27,8 @@ export interface Trunkwise {
   signal(sig: NodeJS.Signals): boolean;
   /** Whether the process is still running. */
   running(): boolean;
+  /** Its exit code once it has exited (null while running, or when a signal ended it). */
+  exitCode(): number | null;
   stop(): Promise<void>;
 }
 
@@ -118,6 +120,7 @@ export async function startTrunkwise(opts: {
     },
     signal: (sig) => !exited() && child.kill(sig),
     running: () => !exited(),
+    exitCode: () => child.exitCode,
     stop,
   };
 }

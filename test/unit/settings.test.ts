@@ -1,5 +1,7 @@
 import t from 'tap';
-import { loadSettings, parseHostPort } from '../../src/app/settings';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadSettings, parseHostPort, USAGE } from '../../src/app/settings';
 
 t.test('command line wins over environment, which wins over defaults', async (t) => {
   const { settings } = loadSettings(['--sip', '127.0.0.1:5070', '--routes=r'], { TRUNKWISE_SIP: '0.0.0.0:1', TRUNKWISE_HTTP: '127.0.0.1:9999' });
@@ -50,4 +52,13 @@ t.test('--redis and --site: shared state is off by default; bad values name the 
   t.equal(loadSettings([], { TRUNKWISE_REDIS: 'redis://10.0.0.1:6379', TRUNKWISE_SITE: 'west' }).settings.site, 'west');
   t.throws(() => loadSettings(['--redis', 'localhost:6379'], {}), /is not redis:\/\/host:port\/db/);
   t.throws(() => loadSettings(['--site', 'a b'], {}), /TRUNKWISE_SITE/);
+});
+
+t.test('the README documents every option --help lists, with its environment name', async (t) => {
+  const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const options = [...USAGE.matchAll(/^ {2}--([a-z-]+)\s+(\S+)/gm)].map((m) => [m[1]!, m[2]!] as const);
+  t.ok(options.length >= 20, `options read from --help (${options.length})`);
+  const rows = readme.split('\n').filter((l) => l.startsWith('| `--'));
+  const missing = options.filter(([opt, env]) => !rows.some((r) => r.startsWith(`| \`--${opt} `) || r.startsWith(`| \`--${opt}\``)) || !rows.some((r) => r.includes(`\`${env}\``)));
+  t.same(missing, [], 'no option missing from the README tables (option and environment name)');
 });
