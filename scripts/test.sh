@@ -38,7 +38,7 @@ run() { # label, tap args…
 # the 30 s drain limit, RTP jitter — runs alone. A file added to test/integration runs alone
 # until someone checks it against the list above and adds it here.
 PARALLEL_LANE=(
-  baresip-carrier baresip-sim engine-session-timers engine-b2bua prometheus-grafana call-cancel
+  baresip-carrier baresip-sim engine-session-timers engine-b2bua engine-thread prometheus-grafana call-cancel
   engine-carrier-failures engine-uac-dialogs build-smoke sim first-run-cleanup first-run-help
   engine-local-link first-run-demo engine-malformed call-max-forwards first-run-ivr engine-100rel
   engine-uas-dialogs call-error-catalogue config-reload-signal engine-cli fuzz-replay srf-port
