@@ -14,7 +14,7 @@
  * Internal: --flooder HOST:PORT FROM SECONDS — the flood sender itself (a child process of this file).
  */
 import dgram from 'node:dgram';
-import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -24,13 +24,14 @@ import { CpuSampler } from './lib/cpu-sampler';
 import { machineInfo, machineLine, toolVersions, type MachineInfo } from './lib/machine';
 import { readSipPackets } from './lib/pcap';
 import { freePorts } from './lib/ports';
-import { exited, killAll, start, stop } from './lib/procs';
+import { killAll, start } from './lib/procs';
 import { header, n, ratio, table, writeResult } from './lib/report';
 import { say, sleep, withProgress } from './lib/log';
 import { callSetups, summarise, type SetupSummary } from './lib/setup-latency';
 import { startUac } from './lib/sipp-run';
 import type { Sut } from './lib/sut';
-import { trunkwiseCarriersYaml, trunkwiseRoutesYaml } from './lib/trunkwise-sut';
+import { startTrunkwise } from './lib/trunkwise-sut';
+import { buildOnce } from './lib/build';
 import { startKamailio } from './lib/kamailio-sut';
 import { smokeCheck } from './e2e.bench';
 
@@ -98,38 +99,19 @@ async function startKamailioSystem(carriers: Carriers, foreign: 'reject' | 'drop
   return { ...sut, counters: async () => undefined };
 }
 
-async function startTrunkwiseSystem(carriers: Carriers, foreign: 'reject' | 'drop', dir: string): Promise<System> {
-  mkdirSync(path.join(dir, 'routes'), { recursive: true });
-  const carriersFile = path.join(dir, 'carriers.yaml');
-  writeFileSync(carriersFile, trunkwiseCarriersYaml(carriers.list));
-  writeFileSync(path.join(dir, 'routes', '99-default.yaml'), trunkwiseRoutesYaml(carriers.list));
-  const [sipPort, http] = (await freePorts(2)) as [number, number];
-  const log = openSync(path.join(dir, `trunkwise-${foreign}.log`), 'a');
-  const args = [path.join(ROOT, 'src', 'main.ts'), '--carriers', carriersFile, '--routes', path.join(dir, 'routes'), '--sip', `127.0.0.1:${sipPort}`,
-    '--http', `127.0.0.1:${http}`, '--allow', '127.0.0.1/32', '--foreign', foreign, '--max-cps', '100000', '--max-cps-per-source', '100000'];
-  const child = start('trunkwise', process.execPath, ['--import', 'tsx', ...args], {
-    cwd: ROOT, stdio: ['ignore', log, log], env: { ...process.env, TRUNKWISE_ADMIN_TOKEN: 'bench', LOG_LEVEL: 'info' },
-  });
-  closeSync(log);
-  const health = async (): Promise<{ engine: { transport: Counters } } | undefined> =>
-    fetch(`http://127.0.0.1:${http}/health`).then(async (r) => (r.ok ? (await r.json()) as { engine: { transport: Counters } } : undefined), () => undefined);
-  const until = Date.now() + 30_000;
-  while (!(await health())) {
-    if (exited(child) || Date.now() > until) {
-      await stop(child);
-      throw new Error(`trunkwise did not start; see ${dir}`);
-    }
-    await sleep(200);
-  }
+/**
+ * trunkwise as production runs it (the compiled build, scripts/start.sh's V8 flags: bench/lib/trunkwise-sut.ts,
+ * as the e2e benchmark) with the allowlist that makes 127.0.0.2 foreign; its transport counters from /health.
+ */
+async function startTrunkwiseSystem(carriers: Carriers, foreign: 'reject' | 'drop', dir: string, distDir: string | undefined): Promise<System> {
+  const sut = await startTrunkwise({ carriers: carriers.list, dir: path.join(dir, `trunkwise-${foreign}`), ...(distDir && { distDir }), extraArgs: ['--allow', '127.0.0.1/32', '--foreign', foreign] });
   return {
-    name: 'trunkwise', sipPort,
-    pids: () => (child.pid && !exited(child) ? [child.pid] : []),
-    describe: `node --import tsx src/main.ts --allow 127.0.0.1/32 --foreign reject|drop --max-cps 100000 --max-cps-per-source 100000 (embedded engine: UDP received on its ingress thread, default transport limits; LOG_LEVEL=info to a file)`,
-    stop: () => stop(child, 35_000),
+    ...sut,
+    describe: sut.describe.replace(/--foreign (reject|drop)/, '--foreign reject|drop'),
     counters: async () => {
-      const t = (await health())?.engine.transport;
-      if (!t) throw new Error('trunkwise /health did not answer');
-      return { received: t.received, refusedForeign: t.refusedForeign, foreignAnswered403: t.foreignAnswered403, rateLimited: t.rateLimited, malformed: t.malformed, sent: t.sent, kernelFilterSockets: t.kernelFilterSockets ?? 0 };
+      const health = await fetch(`http://127.0.0.1:${sut.httpPort}/health`).then(async (r) => (r.ok ? (await r.json()) as { engine?: { transport?: Counters } } : undefined), () => undefined);
+      const t = health?.engine?.transport;
+      return t && { received: t.received, refusedForeign: t.refusedForeign, foreignAnswered403: t.foreignAnswered403, rateLimited: t.rateLimited, malformed: t.malformed, sent: t.sent, kernelFilterSockets: t.kernelFilterSockets ?? 0 };
     },
   };
 }
@@ -213,10 +195,15 @@ export async function runFlood(o: FloodOptions): Promise<FloodRun> {
   const phases: FloodPhase[] = [];
   let describe = '';
   let kamailio: string | undefined;
-  const carriers = await startCarriers();
+  // Built before the carriers start, so a failed build leaves no SIPp behind.
+  const build = o.systems.includes('trunkwise') ? buildOnce() : undefined;
+  const carriers = await startCarriers().catch((err: Error) => {
+    build?.remove();
+    throw err;
+  });
   try {
     for (const [system, foreign] of o.systems.flatMap((s) => (['reject', 'drop'] as const).map((f) => [s, f] as const))) {
-      const sys = system === 'kamailio' ? await startKamailioSystem(carriers, foreign, dir, os.cpus().length) : await startTrunkwiseSystem(carriers, foreign, dir);
+      const sys = system === 'kamailio' ? await startKamailioSystem(carriers, foreign, dir, os.cpus().length) : await startTrunkwiseSystem(carriers, foreign, dir, build?.dir);
       if (system === 'kamailio') kamailio = sys.describe.replace(/FOREIGN_(REJECT|DROP)/, 'FOREIGN_REJECT|FOREIGN_DROP');
       else describe = sys.describe;
       try {
@@ -236,6 +223,7 @@ export async function runFlood(o: FloodOptions): Promise<FloodRun> {
     }
   } finally {
     await carriers.stop();
+    build?.remove();
   }
   rmSync(dir, { recursive: true, force: true });
   return { describe, ...(kamailio !== undefined && { kamailio }), phases, verdict: verdict(phases) };

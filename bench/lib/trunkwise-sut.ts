@@ -58,9 +58,16 @@ export interface TrunkwiseSutOptions extends SutOptions {
   probeFile?: string;
   /** node --heapsnapshot-signal=SIGUSR2 with snapshots written into this directory. */
   heapSnapshotDir?: string;
+  /** More trunkwise options (e.g. `--allow`, `--foreign` for the flood benchmark), shown in the method. */
+  extraArgs?: readonly string[];
 }
 
-export async function startTrunkwise(o: TrunkwiseSutOptions): Promise<Sut> {
+/** trunkwise as a Sut, with its admin API's port (GET /health for the engine's counters). */
+export interface TrunkwiseSut extends Sut {
+  httpPort: number;
+}
+
+export async function startTrunkwise(o: TrunkwiseSutOptions): Promise<TrunkwiseSut> {
   mkdirSync(path.join(o.dir, 'routes'), { recursive: true });
   const carriersFile = path.join(o.dir, 'carriers.yaml');
   writeFileSync(carriersFile, trunkwiseCarriersYaml(o.carriers));
@@ -84,7 +91,7 @@ export async function startTrunkwise(o: TrunkwiseSutOptions): Promise<Sut> {
   ];
   const main = o.distDir ? path.join(o.distDir, 'bin', 'trunkwise.js') : path.join(ROOT, 'src', 'main.ts');
   const args = [main, '--carriers', carriersFile, '--routes', path.join(o.dir, 'routes'),
-    '--sip', `127.0.0.1:${sipPort}`, '--http', `127.0.0.1:${httpPort}`, '--max-cps', '100000', '--max-cps-per-source', '100000'];
+    '--sip', `127.0.0.1:${sipPort}`, '--http', `127.0.0.1:${httpPort}`, '--max-cps', '100000', '--max-cps-per-source', '100000', ...(o.extraArgs ?? [])];
   const child = start('trunkwise', process.execPath, [...node, ...args], {
     cwd: ROOT, stdio: ['ignore', log, log], env: { ...process.env, TRUNKWISE_ADMIN_TOKEN: 'bench', LOG_LEVEL: 'info', ...(o.probeFile && { TRUNKWISE_PROBE_FILE: o.probeFile }) },
   });
@@ -105,10 +112,11 @@ export async function startTrunkwise(o: TrunkwiseSutOptions): Promise<Sut> {
   return {
     name: 'trunkwise',
     sipPort,
+    httpPort: httpPort!,
     pids: () => [...(child.pid && !exited(child) ? [child.pid] : []), ...(drachtioPid > 0 ? [drachtioPid] : [])],
     describe: external
       ? `node ${shown} ${entry} with DRACHTIO_HOST=${external} (a real drachtio-server, SIP on 127.0.0.1:${sipPort}${drachtioPid > 0 ? `, its CPU and memory counted (pid ${drachtioPid})` : ', its CPU and memory NOT counted: set DRACHTIO_PID'}), LOG_LEVEL=info to a file`
-      : `node ${shown} ${entry} --sip 127.0.0.1:${sipPort} --max-cps 100000 --max-cps-per-source 100000 (embedded engine, one process, in-process wire link, LOG_LEVEL=info to a file)`,
+      : `node ${shown} ${entry} --sip 127.0.0.1:${sipPort} --max-cps 100000 --max-cps-per-source 100000${o.extraArgs?.length ? ` ${o.extraArgs.join(' ')}` : ''} (embedded engine, one process, in-process wire link, LOG_LEVEL=info to a file)`,
     // SIGTERM drains: it exits once its calls are down (at most 30 s, then BYEs and shutdown), writing the CPU profile if asked.
     stop: () => stop(child, 45_000),
     counts: () => engineCounts(httpPort!),
