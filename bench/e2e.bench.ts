@@ -214,7 +214,7 @@ export function countsLine(c: EngineCounts): string {
 }
 
 /** Poll the engine until its transactions and dialogs are 0 (their 32 s windows closed), at most boundS. */
-async function drainedCounts(sut: Sut, boundS: number): Promise<(EngineCounts & { afterS: number }) | undefined> {
+export async function drainedCounts(sut: Sut, boundS: number): Promise<(EngineCounts & { afterS: number }) | undefined> {
   const t0 = Date.now();
   for (;;) {
     const c = await sut.counts?.();

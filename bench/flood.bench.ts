@@ -29,14 +29,16 @@ import { header, n, ratio, table, writeResult } from './lib/report';
 import { say, sleep, withProgress } from './lib/log';
 import { callSetups, summarise, type SetupSummary } from './lib/setup-latency';
 import { startUac } from './lib/sipp-run';
-import type { Sut } from './lib/sut';
+import type { EngineCounts, Sut } from './lib/sut';
 import { startTrunkwise } from './lib/trunkwise-sut';
 import { buildOnce } from './lib/build';
 import { startKamailio } from './lib/kamailio-sut';
-import { smokeCheck } from './e2e.bench';
+import { countsLine, drainedCounts, smokeCheck, warmUp } from './e2e.bench';
 
 const ROOT = path.join(__dirname, '..');
 const FOE = '127.0.0.2';
+/** The e2e benchmark's warm-up: unmeasured calls after each start. */
+const WARMUP = { cps: 100, seconds: 10 };
 
 export interface FloodOptions {
   /** Allowlisted calls per second. */
@@ -63,6 +65,8 @@ export interface FloodPhase {
   flooder?: { sent: number; errors: number; seconds: number; perSecond: number };
   /** trunkwise's transport counters over the phase (Kamailio: none). */
   engine?: Counters;
+  /** trunkwise: its transactions and dialogs once drained after the phase (polled until 0, at most 45 s). */
+  engineAfter?: EngineCounts & { afterS: number };
   cpu: { sutPct: number; flooderPct: number; uacPct: number; carriersPct: number };
   sutPeakPssMiB: number;
   sutPssAfterMiB: number;
@@ -209,12 +213,25 @@ export async function runFlood(o: FloodOptions): Promise<FloodRun> {
       try {
         const smoke = await smokeCheck(sys, carriers);
         if (smoke.successful !== smoke.calls) throw new Error(`smoke check: ${smoke.successful}/${smoke.calls} calls (see ${dir})`);
+        // A fresh process is cold (JIT): its first seconds of calls have a longer tail (docs/perf-tail.md,
+        // finding 2). Both systems get the e2e benchmark's unmeasured warm-up, so the baseline and the
+        // flood phases (the drop phase runs on a fresh process) start alike.
+        const w = await warmUp(sys, WARMUP.cps, WARMUP.seconds, o.holdMs);
+        say(`flood: ${system} warm-up ${w.successful}/${w.calls} calls at ${WARMUP.cps} calls/s (not measured)`);
+        if (sys.counts) await drainedCounts(sys, 45);
         const plan: Array<[string, boolean]> = foreign === 'reject' ? [['no flood', false], ['flood, foreign reject', true]] : [['flood, foreign drop', true]];
         for (const [name, flood] of plan) {
           say(`flood: ${system}, ${name} — ${o.rate} calls/s × ${o.seconds} s${flood ? `, foreign sender on ${FOE} as fast as it can` : ''}`);
           const p = await runPhase(sys, carriers, o, name, foreign, flood, dir);
           phases.push(p);
           say(`  ${phaseLine(p)}`);
+          // Every phase starts from the same state: the previous phase's transactions hold their 32 s
+          // windows, and a flood phase run among them would also pay for their memory and GC.
+          const c = await drainedCounts(sys, 45);
+          if (c) {
+            p.engineAfter = { ...c };
+            say(`  engine ${c.afterS} s after the phase: ${countsLine(c)}`);
+          }
           await sleep(2000);
         }
       } finally {
@@ -254,7 +271,7 @@ export function writeFlood(dir: string, m: MachineInfo, o: FloodOptions, run: Fl
     `trunkwise: ${run.describe}. The engine admits the allowlist plus the carriers' addresses; every other source is foreign.`,
     ...(run.kamailio ? [`Kamailio (reference, the e2e benchmark's dispatcher proxy, one UDP worker per core): ${run.kamailio}; its request route first answers any source but 127.0.0.1 with a stateless 403 (reject) or nothing (drop). Garbage is dropped by its parser. Its CPU and memory are of the whole process tree.`] : []),
     `Flood: one node process bound to ${FOE}, sending pre-built INVITEs, OPTIONS and 200-byte garbage round-robin to trunkwise's UDP port as fast as one sender can (at most 512 sends outstanding), from 3 s before the first call until 3 s after the last is placed; bounded by its own timer.`,
-    'Phases one after the other, per system: no flood (baseline), flood with `--foreign reject` (trunkwise: stateless 403, 10/s per source, 200/s in total), flood with `--foreign drop` (a fresh process).',
+    'Phases one after the other, per system: no flood (baseline), flood with `--foreign reject` (trunkwise: stateless 403, 10/s per source, 200/s in total), flood with `--foreign drop` (a fresh process). After each start, ' + `${WARMUP.seconds} s of unmeasured calls at ${WARMUP.cps} calls/s` + ' warm the process up (a cold one has a longer tail), and after each phase trunkwise\'s engine is polled until its transactions and dialogs are back to 0 (their 32 s windows; at most 45 s; the carriers\' OPTIONS probes apart), so every phase starts from the same state — before, the reject phase began with the baseline\'s 6,000 calls still in their windows and paid for their memory and GC.',
     "Setup latency: first INVITE from the caller → first final response to it, per Call-ID, from a dumpcap capture on lo whose kernel filter excludes the flood host. Success: SIPp's successful calls / calls placed.",
     '"kernel filter": whether, at the end of the phase, the engine had handed the allowlist to the kernel as a socket filter (src/engine/transport/flood-guard.ts: past 1,000 foreign requests/s; foreign requests are then dropped before they are queued, 1 in 64 still reaches the gate — so "engine received" and "refused foreign" count that sample).',
     '"kernel dropped": Udp RcvbufErrors from /proc/net/snmp over the phase — datagrams (flood and legitimate alike) the kernel discarded because trunkwise\'s socket buffer was full, i.e. it did not drain the socket as fast as the flood filled it. On a shared machine other processes\' drops count too.',
@@ -275,6 +292,7 @@ export function writeFlood(dir: string, m: MachineInfo, o: FloodOptions, run: Fl
     ...table(['system', 'phase', 'flood sent msg/s', 'engine received', 'kernel dropped (buffer full)', 'refused foreign', '403 sent', 'kernel filter', 'calls ok', 'success', 'caller retrans', 'setup ms p50 / p99 / p99.9',
       'system CPU %', 'flooder CPU %', 'PSS peak MiB', 'PSS after MiB', 'load avg'], rows),
     ...run.verdict.text.map((s) => `- ${s}`), '',
+    ...run.phases.filter((p) => p.engineAfter).map((p) => `- trunkwise engine ${p.engineAfter!.afterS} s after "${p.name}": ${countsLine(p.engineAfter!)}.`), '',
   ];
   writeResult(dir, 'flood', md, { machine: m, options: o, ...run });
 }
