@@ -218,7 +218,7 @@ export async function runFlood(o: FloodOptions): Promise<FloodRun> {
         // flood phases (the drop phase runs on a fresh process) start alike.
         const w = await warmUp(sys, WARMUP.cps, WARMUP.seconds, o.holdMs);
         say(`flood: ${system} warm-up ${w.successful}/${w.calls} calls at ${WARMUP.cps} calls/s (not measured)`);
-        if (sys.counts) await drainedCounts(sys, 45);
+        await drainedCounts(sys, 45); // the warm-up's windows close first (Kamailio: no counts, no wait)
         const plan: Array<[string, boolean]> = foreign === 'reject' ? [['no flood', false], ['flood, foreign reject', true]] : [['flood, foreign drop', true]];
         for (const [name, flood] of plan) {
           say(`flood: ${system}, ${name} — ${o.rate} calls/s × ${o.seconds} s${flood ? `, foreign sender on ${FOE} as fast as it can` : ''}`);
@@ -229,7 +229,7 @@ export async function runFlood(o: FloodOptions): Promise<FloodRun> {
           // windows, and a flood phase run among them would also pay for their memory and GC.
           const c = await drainedCounts(sys, 45);
           if (c) {
-            p.engineAfter = { ...c };
+            p.engineAfter = c;
             say(`  engine ${c.afterS} s after the phase: ${countsLine(c)}`);
           }
           await sleep(2000);
