@@ -38,7 +38,8 @@ export function engineMode(settings: Settings): 'external' | 'loop' | 'thread' {
 
 export async function startEngineIfEmbedded(settings: Settings, secrets: Secrets, config: ConfigHolder, logger: Logger): Promise<{ engine?: EmbeddedEngine; wire: WireTarget }> {
   const external = { host: settings.drachtio.host, port: settings.drachtio.port, secret: secrets.drachtioSecret };
-  if (settings.engine !== 'embedded') return { wire: external };
+  const mode = engineMode(settings);
+  if (mode === 'external') return { wire: external };
   const admitted = (c: typeof config.config): string[] => [...settings.allow, ...c.carriers.map((x) => x.target.host)];
   const engineLogger = logger.child({ layer: 'engine' });
   const options: Omit<EngineOptions, 'logger'> = {
@@ -48,7 +49,7 @@ export async function startEngineIfEmbedded(settings: Settings, secrets: Secrets
     behaviour: { userAgentOptionsAutoRespond: undefined, endCallsOfGoneApp: true },
     admission: { allow: admitted(config.config), foreign: settings.foreign },
   };
-  const engine = settings.engineThread ? onThread(options, engineLogger) : onLoop(options, engineLogger);
+  const engine = mode === 'thread' ? onThread(options, engineLogger) : onLoop(options, engineLogger);
   config.onChange((c) => {
     try {
       engine.setAllowlist(admitted(c));
