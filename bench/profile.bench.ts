@@ -3,8 +3,9 @@
  * profiler) with the same carriers and caller as the e2e benchmark, at a fixed rate for a fixed time;
  * the profile written at exit is summarised by function and by area (bench/lib/cpu-profile.ts).
  * Usage: npx tsx bench/profile.bench.ts [rate]   (normally run through bench/run.ts)
+ *        PROFILE_OUT=FILE.cpuprofile keeps the raw profile (for Chrome DevTools or a closer look).
  */
-import { mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startCarriers } from './lib/carriers';
@@ -50,6 +51,7 @@ export async function runProfile(rate: number, seconds: number, holdMs = 1000): 
     }
     const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error('trunkwise wrote no .cpuprofile (did it exit cleanly?)');
+    if (process.env.PROFILE_OUT) copyFileSync(path.join(profDir, file), process.env.PROFILE_OUT);
     run.summary = summariseProfile(path.join(profDir, file), 25, build.dir);
   } catch (err) {
     run.error = (err as Error).message;

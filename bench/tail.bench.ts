@@ -6,14 +6,17 @@
  * setup p50/p99/p99.9, CPU, PSS, GC pauses, main-thread stalls, and how many slow calls overlap them.
  * Optionally a heap snapshot in the middle of one step, summarised by object group and retainer.
  * Usage: npx tsx bench/tail.bench.ts [--rates 200,400] [--step-seconds 10] [--semi 16,64]
- *          [--builds sources,dist] [--rounds 1] [--heap-at RATE] [--out FILE.json]
+ *          [--builds sources,dist] [--flags 'SET|SET'] [--warmup-seconds 10] [--rounds 1] [--heap-at RATE] [--out FILE.json]
+ * --flags: sets of extra node flags to compare, `|` between sets, e.g. `|--heap-growing-percent=50`
+ * (the empty set first: no extra flag). HEAP_OUT=FILE keeps the --heap-at snapshot. --warmup-seconds: unmeasured calls at 100/s after each start,
+ * as bench/e2e.bench.ts does (0: none, the first step then measures a cold process).
  * Long: wrap in flock /tmp/trunkwise-heavy.lock. Prints markdown; --out also writes the JSON.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { E2E_DEFAULTS, runStep, smokeCheck, stepLine, type StepResult } from './e2e.bench';
+import { E2E_DEFAULTS, runStep, smokeCheck, stepLine, warmUp, type StepResult } from './e2e.bench';
 import { buildOnce } from './lib/build';
 import { startCarriers } from './lib/carriers';
 import { heapTable, type HeapSummary } from './lib/heap-summary';
@@ -24,7 +27,9 @@ import { startTrunkwise } from './lib/trunkwise-sut';
 
 const ROOT = path.join(__dirname, '..');
 
-interface Config { semiSpaceMb: number; build: 'sources' | 'dist' }
+interface Config { semiSpaceMb: number; build: 'sources' | 'dist'; flags: string }
+
+const label = (c: Config): string => `semi ${c.semiSpaceMb} MB, ${c.build}${c.flags ? `, ${c.flags}` : ''}`;
 interface TailStep { config: Config; round: number; step: StepResult; tail?: TailAnalysis; heap?: HeapSummary }
 
 function arg(name: string, dflt: string): string {
@@ -32,20 +37,21 @@ function arg(name: string, dflt: string): string {
   return i >= 0 ? process.argv[i + 1] ?? dflt : dflt;
 }
 
-async function runConfig(c: Config, round: number, rates: number[], stepSeconds: number, distDir: string | undefined, heapAt: number): Promise<TailStep[]> {
+async function runConfig(c: Config, round: number, rates: number[], stepSeconds: number, distDir: string | undefined, heapAt: number, warmupSeconds: number): Promise<TailStep[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tw-tail-'));
   const probeFile = path.join(dir, 'probe.jsonl');
   const carriers = await startCarriers();
   const out: TailStep[] = [];
   try {
     const sut = await startTrunkwise({
-      carriers: carriers.list, dir, probeFile, semiSpaceMb: c.semiSpaceMb,
+      carriers: carriers.list, dir, probeFile, semiSpaceMb: c.semiSpaceMb, nodeFlags: c.flags.split(/\s+/).filter(Boolean),
       ...(c.build === 'dist' && distDir && { distDir }), ...(heapAt > 0 && { heapSnapshotDir: dir }),
     });
     try {
       const smoke = await smokeCheck(sut, carriers);
       if (smoke.successful !== smoke.calls) throw new Error(`smoke check ${smoke.successful}/${smoke.calls}`);
       const o = { ...E2E_DEFAULTS, stepSeconds };
+      if (warmupSeconds > 0) await warmUp(sut, E2E_DEFAULTS.warmup.cps, warmupSeconds, o.holdMs);
       for (const rate of rates) {
         let setups: readonly CallSetup[] = [];
         const snap = rate === heapAt
@@ -57,8 +63,9 @@ async function runConfig(c: Config, round: number, rates: number[], stepSeconds:
         const tail = analyseTail(setups, readProbe(probeFile));
         const snapFile = rate === heapAt ? readdirSync(dir).find((f) => f.endsWith('.heapsnapshot')) : undefined;
         const heap = snapFile ? summariseHeapInChild(path.join(dir, snapFile)) : undefined;
+        if (snapFile && process.env.HEAP_OUT) copyFileSync(path.join(dir, snapFile), process.env.HEAP_OUT);
         out.push({ config: c, round, step, ...(tail && { tail }), ...(heap && { heap }) });
-        say(`  [semi ${c.semiSpaceMb} MB, ${c.build}, round ${round}] ${stepLine(step)}`);
+        say(`  [${label(c)}, round ${round}] ${stepLine(step)}`);
         if (tail) say(`    ${tailLine(tail)}`);
         await sleep(2000);
       }
@@ -96,7 +103,7 @@ export function tailTable(steps: readonly TailStep[]): string[] {
   const rows = steps.map((s) => {
     const l = s.step.capture.latencyMs;
     const t = s.tail;
-    return `| ${s.config.semiSpaceMb} | ${s.config.build} | ${s.round} | ${s.step.offeredCps} | ${s.step.sipp.successful}/${s.step.calls} | ${l ? `${l.p50} / ${l.p99} / ${l.p999}` : '-'} `
+    return `| ${s.config.semiSpaceMb} | ${s.config.build}${s.config.flags ? ` ${s.config.flags}` : ''} | ${s.round} | ${s.step.offeredCps} | ${s.step.sipp.successful}/${s.step.calls} | ${l ? `${l.p50} / ${l.p99} / ${l.p999}` : '-'} `
       + `| ${s.step.cpu.sutCpuMsPerCall} | ${s.step.cpu.sutPct} | ${s.step.sutPssMiB} | ${t ? `${t.scavenges.n} / ${t.scavenges.ms?.p50 ?? '-'} / ${t.scavenges.ms?.max ?? '-'}` : '-'} `
       + `| ${t ? `${t.markCompacts.n} / ${t.markCompacts.ms?.max ?? '-'}` : '-'} | ${t?.gcTotalMs ?? '-'} | ${t ? `${t.stalls.n} / ${t.stalls.ms?.max ?? '-'} / ${t.stallMsWithoutGc}` : '-'} `
       + `| ${t ? `${t.slowCalls} / ${t.slowWithGc} / ${t.slowWithStall}` : '-'} | ${t ? `${t.heapUsedMaxMiB} / ${t.arrayBuffersMaxMiB}` : '-'} |`;
@@ -113,6 +120,8 @@ async function main(): Promise<void> {
   const stepSeconds = Number(arg('--step-seconds', '10'));
   const semis = arg('--semi', '64').split(',').map(Number);
   const builds = arg('--builds', 'sources').split(',') as Config['build'][];
+  const flagSets = arg('--flags', '').split('|').map((f) => f.trim());
+  const warmupSeconds = Number(arg('--warmup-seconds', '10'));
   const rounds = Number(arg('--rounds', '1'));
   const heapAt = Number(arg('--heap-at', '0'));
   const outFile = process.argv.includes('--out') ? arg('--out', '') : undefined;
@@ -121,15 +130,15 @@ async function main(): Promise<void> {
   try {
     for (let round = 1; round <= rounds; round++) {
       // Alternate the order each round so neither configuration always runs first.
-      const configs = semis.flatMap((semiSpaceMb) => builds.map((b) => ({ semiSpaceMb, build: b })));
+      const configs = semis.flatMap((semiSpaceMb) => builds.flatMap((b) => flagSets.map((flags) => ({ semiSpaceMb, build: b, flags }))));
       if (round % 2 === 0) configs.reverse();
-      for (const c of configs) all.push(...(await runConfig(c, round, rates, stepSeconds, build?.dir, heapAt)));
+      for (const c of configs) all.push(...(await runConfig(c, round, rates, stepSeconds, build?.dir, heapAt, warmupSeconds)));
     }
   } finally {
     build?.remove();
   }
   console.log(tailTable(all).join('\n'));
-  for (const s of all) if (s.heap) console.log(`\n${s.config.semiSpaceMb} MB ${s.config.build} at ${s.step.offeredCps} calls/s:\n${heapTable(s.heap).join('\n')}`);
+  for (const s of all) if (s.heap) console.log(`\n${label(s.config)} at ${s.step.offeredCps} calls/s:\n${heapTable(s.heap).join('\n')}`);
   if (outFile) writeFileSync(outFile, JSON.stringify(all, null, 1));
 }
 

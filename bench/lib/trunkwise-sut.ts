@@ -60,6 +60,8 @@ export interface TrunkwiseSutOptions extends SutOptions {
   heapSnapshotDir?: string;
   /** More trunkwise options (e.g. `--allow`, `--foreign` for the flood benchmark), shown in the method. */
   extraArgs?: readonly string[];
+  /** More node/V8 flags (bench/tail.bench.ts --flags compares sets of them), after TRUNKWISE_BENCH_NODE_FLAGS. */
+  nodeFlags?: readonly string[];
 }
 
 /** trunkwise as a Sut, with its admin API's port (GET /health for the engine's counters). */
@@ -87,6 +89,7 @@ export async function startTrunkwise(o: TrunkwiseSutOptions): Promise<TrunkwiseS
     `--max-semi-space-size=${o.semiSpaceMb ?? SEMI_SPACE_MB}`,
     // Extra V8/node flags to try (e.g. TRUNKWISE_BENCH_NODE_FLAGS=--optimize-for-size), printed in the method.
     ...(process.env.TRUNKWISE_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+    ...(o.nodeFlags ?? []),
     ...(o.distDir ? ['--enable-source-maps'] : ['--import', 'tsx']),
   ];
   const main = o.distDir ? path.join(o.distDir, 'bin', 'trunkwise.js') : path.join(ROOT, 'src', 'main.ts');

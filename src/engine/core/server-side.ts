@@ -339,7 +339,10 @@ export class ServerSide {
   /** Out of the indexes of unanswered requests (answered, or its transaction ended). */
   private forget(e: ServerEntry): void {
     this.unanswered.delete(e);
-    if (e.inviteId !== undefined && this.pendingInvites.get(e.inviteId) === e) this.pendingInvites.delete(e.inviteId);
+    if (e.inviteId === undefined) return;
+    if (this.pendingInvites.get(e.inviteId) === e) this.pendingInvites.delete(e.inviteId);
+    // Its only use was that index: a rope of Call-ID and tag (~240 bytes) not kept for the wait window.
+    e.inviteId = undefined;
   }
 
   /** Its transaction ended (EntryEvents). */
