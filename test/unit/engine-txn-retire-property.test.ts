@@ -48,16 +48,19 @@ t.test('server: the kept final is re-sent byte for byte, once per retransmission
       const first = tr.wire[firstAt]!.bytes;
       must(retired === (txn.state === 'terminated' ? 0 : 1), `onRetired once when a wait window follows (${txn.state})`);
       let ackedNon2xx = false;
+      let acked2xx = false;
       for (const x of list) {
         const before = tr.wire.length;
         const state = txn.state;
         if (x.k === 'advance') clock.advance(x.ms);
         else if (x.k === 'request') {
           txn.receiveRequest(request(method));
-          const echoes = state === 'completed' || (state === 'accepted' && method === 'INVITE') ? 1 : 0;
+          // RFC 6026 §7.1: in Accepted a retransmitted INVITE is absorbed once the ACK came (before it, the 2xx again).
+          const echoes = state === 'completed' || (state === 'accepted' && method === 'INVITE' && !acked2xx) ? 1 : 0;
           must(tr.wire.length - before === echoes, `${state}: ${echoes} copy for a retransmitted request`);
         } else if (x.k === 'ack' && method === 'INVITE') {
           txn.receiveAck(request('ACK'));
+          if (state === 'accepted') acked2xx = true;
           if (state === 'completed') {
             must(txn.state === 'confirmed' || !udp && txn.state === 'terminated', `ACK for the non-2xx matched (${txn.state})`);
             ackedNon2xx = true;

@@ -2,7 +2,8 @@
  * INVITE server transaction (RFC 3261 §17.2.1, Figure 7, with RFC 6026's Accepted state).
  *
  *   proceeding ──2xx──▶ accepted (G retransmits 2xx until ACK; H → onAckTimeout; L → terminated;
- *                                 a transport error does not leave Accepted, RFC 6026 §7.1)
+ *                                 a transport error does not leave Accepted, RFC 6026 §7.1; a
+ *                                 retransmitted INVITE gets the 2xx again until the ACK, then is absorbed)
  *       └──300-699──▶ completed (G retransmits; H → onAckTimeout, terminated) ──ACK──▶ confirmed ──I──▶ terminated
  *
  * The request is needed only to start (the 100 Trying, the id); from the final on, only the final's
@@ -45,6 +46,7 @@ export class InviteServerTransaction extends TransactionBase<ServerTransactionSt
     if (o.autoTrying) this.respond(buildTrying(o.request));
   }
 
+  /** A retransmitted INVITE: the last response again — but in Accepted only until the ACK came (then absorbed). */
   receiveRequest(_req: SipRequest): void {
     switch (this.state) {
       case 'proceeding':
@@ -112,6 +114,9 @@ export class InviteServerTransaction extends TransactionBase<ServerTransactionSt
     if (!this.hasTimer('H')) return; // a retransmitted ACK: already handed over
     this.stopTimer('G');
     this.stopTimer('H');
+    // The 2xx arrived: a retransmitted INVITE from now on is absorbed (RFC 6026 §7.1), so its bytes
+    // need not wait out timer L (32 s) — at 600 calls/s, ~600 bytes for each of ~19,000 transactions.
+    this.last = undefined;
     this.user.onAck?.(ack);
   }
 
