@@ -105,6 +105,38 @@ t.test('INVITE server, 2xx: Accepted keeps only the 2xx bytes; timer G re-sends 
   t.equal(made.txn.state, 'terminated');
 });
 
+t.test('INVITE server, 2xx: once the ACK came the 2xx bytes are let go, and a retransmitted INVITE is absorbed (RFC 6026 §7.1)', async (t) => {
+  const clock = new FakeClock();
+  const tr = byteTransport();
+  const kept: Array<WeakRef<Buffer>> = [];
+  // Kept bytes of their own (the recording transport's wire log holds the serializer's), to watch them.
+  tr.sentBytes = (msg: SipRequest | SipResponse) => {
+    const b = Buffer.from(serializeMessage(msg, true));
+    kept.push(new WeakRef(b));
+    return b;
+  };
+  let resent = 0;
+  tr.sendBytes = () => void resent++; // counted, not recorded: the record would hold the bytes
+  const e = events();
+  const txn = (() => {
+    const req = request('INVITE');
+    const x = new InviteServerTransaction({ request: req, source: UDP, transport: tr, clock, timers: DEFAULT_TIMERS, autoTrying: false, user: e.server });
+    x.respond(response(req, 200));
+    return x;
+  })();
+  t.equal(kept.length, 1, 'the 2xx kept as bytes');
+  txn.receiveRequest(request('INVITE'));
+  t.equal(resent, 1, 'before the ACK a retransmitted INVITE gets the 2xx again');
+  t.notOk(await collected(kept[0]!), 'kept until the ACK');
+  txn.receiveAck(request('ACK'));
+  t.ok(await collected(kept[0]!), 'the 2xx bytes are let go once the ACK came');
+  txn.receiveRequest(request('INVITE'));
+  t.equal(resent, 1, 'a retransmitted INVITE after the ACK is absorbed');
+  t.equal(txn.state, 'accepted', 'still absorbing until timer L');
+  clock.advance(32_000);
+  t.equal(txn.state, 'terminated');
+});
+
 t.test('non-INVITE server: Completed keeps the final bytes, re-sends them for a retransmitted request', async (t) => {
   const clock = new FakeClock();
   const tr = byteTransport();
