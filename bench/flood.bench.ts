@@ -3,7 +3,8 @@
  * floods it. Five SIPp carriers, trunkwise (src/main.ts, `--allow 127.0.0.1/32`, so any other
  * 127.0.0.x is foreign), a SIPp caller at a fixed rate; then the same for Kamailio (the dispatcher
  * proxy of the e2e benchmark, its request route refusing other sources first, `ALLOW_SRC`), the
- * reference for what one box can take; phases one after the other, per system:
+ * reference for what one box can take; phases one after the other, per system, each on a fresh
+ * process started, smoke-checked, warmed up and drained the same way (no phase inherits another's heap):
  *   1. no flood (the baseline),
  *   2. flood, `--foreign reject` (stateless 403 within a budget, the default),
  *   3. flood, `--foreign drop`.
@@ -206,7 +207,11 @@ export async function runFlood(o: FloodOptions): Promise<FloodRun> {
     throw err;
   });
   try {
-    for (const [system, foreign] of o.systems.flatMap((s) => (['reject', 'drop'] as const).map((f) => [s, f] as const))) {
+    // One process per phase: the reject phase used to follow the baseline in the same process and
+    // started with the heap 6,000 calls had grown (PSS 190 → 272 MiB at its peak), the drop phase on a
+    // fresh one — its p99 under flood was 2.2× the baseline's, the reject phase's 4.7–5.0×.
+    const plans = [['no flood', 'reject', false], ['flood, foreign reject', 'reject', true], ['flood, foreign drop', 'drop', true]] as const;
+    for (const [system, [name, foreign, flood]] of o.systems.flatMap((s) => plans.map((p) => [s, p] as const))) {
       const sys = system === 'kamailio' ? await startKamailioSystem(carriers, foreign, dir, os.cpus().length) : await startTrunkwiseSystem(carriers, foreign, dir, build?.dir);
       if (system === 'kamailio') kamailio = sys.describe.replace(/FOREIGN_(REJECT|DROP)/, 'FOREIGN_REJECT|FOREIGN_DROP');
       else describe = sys.describe;
@@ -214,25 +219,19 @@ export async function runFlood(o: FloodOptions): Promise<FloodRun> {
         const smoke = await smokeCheck(sys, carriers);
         if (smoke.successful !== smoke.calls) throw new Error(`smoke check: ${smoke.successful}/${smoke.calls} calls (see ${dir})`);
         // A fresh process is cold (JIT): its first seconds of calls have a longer tail (docs/perf-tail.md,
-        // finding 2). Both systems get the e2e benchmark's unmeasured warm-up, so the baseline and the
-        // flood phases (the drop phase runs on a fresh process) start alike.
+        // finding 2). Both systems get the e2e benchmark's unmeasured warm-up, so every phase starts alike.
         const w = await warmUp(sys, WARMUP.cps, WARMUP.seconds, o.holdMs);
         say(`flood: ${system} warm-up ${w.successful}/${w.calls} calls at ${WARMUP.cps} calls/s (not measured)`);
         await drainedCounts(sys, 45); // the warm-up's windows close first (Kamailio: no counts, no wait)
-        const plan: Array<[string, boolean]> = foreign === 'reject' ? [['no flood', false], ['flood, foreign reject', true]] : [['flood, foreign drop', true]];
-        for (const [name, flood] of plan) {
-          say(`flood: ${system}, ${name} — ${o.rate} calls/s × ${o.seconds} s${flood ? `, foreign sender on ${FOE} as fast as it can` : ''}`);
-          const p = await runPhase(sys, carriers, o, name, foreign, flood, dir);
-          phases.push(p);
-          say(`  ${phaseLine(p)}`);
-          // Every phase starts from the same state: the previous phase's transactions hold their 32 s
-          // windows, and a flood phase run among them would also pay for their memory and GC.
-          const c = await drainedCounts(sys, 45);
-          if (c) {
-            p.engineAfter = c;
-            say(`  engine ${c.afterS} s after the phase: ${countsLine(c)}`);
-          }
-          await sleep(2000);
+        say(`flood: ${system}, ${name} — ${o.rate} calls/s × ${o.seconds} s${flood ? `, foreign sender on ${FOE} as fast as it can` : ''}`);
+        const p = await runPhase(sys, carriers, o, name, foreign, flood, dir);
+        phases.push(p);
+        say(`  ${phaseLine(p)}`);
+        // The engine must be back to 0 transactions and dialogs after the phase (their 32 s windows).
+        const c = await drainedCounts(sys, 45);
+        if (c) {
+          p.engineAfter = c;
+          say(`  engine ${c.afterS} s after the phase: ${countsLine(c)}`);
         }
       } finally {
         await sys.stop();
@@ -271,7 +270,7 @@ export function writeFlood(dir: string, m: MachineInfo, o: FloodOptions, run: Fl
     `trunkwise: ${run.describe}. The engine admits the allowlist plus the carriers' addresses; every other source is foreign.`,
     ...(run.kamailio ? [`Kamailio (reference, the e2e benchmark's dispatcher proxy, one UDP worker per core): ${run.kamailio}; its request route first answers any source but 127.0.0.1 with a stateless 403 (reject) or nothing (drop). Garbage is dropped by its parser. Its CPU and memory are of the whole process tree.`] : []),
     `Flood: one node process bound to ${FOE}, sending pre-built INVITEs, OPTIONS and 200-byte garbage round-robin to trunkwise's UDP port as fast as one sender can (at most 512 sends outstanding), from 3 s before the first call until 3 s after the last is placed; bounded by its own timer.`,
-    'Phases one after the other, per system: no flood (baseline), flood with `--foreign reject` (trunkwise: stateless 403, 10/s per source, 200/s in total), flood with `--foreign drop` (a fresh process). After each start, ' + `${WARMUP.seconds} s of unmeasured calls at ${WARMUP.cps} calls/s` + ' warm the process up (a cold one has a longer tail), and after each phase trunkwise\'s engine is polled until its transactions and dialogs are back to 0 (their 32 s windows; at most 45 s; the carriers\' OPTIONS probes apart), so every phase starts from the same state — before, the reject phase began with the baseline\'s 6,000 calls still in their windows and paid for their memory and GC.',
+    'Phases one after the other, per system, each on a fresh process: no flood (baseline), flood with `--foreign reject` (trunkwise: stateless 403, 10/s per source, 200/s in total), flood with `--foreign drop`. After each start, ' + `${WARMUP.seconds} s of unmeasured calls at ${WARMUP.cps} calls/s` + ' warm the process up (a cold one has a longer tail) and their transactions\' windows are let close; after each phase trunkwise\'s engine is polled until its transactions and dialogs are back to 0 (their 32 s windows; at most 45 s; the carriers\' OPTIONS probes apart). So every phase starts from the same state — before 4 Dec the reject phase ran on the baseline\'s process, with the heap its 6,000 calls had grown.',
     "Setup latency: first INVITE from the caller → first final response to it, per Call-ID, from a dumpcap capture on lo whose kernel filter excludes the flood host. Success: SIPp's successful calls / calls placed.",
     '"kernel filter": whether, at the end of the phase, the engine had handed the allowlist to the kernel as a socket filter (src/engine/transport/flood-guard.ts: past 1,000 foreign requests/s; foreign requests are then dropped before they are queued, 1 in 64 still reaches the gate — so "engine received" and "refused foreign" count that sample).',
     '"kernel dropped": Udp RcvbufErrors from /proc/net/snmp over the phase — datagrams (flood and legitimate alike) the kernel discarded because trunkwise\'s socket buffer was full, i.e. it did not drain the socket as fast as the flood filled it. On a shared machine other processes\' drops count too.',
