@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 
 interface Meta { node_fields: string[]; node_types: [string[], ...unknown[]]; edge_fields: string[]; edge_types: [string[], ...unknown[]] }
 
-interface Snapshot {
+export interface Snapshot {
   meta: Meta;
   nodes: Uint32Array;
   edges: Uint32Array;
@@ -47,7 +47,7 @@ function numbers(buf: Buffer, name: string): Uint32Array {
   return out.subarray(0, n);
 }
 
-function readSnapshot(file: string): Snapshot {
+export function readSnapshot(file: string): Snapshot {
   const buf = readFileSync(file);
   const nodesAt = buf.indexOf('"nodes":[');
   const head = buf.toString('utf8', 0, nodesAt).trim().replace(/,$/, '');
