@@ -19,20 +19,9 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
 }
 
-/**
- * The default destination (stdout, asynchronous) gathers lines and writes them together: once 4 KiB
- * are waiting, and at the latest LOG_FLUSH_MS after a line was logged — not one write(2) and one
- * thread-pool round trip per line. At 400 calls/s one CDR line per call made log writing 2.7 % of
- * the main thread's busy time in the CPU profile (bench/results/profile.md). What is still waiting
- * when the process exits (process.exit, a fatal error) is written synchronously on the way out
- * (pino's exit hook); only a SIGKILL can lose the last LOG_FLUSH_MS of lines.
- */
-export const LOG_FLUSH_MS = 200;
-export const LOG_BATCH_BYTES = 4096;
-
 export function createLogger(opts: LoggerOptions = {}): Logger {
   return pino(
     { level: opts.level ?? process.env.LOG_LEVEL ?? 'info', base: { app: 'trunkwise' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    opts.destination ?? pino.destination({ sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }),
+    opts.destination ?? pino.destination({ sync: false }),
   );
 }
