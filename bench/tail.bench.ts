@@ -8,8 +8,9 @@
  * Usage: npx tsx bench/tail.bench.ts [--rates 200,400] [--step-seconds 10] [--semi 16,64]
  *          [--builds sources,dist] [--flags 'SET|SET'] [--warmup-seconds 10] [--rounds 1] [--heap-at RATE] [--out FILE.json]
  * --flags: sets of extra node flags to compare, `|` between sets, e.g. `|--heap-growing-percent=50`
- * (the empty set first: no extra flag). HEAP_OUT=FILE keeps the --heap-at snapshot. --warmup-seconds: unmeasured calls at 100/s after each start,
- * as bench/e2e.bench.ts does (0: none, the first step then measures a cold process).
+ * (the empty set first: no extra flag). --warmup-seconds: unmeasured calls at 100/s after each
+ * start, as bench/e2e.bench.ts does (0: none; the first step then measures a cold process).
+ * HEAP_OUT=FILE keeps the --heap-at snapshot (bench/lib/heap-retained.ts reads it).
  * Long: wrap in flock /tmp/trunkwise-heavy.lock. Prints markdown; --out also writes the JSON.
  */
 import { execFileSync } from 'node:child_process';
