@@ -97,6 +97,7 @@ function tailLine(t: TailAnalysis): string {
     + `scavenges ${t.scavenges.n} (p50 ${t.scavenges.ms?.p50 ?? '-'} / max ${t.scavenges.ms?.max ?? '-'} ms), mark-compacts ${t.markCompacts.n} (max ${t.markCompacts.ms?.max ?? '-'} ms), `
     + `other GC ${t.otherGc.n} / ${t.otherGc.totalMs} ms, GC total ${t.gcTotalMs} ms; stalls ${t.stalls.n} (> 50 ms: ${t.stalls.over50}, max ${t.stalls.ms?.max ?? '-'} ms, `
     + `${t.stallMsWithoutGc} ms not GC); loop delay p99 ≤ ${t.eldP99MaxMs}, max ${t.eldMaxMs} ms; heap used ≤ ${t.heapUsedMaxMiB} / total ${t.heapTotalMaxMiB} MiB, new space ${t.newSpaceMiB} MiB, RSS ${t.rssMaxMiB} MiB, array buffers ${t.arrayBuffersMaxMiB} MiB; `
+    + `slowest 1 %: ${t.p99Tail.calls} calls, ${t.p99Tail.withAnyGc} with a GC pause inside, median ${t.p99Tail.extraMsP50} ms over the step's median of which GC ${t.p99Tail.gcMsInsideP50} ms; `
     + `worst 100 ms windows ${t.worst.map((w) => `${w.atS}s:${w.setupMs}ms(gc ${w.gcMs}, stall ${w.stallMs})`).join(' ')}`;
 }
 

@@ -34,6 +34,12 @@ export interface TailAnalysis {
   rssMaxMiB: number;
   /** Buffers' backing stores (outside the JS heap): pooled 8 KiB slabs pinned by long-lived slices show here. */
   arrayBuffersMaxMiB: number;
+  /**
+   * The slowest 1 % of calls (what the p99 measures): how many, how many had any GC pause inside their
+   * setup, and the median of (their setup − the step's median setup) against the GC time inside them —
+   * whether the p99 is the collector or something else (stalls under the probe's 10 ms, queueing).
+   */
+  p99Tail: { calls: number; withAnyGc: number; extraMsP50: number; gcMsInsideP50: number };
   /** Worst 100 ms windows: start (s from the first INVITE), worst setup in it, GC and stall ms in it. */
   worst: { atS: number; setupMs: number; gcMs: number; stallMs: number }[];
 }
@@ -65,6 +71,10 @@ export function analyseTail(setups: readonly CallSetup[], probe: readonly ProbeL
   const mc = gcs.filter((g) => g.kind === 2);
   const other = gcs.filter((g) => g.kind !== 1 && g.kind !== 2);
   const slow = done.filter((c) => (c.finalUs! - c.inviteUs) / 1000 > SLOW_MS);
+  const setupMs = (c: CallSetup): number => (c.finalUs! - c.inviteUs) / 1000;
+  const bySetup = [...done].sort((a, b) => setupMs(a) - setupMs(b));
+  const medianMs = setupMs(bySetup[Math.floor(bySetup.length / 2)]!);
+  const tail = bySetup.slice(Math.floor(bySetup.length * 0.99));
   const bigGc = gcs.filter((g) => g.ms >= 5);
   const bigStall = stalls.filter((s) => s.ms >= 10);
   const hit = (c: CallSetup, xs: readonly { at: number; ms: number }[]): boolean => xs.some((x) => overlaps(c.inviteUs / 1000, c.finalUs! / 1000, x.at, x.at + x.ms));
@@ -99,6 +109,18 @@ export function analyseTail(setups: readonly CallSetup[], probe: readonly ProbeL
     newSpaceMiB: r1(Math.max(0, ...secs.map((s) => s.heap.newSpaceMiB))),
     rssMaxMiB: r1(Math.max(0, ...secs.map((s) => s.heap.rssMiB))),
     arrayBuffersMaxMiB: r1(Math.max(0, ...secs.map((s) => s.heap.arrayBuffersMiB))),
+    p99Tail: {
+      calls: tail.length,
+      withAnyGc: tail.filter((c) => hit(c, gcs)).length,
+      extraMsP50: r1(median(tail.map((c) => setupMs(c) - medianMs))),
+      gcMsInsideP50: r1(median(tail.map((c) => gcMsIn(c.inviteUs / 1000, c.finalUs! / 1000, gcs)))),
+    },
     worst,
   };
 }
+
+const median = (xs: readonly number[]): number => {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
