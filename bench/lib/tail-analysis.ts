@@ -70,10 +70,10 @@ export function analyseTail(setups: readonly CallSetup[], probe: readonly ProbeL
   const scav = gcs.filter((g) => g.kind === 1);
   const mc = gcs.filter((g) => g.kind === 2);
   const other = gcs.filter((g) => g.kind !== 1 && g.kind !== 2);
-  const slow = done.filter((c) => (c.finalUs! - c.inviteUs) / 1000 > SLOW_MS);
   const setupMs = (c: CallSetup): number => (c.finalUs! - c.inviteUs) / 1000;
+  const slow = done.filter((c) => setupMs(c) > SLOW_MS);
   const bySetup = [...done].sort((a, b) => setupMs(a) - setupMs(b));
-  const medianMs = setupMs(bySetup[Math.floor(bySetup.length / 2)]!);
+  const medianMs = dist(done.map(setupMs))!.p50;
   const tail = bySetup.slice(Math.floor(bySetup.length * 0.99));
   const bigGc = gcs.filter((g) => g.ms >= 5);
   const bigStall = stalls.filter((s) => s.ms >= 10);
@@ -85,7 +85,7 @@ export function analyseTail(setups: readonly CallSetup[], probe: readonly ProbeL
   const windows = new Map<number, number>();
   for (const c of done) {
     const w = Math.floor((c.inviteUs / 1000 - t0) / 100);
-    windows.set(w, Math.max(windows.get(w) ?? 0, (c.finalUs! - c.inviteUs) / 1000));
+    windows.set(w, Math.max(windows.get(w) ?? 0, setupMs(c)));
   }
   const worst = [...windows.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([w, ms]) => {
     const a = t0 + w * 100;
@@ -112,15 +112,10 @@ export function analyseTail(setups: readonly CallSetup[], probe: readonly ProbeL
     p99Tail: {
       calls: tail.length,
       withAnyGc: tail.filter((c) => hit(c, gcs)).length,
-      extraMsP50: r1(median(tail.map((c) => setupMs(c) - medianMs))),
-      gcMsInsideP50: r1(median(tail.map((c) => gcMsIn(c.inviteUs / 1000, c.finalUs! / 1000, gcs)))),
+      extraMsP50: r1(dist(tail.map((c) => setupMs(c) - medianMs))?.p50 ?? 0),
+      gcMsInsideP50: r1(dist(tail.map((c) => gcMsIn(c.inviteUs / 1000, c.finalUs! / 1000, gcs)))?.p50 ?? 0),
     },
     worst,
   };
 }
 
-const median = (xs: readonly number[]): number => {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
