@@ -10,38 +10,30 @@
  * Usage: node --max-old-space-size=8192 --import tsx bench/lib/heap-retained.ts FILE [GROUP…]
  *   e.g. GROUP = "object InviteServerTransaction"
  */
-import { readSnapshot } from './heap-summary';
+import { layoutOf, readSnapshot } from './heap-summary';
 
 const MiB = (b: number): string => (b / 1048576).toFixed(1).padStart(7);
 
 export function retainedReport(file: string, groups: readonly string[] = [], top = 30): string[] {
   const s = readSnapshot(file);
-  const NF = s.meta.node_fields.length;
-  const EF = s.meta.edge_fields.length;
-  const [fType, fName, fSelf, fEdges] = ['type', 'name', 'self_size', 'edge_count'].map((f) => s.meta.node_fields.indexOf(f)) as [number, number, number, number];
-  const [eType, eName, eTo] = ['type', 'name_or_index', 'to_node'].map((f) => s.meta.edge_fields.indexOf(f)) as [number, number, number];
-  const nodeTypes = s.meta.node_types[0];
-  const edgeTypes = s.meta.edge_types[0];
-  const weak = edgeTypes.indexOf('weak');
-  const shortcut = edgeTypes.indexOf('shortcut');
+  const l = layoutOf(s);
+  const NF = l.nodeFields;
+  const EF = l.edgeFields;
   const N = s.nodes.length / NF;
   const first = new Uint32Array(N + 1);
   for (let i = 0, e = 0; i < N; i++) {
     first[i] = e;
-    e += s.nodes[i * NF + fEdges]! * EF;
+    e += s.nodes[i * NF + l.edgeCount]! * EF;
     first[i + 1] = e;
   }
-  const strong = (e: number): boolean => s.edges[e + eType] !== weak && s.edges[e + eType] !== shortcut;
-  const to = (e: number): number => s.edges[e + eTo]! / NF;
-  const group = (i: number): string => {
-    const t = nodeTypes[s.nodes[i * NF + fType]!]!;
-    return t === 'object' || t === 'closure' ? `${t} ${s.strings[s.nodes[i * NF + fName]!]}` : t;
+  const strong = (e: number): boolean => {
+    const t = l.edgeTypeOf(e);
+    return t !== 'weak' && t !== 'shortcut';
   };
-  const self = (i: number): number => s.nodes[i * NF + fSelf]!;
-  const edgeLabel = (e: number): string => {
-    const t = edgeTypes[s.edges[e + eType]!];
-    return t === 'element' || t === 'hidden' ? `[${t}]` : String(s.strings[s.edges[e + eName]!] ?? '?');
-  };
+  const to = (e: number): number => s.edges[e + l.edgeTo]! / NF;
+  const group = l.group;
+  const self = (i: number): number => s.nodes[i * NF + l.selfSize]!;
+  const edgeLabel = l.edgeLabel;
 
   // Post-order numbering from the root (node 0), iteratively.
   const post = new Int32Array(N).fill(-1);
@@ -155,7 +147,7 @@ export function retainedReport(file: string, groups: readonly string[] = [], top
   const shapes = new Map<string, { n: number; bytes: number }>();
   const shapeOf = (v: number): string => {
     const names: string[] = [];
-    for (let e = first[v]!; e < first[v + 1]! && names.length < 6; e += EF) if (edgeTypes[s.edges[e + eType]!] === 'property') names.push(edgeLabel(e));
+    for (let e = first[v]!; e < first[v + 1]! && names.length < 6; e += EF) if (l.edgeTypeOf(e) === 'property') names.push(edgeLabel(e));
     return names.join(',');
   };
   for (let k = 0; k < count; k++) {

@@ -57,6 +57,53 @@ export function readSnapshot(file: string): Snapshot {
   return { meta, nodes: numbers(buf, 'nodes'), edges: numbers(buf, 'edges'), strings: JSON.parse(tail) as string[] };
 }
 
+/** Where a snapshot's flat node and edge arrays keep each field, and how its objects and edges are named. */
+export interface SnapshotLayout {
+  /** Numbers per node / per edge in `nodes` / `edges`. */
+  nodeFields: number;
+  edgeFields: number;
+  /** Offsets of the fields within a node / an edge. */
+  type: number;
+  name: number;
+  selfSize: number;
+  edgeCount: number;
+  edgeType: number;
+  edgeName: number;
+  edgeTo: number;
+  /** An object's group: `object Name`, `closure Name`, `native Name`, or its type (`string`, `array`, `code`…). */
+  group(node: number): string;
+  /** An edge's type name (`property`, `element`, `weak`…); `e` is its offset in `edges`. */
+  edgeTypeOf(e: number): string;
+  /** How an edge is shown: its property name, or `[element]` / `[hidden]`. */
+  edgeLabel(e: number): string;
+}
+
+export function layoutOf(s: Snapshot): SnapshotLayout {
+  const nf = s.meta.node_fields;
+  const ef = s.meta.edge_fields;
+  const nodeTypes = s.meta.node_types[0];
+  const edgeTypes = s.meta.edge_types[0];
+  const l = {
+    nodeFields: nf.length, edgeFields: ef.length,
+    type: nf.indexOf('type'), name: nf.indexOf('name'), selfSize: nf.indexOf('self_size'), edgeCount: nf.indexOf('edge_count'),
+    edgeType: ef.indexOf('type'), edgeName: ef.indexOf('name_or_index'), edgeTo: ef.indexOf('to_node'),
+  };
+  const edgeTypeOf = (e: number): string => edgeTypes[s.edges[e + l.edgeType]!]!;
+  return {
+    ...l,
+    group: (i) => {
+      const type = nodeTypes[s.nodes[i * l.nodeFields + l.type]!]!;
+      const name = s.strings[s.nodes[i * l.nodeFields + l.name]!] ?? '';
+      return type === 'object' || type === 'closure' || type === 'native' ? `${type} ${name.slice(0, 60)}` : type;
+    },
+    edgeTypeOf,
+    edgeLabel: (e) => {
+      const et = edgeTypeOf(e);
+      return et === 'element' || et === 'hidden' ? `[${et}]` : (s.strings[s.edges[e + l.edgeName]!] ?? '?').slice(0, 40);
+    },
+  };
+}
+
 export interface HeapGroup { group: string; count: number; selfMiB: number; heldBy: string[] }
 export interface HeapSummary { totalMiB: number; nodes: number; groups: HeapGroup[] }
 
@@ -65,24 +112,17 @@ const r1 = (x: number): number => Math.round(x * 10) / 10;
 
 export function summariseHeap(file: string, top = 25): HeapSummary {
   const s = readSnapshot(file);
-  const nf = s.meta.node_fields;
-  const ef = s.meta.edge_fields;
-  const N = nf.length;
-  const E = ef.length;
-  const [iType, iName, iSize, iEdges] = ['type', 'name', 'self_size', 'edge_count'].map((f) => nf.indexOf(f)) as [number, number, number, number];
-  const [eType, eName, eTo] = ['type', 'name_or_index', 'to_node'].map((f) => ef.indexOf(f)) as [number, number, number];
-  const nodeTypes = s.meta.node_types[0];
-  const edgeTypes = s.meta.edge_types[0];
+  const l = layoutOf(s);
+  const N = l.nodeFields;
+  const E = l.edgeFields;
   const count = s.nodes.length / N;
   const groupOf = new Array<string>(count);
   const byGroup = new Map<string, { count: number; size: number }>();
   let total = 0;
   for (let i = 0; i < count; i++) {
-    const type = nodeTypes[s.nodes[i * N + iType]!]!;
-    const name = s.strings[s.nodes[i * N + iName]!] ?? '';
-    const g = type === 'object' || type === 'closure' || type === 'native' ? `${type} ${name.slice(0, 60)}` : type;
+    const g = l.group(i);
     groupOf[i] = g;
-    const size = s.nodes[i * N + iSize]!;
+    const size = s.nodes[i * N + l.selfSize]!;
     total += size;
     const e = byGroup.get(g) ?? { count: 0, size: 0 };
     e.count++;
@@ -94,15 +134,14 @@ export function summariseHeap(file: string, top = 25): HeapSummary {
   const holders = new Map<string, Map<string, number>>();
   let edge = 0;
   for (let i = 0; i < count; i++) {
-    const n = s.nodes[i * N + iEdges]!;
+    const n = s.nodes[i * N + l.edgeCount]!;
     for (let k = 0; k < n; k++, edge++) {
-      const et = edgeTypes[s.edges[edge * E + eType]!];
+      const et = l.edgeTypeOf(edge * E);
       if (et === 'weak' || et === 'shortcut') continue;
-      const to = s.edges[edge * E + eTo]! / N;
+      const to = s.edges[edge * E + l.edgeTo]! / N;
       const tg = groupOf[to]!;
       if (!watched.has(tg)) continue;
-      const raw = s.edges[edge * E + eName]!;
-      const label = et === 'element' || et === 'hidden' ? `[${et}]` : (s.strings[raw] ?? '?').slice(0, 40);
+      const label = l.edgeLabel(edge * E);
       if (label === 'map' || label === '__proto__') continue; // every object's shape and prototype: no news
       const key = `${groupOf[i]}.${label}`;
       const m = holders.get(tg) ?? new Map<string, number>();
