@@ -200,7 +200,7 @@ async function main(): Promise<void> {
   }
   if (o.only.has('flood')) {
     const fo = { ...FLOOD_DEFAULTS, systems: o.e2e.systems, ...(o.quick && { seconds: 8 }) };
-    say(`flood: ${fo.rate} calls/s from the allowlist for ${fo.seconds} s per phase (${fo.systems.join(', ')}); no flood, then a foreign flood with reject and drop`);
+    say(`flood: ${fo.rate} calls/s from the allowlist for ${fo.seconds} s per phase (${fo.systems.join(', ')}); no flood, then a foreign flood with reject and drop, the sender ${fo.flooderSched.join(' and ')}`);
     const fl = await runFlood(fo);
     writeFlood(o.out, m, fo, fl);
     say(`flood: wrote ${o.out}/flood.md, flood.json`);

@@ -69,7 +69,10 @@ export const DEFAULT_LIMITS: Readonly<TransportLimits> = Object.freeze({
   // Five times the 403 budget: above it most foreign requests are dropped unanswered anyway, and the
   // only question left is whether they are dropped before or after they fill the socket's buffer.
   foreignFloodRate: 1_000,
-  foreignFloodSample: 64,
+  // Each sampled datagram wakes the ingress thread: at 1 in 64 a 500,000/s flood still woke it ~8,000
+  // times a second and cost ~6 % of a core (bench/results/flood.md, 4 Dec). 1 in 1,024 keeps ~500 a
+  // second to estimate the rate from — plenty to tell a flood from its end over the 10 s hold.
+  foreignFloodSample: 1_024,
   foreignFloodHoldMs: 10_000,
   maxTrackedSources: 16_384,
   maxTcpConnections: 4_096,
