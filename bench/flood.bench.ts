@@ -7,7 +7,9 @@
  * process started, smoke-checked, warmed up and drained the same way (no phase inherits another's heap):
  *   1. no flood (the baseline),
  *   2. flood, `--foreign reject` (stateless 403 within a budget, the default),
- *   3. flood, `--foreign drop`.
+ *   3. flood, `--foreign drop`,
+ * 2 and 3 once per sender scheduling (--flooder-sched): an ordinary process sharing the cores, and
+ * SCHED_IDLE (CPU nobody else wants: the nearest one box comes to a sender on another host).
  * The flood is one sender process on 127.0.0.2 sending INVITEs, OPTIONS and garbage round-robin as
  * fast as it can, bounded in time. Per phase: SIPp's counters, setup latency from a loopback capture
  * (the flood host filtered out in the kernel), CPU, peak memory, the engine's transport counters.
