@@ -62,3 +62,40 @@ t.test('attach, hold, detach — driven by the counter', { skip: unavailable() }
   t.same(states, [true, false], 'every source admitted: never attached');
   admission.stop();
 });
+
+t.test('a burst is judged at once: attached when the rate\'s worth of refusals has come, not at the next tick', { skip: unavailable() }, async (t) => {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  t.teardown(() => socket.close());
+  const counters = new Float64Array(GATE_SLOTS);
+  const admission = new SourceAdmission(silentLogger, { allow: ['127.0.0.1/32'] });
+  const states: boolean[] = [];
+  const g = new FloodGuard(socket, admission, limits, counters, silentLogger, 0, (on) => void states.push(on));
+  counters[GATE.refusedForeign]! += 999;
+  g.refused(100);
+  t.same(states, [], '999 refused: not yet');
+  counters[GATE.refusedForeign]! += 1;
+  g.refused(150);
+  t.same(states, [true], 'the 1,000th, 150 ms in: attached then');
+  counters[GATE.refusedForeign]! += 5000;
+  g.refused(200);
+  t.same(states, [true], 'attached: refusals change nothing');
+  admission.stop();
+});
+
+t.test('an early judgement is still a rate: 1,000 refusals spread over 2.5 s do not attach', { skip: unavailable() }, async (t) => {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  t.teardown(() => socket.close());
+  const counters = new Float64Array(GATE_SLOTS);
+  const admission = new SourceAdmission(silentLogger, { allow: ['127.0.0.1/32'] });
+  const states: boolean[] = [];
+  const g = new FloodGuard(socket, admission, limits, counters, silentLogger, 0, (on) => void states.push(on));
+  counters[GATE.refusedForeign]! += 1000; // the periodic tick was late (a busy thread): 400/s
+  g.refused(2500);
+  t.same(states, [], '400/s: not attached');
+  counters[GATE.refusedForeign]! += 999;
+  g.refused(2600);
+  t.same(states, [], 'the count starts again from that judgement');
+  admission.stop();
+});

@@ -5,7 +5,8 @@
  * node has read it: a sender faster than that read fills the socket's receive buffer, and the
  * kernel then drops whatever arrives next — the allowlisted callers' INVITEs and the carriers'
  * responses as much as the flood (bench/results/flood.md, "kernel dropped (buffer full)"). So when
- * more than `foreignFloodRate` foreign requests a second arrive, a BPF socket filter built from the
+ * more than `foreignFloodRate` foreign requests a second arrive (judged once a second, or as soon as that
+ * many have come since the last judgement), a BPF socket filter built from the
  * allowlist (bpf-program.ts) is attached: the kernel drops foreign requests before queueing them and
  * lets 1 in `foreignFloodSample` through, which the gate counts (the rate estimate that decides when
  * the flood is over) and, in reject mode, answers within its 403 budget. When the estimate stays below
@@ -64,6 +65,17 @@ export class FloodGuard {
     }
     this.quietSince ??= now;
     if (now - this.quietSince >= this.limits.foreignFloodHoldMs) this.detach(rate);
+  }
+
+  /**
+   * A foreign request was refused (call it for every refusal; it costs a subtraction). Once
+   * `foreignFloodRate` of them have come since the last tick the rate is judged now, not at the next
+   * tick: at 500,000 a second, waiting up to a second for it lets that many through the gate and, once
+   * the socket's buffer is full, drops the legitimate datagrams with them.
+   */
+  refused(now: number): void {
+    if (this.attached || this.failed) return;
+    if (this.counters[GATE.refusedForeign]! - this.lastForeign >= this.limits.foreignFloodRate) this.tick(now);
   }
 
   /** The allowlist changed: a filter in place is rebuilt from it (or removed when every source is admitted). */

@@ -66,6 +66,7 @@ socket.on('message', (data, rinfo) => {
   try {
     const now = Date.now();
     const v = gate.check(data, rinfo.address, now);
+    if (v !== 'pass') onRefused(now);
     if (v === 'drop') return notifyDrop(gate.lastDrop, rinfo.address, rinfo.port, now);
     const s = v === 'pass' ? shedder.classify(data, now) : 'pass';
     if (s === 'shed') return shed(data, rinfo.address, rinfo.port, now);
@@ -77,12 +78,15 @@ socket.on('message', (data, rinfo) => {
 });
 
 let stopGuard = (): void => undefined;
+/** A request the gate did not pass: the flood guard may judge the foreign rate at once. */
+let onRefused = (_now: number): void => undefined;
 /** The kernel takes over refusing foreign requests while they flood this socket (flood-guard.ts). */
 function startGuard(): void {
   const guard = new FloodGuard(socket, admission, init.limits, shared, logger, Date.now(), (on) => {
     shared[PRESSURE.kernelFilter] = on ? 1 : 0;
   });
   admission.onChange = () => guard.allowlistChanged();
+  onRefused = (now) => guard.refused(now);
   const timer = setInterval(() => {
     try {
       guard.tick(Date.now());
@@ -92,6 +96,7 @@ function startGuard(): void {
   }, FLOOD_TICK_MS);
   timer.unref();
   stopGuard = () => {
+    onRefused = () => undefined;
     clearInterval(timer);
     guard.stop();
   };
