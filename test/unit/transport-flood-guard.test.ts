@@ -4,7 +4,7 @@
  * high, detach after the hold time below half the rate; and when the kernel refuses the filter (here:
  * a socket not bound yet, so no descriptor), one warning, no exception, the gate alone.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import dgram from 'node:dgram';
 import { FloodGuard } from '../../src/engine/transport/flood-guard';
 import { SourceAdmission } from '../../src/engine/transport/admission';
@@ -17,6 +17,18 @@ const limits = { foreignFloodRate: 1000, foreignFloodSample: 64, foreignFloodHol
 function recorder(): { logger: EngineLogger; warns: string[] } {
   const warns: string[] = [];
   return { warns, logger: { ...silentLogger, warn: (_o: object, msg?: string) => void warns.push(msg ?? '') } };
+}
+
+/** A guard on a bound socket (so the kernel accepts the filter), its counters, and the states it reported. */
+async function boundGuard(t: Test): Promise<{ g: FloodGuard; counters: Float64Array; admission: SourceAdmission; states: boolean[] }> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  t.teardown(() => socket.close());
+  const counters = new Float64Array(GATE_SLOTS);
+  const admission = new SourceAdmission(silentLogger, { allow: ['127.0.0.1/32'] });
+  const states: boolean[] = [];
+  const g = new FloodGuard(socket, admission, limits, counters, silentLogger, 0, (on) => void states.push(on));
+  return { g, counters, admission, states };
 }
 
 t.test('the kernel refuses the filter (unbound socket): one warning, nothing thrown, nothing attached', async (t) => {
@@ -37,13 +49,7 @@ t.test('the kernel refuses the filter (unbound socket): one warning, nothing thr
 });
 
 t.test('attach, hold, detach — driven by the counter', { skip: unavailable() }, async (t) => {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-  t.teardown(() => socket.close());
-  const counters = new Float64Array(GATE_SLOTS);
-  const admission = new SourceAdmission(silentLogger, { allow: ['127.0.0.1/32'] });
-  const states: boolean[] = [];
-  const g = new FloodGuard(socket, admission, limits, counters, silentLogger, 0, (on) => void states.push(on));
+  const { g, counters, admission, states } = await boundGuard(t);
   counters[GATE.refusedForeign]! += 900;
   g.tick(1000);
   t.same(states, [], '900/s: below the rate');
@@ -64,13 +70,7 @@ t.test('attach, hold, detach — driven by the counter', { skip: unavailable() }
 });
 
 t.test('a burst is judged at once: attached when the rate\'s worth of refusals has come, not at the next tick', { skip: unavailable() }, async (t) => {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-  t.teardown(() => socket.close());
-  const counters = new Float64Array(GATE_SLOTS);
-  const admission = new SourceAdmission(silentLogger, { allow: ['127.0.0.1/32'] });
-  const states: boolean[] = [];
-  const g = new FloodGuard(socket, admission, limits, counters, silentLogger, 0, (on) => void states.push(on));
+  const { g, counters, admission, states } = await boundGuard(t);
   counters[GATE.refusedForeign]! += 999;
   g.refused(100);
   t.same(states, [], '999 refused: not yet');
@@ -84,13 +84,7 @@ t.test('a burst is judged at once: attached when the rate\'s worth of refusals h
 });
 
 t.test('an early judgement is still a rate: 1,000 refusals spread over 2.5 s do not attach', { skip: unavailable() }, async (t) => {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-  t.teardown(() => socket.close());
-  const counters = new Float64Array(GATE_SLOTS);
-  const admission = new SourceAdmission(silentLogger, { allow: ['127.0.0.1/32'] });
-  const states: boolean[] = [];
-  const g = new FloodGuard(socket, admission, limits, counters, silentLogger, 0, (on) => void states.push(on));
+  const { g, counters, admission, states } = await boundGuard(t);
   counters[GATE.refusedForeign]! += 1000; // the periodic tick was late (a busy thread): 400/s
   g.refused(2500);
   t.same(states, [], '400/s: not attached');
