@@ -389,8 +389,8 @@ if (require.main === module) {
   const fi = process.argv.indexOf('--flooder');
   if (process.argv.includes('--netns') && !process.argv.includes('--inside-netns')) {
     // The same command again inside a namespace of its own (bench/lib/netns.ts), which is removed after.
-    if (!canUseNetns()) {
-      console.error('flood: --netns needs root and iproute2 (`ip`)');
+    if (!canUseNetns() || os.cpus().length < 2) {
+      console.error('flood: --netns needs root, iproute2 (`ip`) and two cores (one for the receive path, one for the sender)');
       process.exit(1);
     }
     const name = `tw-bench-flood-${process.pid}`;
@@ -410,7 +410,8 @@ if (require.main === module) {
     const cores = os.cpus().length;
     const o: FloodOptions = {
       ...FLOOD_DEFAULTS, systems, flooderSched, rate: arg('rate', FLOOD_DEFAULTS.rate), seconds: Math.min(120, arg('seconds', FLOOD_DEFAULTS.seconds)),
-      ...(ni >= 0 && cores > 1 && { netns: { name: process.argv[ni + 1]!, rpsMask: allButLastCoreMask(cores), senderCore: cores - 1 } }),
+      // The outer process refused --netns on fewer than two cores, so the run inside always has a core to pin the sender to.
+      ...(ni >= 0 && { netns: { name: process.argv[ni + 1]!, rpsMask: allButLastCoreMask(cores), senderCore: cores - 1 } }),
     };
     const oi = process.argv.indexOf('--out');
     const out = oi >= 0 ? path.resolve(process.argv[oi + 1]!) : path.join(__dirname, 'results');
